@@ -1,0 +1,158 @@
+//! Command line: `serve` (the default), `migrate`, `seed`, `apps`, `tenants`.
+
+mod apps;
+mod serve;
+
+pub use serve::{banner, demo_token};
+
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::clock::{Clock, SystemClock};
+use crate::config::{Config, ConfigArgs};
+use crate::demo::{self, SeedOptions};
+use crate::{db, telemetry};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "partner-gateway",
+    version,
+    about = "Partner REST API and GraphQL facade over a retail back office",
+    long_about = "Partner REST API and GraphQL facade over a retail back office.\n\n\
+                  With no arguments it serves in demo mode: SQLite at ./data/partner-gateway.db, \
+                  demo data on first start, demo credentials and a ready token in the banner. \
+                  Setting JWT_SECRET (or passing --no-demo) turns demo mode off."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve HTTP (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Fill an empty database with deterministic demo data.
+    Seed(SeedArgs),
+    /// Manage API applications (OAuth clients).
+    #[command(subcommand)]
+    Apps(apps::AppsCommand),
+    /// Manage tenants (merchants).
+    #[command(subcommand)]
+    Tenants(apps::TenantsCommand),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SeedArgs {
+    /// Random seed: the same seed (and the same day) gives the same data.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    #[arg(long, default_value_t = 3)]
+    pub branches: usize,
+    #[arg(long, default_value_t = 2)]
+    pub warehouses_per_branch: usize,
+    #[arg(long, default_value_t = 200)]
+    pub products: usize,
+    #[arg(long, default_value_t = 400)]
+    pub skus: usize,
+    #[arg(long, default_value_t = 2_000)]
+    pub customers: usize,
+    #[arg(long, default_value_t = 20_000)]
+    pub orders: usize,
+    /// Days of history, ending now.
+    #[arg(long, default_value_t = 45)]
+    pub days: u32,
+    #[arg(long, default_value_t = 12)]
+    pub suppliers: usize,
+    /// Purchase orders (default: one per 80 sales orders, at least 10).
+    #[arg(long)]
+    pub purchase_orders: Option<usize>,
+    /// Delete all existing rows first.
+    #[arg(long)]
+    pub reset: bool,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl SeedArgs {
+    pub fn options(&self) -> SeedOptions {
+        SeedOptions {
+            seed: self.seed,
+            branches: self.branches,
+            warehouses_per_branch: self.warehouses_per_branch,
+            products: self.products,
+            skus: self.skus,
+            customers: self.customers,
+            orders: self.orders,
+            days: self.days,
+            suppliers: self.suppliers,
+            purchase_orders: self
+                .purchase_orders
+                .unwrap_or_else(|| (self.orders / 80).max(10)),
+            progress: !self.json,
+        }
+    }
+}
+
+/// Parses the command line and runs it.
+pub async fn run() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let config = Config::from_args(&cli.config)?;
+    telemetry::init(config.log_format);
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve::run(config, clock).await,
+        Command::Migrate => {
+            let db = db::connect(&config.database).await?;
+            db::migrate(&db).await?;
+            eprintln!("migrations applied");
+            Ok(())
+        }
+        Command::Seed(args) => seed(config, clock, args).await,
+        Command::Apps(command) => apps::run_apps(config, clock, command).await,
+        Command::Tenants(command) => apps::run_tenants(config, clock, command).await,
+    }
+}
+
+async fn seed(config: Config, clock: Arc<dyn Clock>, args: SeedArgs) -> anyhow::Result<()> {
+    let db = db::connect(&config.database).await?;
+    db::migrate(&db).await?;
+    if args.reset {
+        demo::reset(&db).await?;
+    }
+    let options = args.options();
+    let summary = demo::seed(&db, clock.now(), &options).await?;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serve::summary_json(&summary))?
+        );
+    } else {
+        eprintln!(
+            "seeded {} sales orders ({} items), {} customers, {} SKUs, {} purchase orders, \
+             {} stock movements in {}",
+            summary.sales_orders,
+            summary.sales_order_items,
+            summary.customers,
+            summary.skus,
+            summary.purchase_orders,
+            summary.inventory_movements,
+            demo::seconds(summary.elapsed)
+        );
+        eprintln!("demo credentials:");
+        for app in demo::DEMO_APPS {
+            eprintln!(
+                "  {:<18} {:<30} {}",
+                app.client_id, app.client_secret, app.purpose
+            );
+        }
+    }
+    Ok(())
+}

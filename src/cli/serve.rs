@@ -1,0 +1,121 @@
+//! `serve`: migrate, fill an empty demo database, print the banner, serve until signalled.
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+
+use crate::auth::jwt::Grant;
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::demo::{self, DemoApp, SeedOptions, SeedSummary};
+use crate::domain::applications;
+use crate::startup::{self, Application};
+use crate::state::AppState;
+
+/// The endpoints listed in the banner: (label, path).
+pub const ENDPOINTS: &[(&str, &str)] = &[("Health", "/healthz"), ("Readiness", "/readyz")];
+
+pub async fn run(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<()> {
+    let state = startup::build_state(config, clock).await?;
+    if state.config.demo && demo::is_empty(&state.db).await? {
+        eprintln!("empty database: generating demo data (once; later starts reuse it)…");
+        let summary = demo::seed(&state.db, state.clock.now(), &SeedOptions::default()).await?;
+        tracing::info!(
+            orders = summary.sales_orders,
+            elapsed_ms = summary.elapsed.as_millis() as u64,
+            "demo data generated"
+        );
+    }
+    let app = Application::bind(state.clone()).await?;
+    let banner = banner(&state, app.local_addr()?.port()).await?;
+    eprintln!("{banner}");
+    tracing::info!(address = %app.local_addr()?, demo = state.config.demo, "listening");
+    app.run_until(startup::shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// The startup banner. Outside demo mode it holds no secret at all.
+pub async fn banner(state: &AppState, port: u16) -> anyhow::Result<String> {
+    let base = if state.config.bind.port() == 0 {
+        format!("http://{}:{port}", state.config.bind.ip())
+    } else {
+        state.config.public_url.clone()
+    };
+    let mut out = String::new();
+    out.push_str("\npartner-gateway is running\n\n");
+    for (label, path) in ENDPOINTS {
+        out.push_str(&format!("  {label:<12} {base}{path}\n"));
+    }
+    if !state.config.demo {
+        out.push_str(
+            "\n  (production mode: create credentials with `partner-gateway apps create`)\n",
+        );
+        return Ok(out);
+    }
+    out.push_str("\nDEMO MODE: demo data and public demo credentials. Set JWT_SECRET or pass --no-demo for real use.\n\n");
+    out.push_str("  client_id          client_secret                  what it can do\n");
+    for app in demo::DEMO_APPS {
+        out.push_str(&format!(
+            "  {:<18} {:<30} {}\n",
+            app.client_id, app.client_secret, app.purpose
+        ));
+    }
+    if let Some(token) = demo_token(state, DemoApp::full_access()).await? {
+        out.push_str(&format!(
+            "\n  Bearer token ({}, valid {} min):\n  {token}\n",
+            DemoApp::full_access().client_id,
+            state
+                .config
+                .jwt
+                .as_ref()
+                .map(|j| j.ttl.as_secs() / 60)
+                .unwrap_or_default()
+        ));
+        out.push_str(&format!(
+            "\n  Try: curl -H \"Authorization: Bearer $TOKEN\" {base}/healthz\n"
+        ));
+    }
+    Ok(out)
+}
+
+/// A ready access token for a demo application, if it exists in this database and is active.
+pub async fn demo_token(state: &AppState, app: &DemoApp) -> anyhow::Result<Option<String>> {
+    let Some(row) = applications::find_by_client_id(&state.db, app.client_id).await? else {
+        return Ok(None);
+    };
+    if row.status != crate::entities::enums::AppStatus::Active {
+        return Ok(None);
+    }
+    let grant = Grant {
+        application_id: row.id,
+        tenant_id: row.tenant_id,
+        scopes: row.scope_set(),
+        branches: row.allowed_branches()?,
+    };
+    Ok(Some(
+        state.jwt.issue(&grant, state.clock.now())?.access_token,
+    ))
+}
+
+pub fn summary_json(summary: &SeedSummary) -> Value {
+    json!({
+        "tenant_id": summary.tenant_id,
+        "free_tenant_id": summary.free_tenant_id,
+        "tenants": summary.tenants,
+        "applications": summary.applications,
+        "branches": summary.branches,
+        "warehouses": summary.warehouses,
+        "products": summary.products,
+        "skus": summary.skus,
+        "suppliers": summary.suppliers,
+        "customers": summary.customers,
+        "purchase_orders": summary.purchase_orders,
+        "purchase_order_items": summary.purchase_order_items,
+        "sales_orders": summary.sales_orders,
+        "sales_order_items": summary.sales_order_items,
+        "inventory_levels": summary.inventory_levels,
+        "inventory_movements": summary.inventory_movements,
+        "elapsed_ms": summary.elapsed.as_millis() as u64,
+    })
+}

@@ -1,0 +1,275 @@
+//! Typed configuration: defaults, then environment, then flags (clap resolves the last two),
+//! validated once into [`Config`]. Secrets live in [`Secret`], which never prints.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+
+/// Demo mode's signing secret. Public on purpose: demo mode is for laptops, never production,
+/// and a fixed secret keeps the banner's token valid across restarts.
+const DEMO_JWT_SECRET: &str = "partner-gateway-demo-secret-not-for-production-use!";
+const MIN_SECRET_BYTES: usize = 32;
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://./data/partner-gateway.db";
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+
+/// A string that must not appear in logs, banners or debug output.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Pretty,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Options shared by every subcommand, from flags or the environment.
+#[derive(Debug, Clone, Args)]
+pub struct ConfigArgs {
+    /// Database URL: `sqlite://path/to/file.db` or `postgres://user:pass@host:port/db`.
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true, hide_env_values = true)]
+    pub database_url: String,
+
+    /// Maximum pooled database connections (default: 8 on SQLite, 16 on PostgreSQL).
+    #[arg(long, env = "DATABASE_MAX_CONNECTIONS", global = true)]
+    pub database_max_connections: Option<u32>,
+
+    /// Address the HTTP server listens on.
+    #[arg(long, env = "BIND", default_value = DEFAULT_BIND, global = true)]
+    pub bind: String,
+
+    /// Base URL printed in the banner and links (default: `http://<bind>`).
+    #[arg(long, env = "PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+
+    /// HS256 signing secret for access tokens, at least 32 bytes. Setting it turns demo mode off.
+    #[arg(long, env = "JWT_SECRET", global = true, hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+
+    /// `iss` claim of issued tokens, checked on every request.
+    #[arg(
+        long,
+        env = "JWT_ISSUER",
+        default_value = "partner-gateway",
+        global = true
+    )]
+    pub jwt_issuer: String,
+
+    /// `aud` claim of issued tokens, checked on every request.
+    #[arg(
+        long,
+        env = "JWT_AUDIENCE",
+        default_value = "partner-api",
+        global = true
+    )]
+    pub jwt_audience: String,
+
+    /// Access token lifetime in seconds (60 to 86400).
+    #[arg(long, env = "TOKEN_TTL_SECONDS", default_value_t = 3600, global = true)]
+    pub token_ttl_seconds: u64,
+
+    /// Turn demo mode off even without `JWT_SECRET` (startup then fails until one is set).
+    #[arg(long, env = "NO_DEMO", global = true)]
+    pub no_demo: bool,
+
+    /// Log output format.
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty, global = true)]
+    pub log_format: LogFormat,
+
+    /// Seconds to let in-flight requests finish after a shutdown signal.
+    #[arg(
+        long,
+        env = "SHUTDOWN_GRACE_SECONDS",
+        default_value_t = 20,
+        global = true
+    )]
+    pub shutdown_grace_seconds: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, Clone)]
+pub struct DatabaseConfig {
+    pub url: Secret,
+    pub backend: Backend,
+    pub max_connections: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct JwtConfig {
+    pub secret: Secret,
+    pub issuer: String,
+    pub audience: String,
+    pub ttl: Duration,
+}
+
+/// Validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database: DatabaseConfig,
+    pub bind: SocketAddr,
+    pub public_url: String,
+    /// `None` outside demo mode when no secret is configured: fatal for `serve` only.
+    pub jwt: Option<JwtConfig>,
+    pub demo: bool,
+    pub log_format: LogFormat,
+    pub shutdown_grace: Duration,
+}
+
+/// Every problem found, so one run reports all of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError(pub Vec<String>);
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "invalid configuration:")?;
+        for problem in &self.0 {
+            writeln!(f, "  - {problem}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Config {
+    pub fn from_args(args: &ConfigArgs) -> Result<Self, ConfigError> {
+        let mut problems = Vec::new();
+
+        let backend = if args.database_url.starts_with("sqlite:") {
+            Some(Backend::Sqlite)
+        } else if args.database_url.starts_with("postgres://")
+            || args.database_url.starts_with("postgresql://")
+        {
+            Some(Backend::Postgres)
+        } else {
+            problems.push(
+                "DATABASE_URL must start with sqlite:, postgres:// or postgresql://".to_owned(),
+            );
+            None
+        };
+        let max_connections =
+            args.database_max_connections
+                .unwrap_or(if backend == Some(Backend::Postgres) {
+                    16
+                } else {
+                    8
+                });
+        if !(1..=512).contains(&max_connections) {
+            problems.push("DATABASE_MAX_CONNECTIONS must be between 1 and 512".to_owned());
+        }
+
+        let bind = match args.bind.parse::<SocketAddr>() {
+            Ok(addr) => Some(addr),
+            Err(_) => {
+                problems.push(format!(
+                    "BIND must be an address and port such as 127.0.0.1:8080 (got {:?})",
+                    args.bind
+                ));
+                None
+            }
+        };
+
+        if !(60..=86_400).contains(&args.token_ttl_seconds) {
+            problems.push("TOKEN_TTL_SECONDS must be between 60 and 86400".to_owned());
+        }
+        if args.jwt_issuer.trim().is_empty() {
+            problems.push("JWT_ISSUER must not be empty".to_owned());
+        }
+        if args.jwt_audience.trim().is_empty() {
+            problems.push("JWT_AUDIENCE must not be empty".to_owned());
+        }
+
+        let demo = !args.no_demo && args.jwt_secret.is_none();
+        let secret = match (&args.jwt_secret, demo) {
+            (Some(secret), _) if secret.len() < MIN_SECRET_BYTES => {
+                problems.push(format!(
+                    "JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes"
+                ));
+                None
+            }
+            (Some(secret), _) => Some(Secret::new(secret.clone())),
+            (None, true) => Some(Secret::new(DEMO_JWT_SECRET)),
+            (None, false) => None,
+        };
+        let jwt = secret.map(|secret| JwtConfig {
+            secret,
+            issuer: args.jwt_issuer.clone(),
+            audience: args.jwt_audience.clone(),
+            ttl: Duration::from_secs(args.token_ttl_seconds),
+        });
+
+        let public_url = match (&args.public_url, bind) {
+            (Some(url), _) if url.starts_with("http://") || url.starts_with("https://") => {
+                url.trim_end_matches('/').to_owned()
+            }
+            (Some(_), _) => {
+                problems.push("PUBLIC_URL must start with http:// or https://".to_owned());
+                String::new()
+            }
+            (None, Some(addr)) => format!("http://{}", display_host(addr)),
+            (None, None) => String::new(),
+        };
+
+        match (backend, bind, problems.is_empty()) {
+            (Some(backend), Some(bind), true) => Ok(Self {
+                database: DatabaseConfig {
+                    url: Secret::new(args.database_url.clone()),
+                    backend,
+                    max_connections,
+                },
+                bind,
+                public_url,
+                jwt,
+                demo,
+                log_format: args.log_format,
+                shutdown_grace: Duration::from_secs(args.shutdown_grace_seconds),
+            }),
+            _ => Err(ConfigError(problems)),
+        }
+    }
+
+    /// The token settings `serve` needs; outside demo mode a missing secret is fatal.
+    pub fn require_jwt(&self) -> Result<&JwtConfig, ConfigError> {
+        self.jwt.as_ref().ok_or_else(|| {
+            ConfigError(vec![
+                "JWT_SECRET is required outside demo mode (set it to 32+ random bytes, e.g. \
+                 `openssl rand -base64 48`)"
+                    .to_owned(),
+            ])
+        })
+    }
+}
+
+/// `0.0.0.0` is where the server listens, not an address a browser can open.
+fn display_host(addr: SocketAddr) -> String {
+    if addr.ip().is_unspecified() {
+        format!("localhost:{}", addr.port())
+    } else {
+        addr.to_string()
+    }
+}

@@ -1,0 +1,251 @@
+//! Demo data: a deterministic, realistic retail back office relative to "now".
+//!
+//! The same seed and the same `now` always produce the same rows. Orders fill the last
+//! `days` days (business hours, Asia/Bangkok), so every 30-day window of the API is full.
+
+mod generate;
+mod names;
+mod rng;
+
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait};
+
+use crate::auth::scopes::{Scope, ScopeSet};
+use crate::entities::tenants;
+
+pub use generate::SeedSummary;
+pub use rng::DemoRng;
+
+/// Sizes and seed of a demo data set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeedOptions {
+    pub seed: u64,
+    pub branches: usize,
+    pub warehouses_per_branch: usize,
+    pub products: usize,
+    pub skus: usize,
+    pub customers: usize,
+    pub orders: usize,
+    pub days: u32,
+    pub suppliers: usize,
+    pub purchase_orders: usize,
+    /// Draw a progress bar on stderr (only when stderr is a terminal).
+    pub progress: bool,
+}
+
+impl Default for SeedOptions {
+    fn default() -> Self {
+        Self {
+            seed: 42,
+            branches: 3,
+            warehouses_per_branch: 2,
+            products: 200,
+            skus: 400,
+            customers: 2_000,
+            orders: 20_000,
+            days: 45,
+            suppliers: 12,
+            purchase_orders: 250,
+            progress: true,
+        }
+    }
+}
+
+impl SeedOptions {
+    /// A small data set for tests: every table filled, every rule exercised, fast.
+    pub fn small(seed: u64) -> Self {
+        Self {
+            seed,
+            branches: 3,
+            warehouses_per_branch: 2,
+            products: 12,
+            skus: 24,
+            customers: 40,
+            orders: 300,
+            days: 45,
+            suppliers: 4,
+            purchase_orders: 12,
+            progress: false,
+        }
+    }
+
+    pub fn validate(&self) -> anyhow::Result<()> {
+        let mut problems = Vec::new();
+        if !(1..=names::BRANCHES.len()).contains(&self.branches) {
+            problems.push(format!("--branches must be 1 to {}", names::BRANCHES.len()));
+        }
+        if !(1..=3).contains(&self.warehouses_per_branch) {
+            problems.push("--warehouses-per-branch must be 1 to 3".to_owned());
+        }
+        if self.products == 0 || self.products > 100_000 {
+            problems.push("--products must be 1 to 100000".to_owned());
+        }
+        if self.skus < self.products || self.skus > 3 * self.products {
+            problems.push("--skus must be between --products and 3 × --products".to_owned());
+        }
+        if self.customers > 5_000_000 {
+            problems.push("--customers must be at most 5000000".to_owned());
+        }
+        if self.orders > 20_000_000 {
+            problems.push("--orders must be at most 20000000".to_owned());
+        }
+        if !(1..=365).contains(&self.days) {
+            problems.push("--days must be 1 to 365".to_owned());
+        }
+        if self.suppliers == 0 || self.suppliers > 10_000 {
+            problems.push("--suppliers must be 1 to 10000".to_owned());
+        }
+        if self.purchase_orders > 1_000_000 {
+            problems.push("--purchase-orders must be at most 1000000".to_owned());
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            bail!("invalid seed options: {}", problems.join("; "))
+        }
+    }
+}
+
+/// One of the fixed demo applications. Their credentials never change, so the README, the
+/// banner and a partner's curl session can rely on them.
+#[derive(Debug, Clone, Copy)]
+pub struct DemoApp {
+    pub name: &'static str,
+    pub client_id: &'static str,
+    pub client_secret: &'static str,
+    pub purpose: &'static str,
+    pub tenant: DemoTenant,
+    pub access: DemoAccess,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DemoTenant {
+    /// The PRO-plan restaurant group with all the data.
+    Main,
+    /// A FREE-plan merchant: its tokens get 403 `access_denied`.
+    Free,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DemoAccess {
+    AllScopes,
+    AllButPii,
+    FirstBranchOnly,
+    Suspended,
+}
+
+pub const DEMO_APPS: &[DemoApp] = &[
+    DemoApp {
+        name: "Demo BI sync (full access)",
+        client_id: "demo-full-access",
+        client_secret: "pgs_demo_full_access_secret",
+        purpose: "every scope, PII included, every branch",
+        tenant: DemoTenant::Main,
+        access: DemoAccess::AllScopes,
+    },
+    DemoApp {
+        name: "Demo partner app (no PII)",
+        client_id: "demo-no-pii",
+        client_secret: "pgs_demo_no_pii_secret",
+        purpose: "every scope but read:customers:pii",
+        tenant: DemoTenant::Main,
+        access: DemoAccess::AllButPii,
+    },
+    DemoApp {
+        name: "Demo branch kiosk (one branch)",
+        client_id: "demo-one-branch",
+        client_secret: "pgs_demo_one_branch_secret",
+        purpose: "every scope, restricted to the first branch",
+        tenant: DemoTenant::Main,
+        access: DemoAccess::FirstBranchOnly,
+    },
+    DemoApp {
+        name: "Demo suspended app",
+        client_id: "demo-suspended",
+        client_secret: "pgs_demo_suspended_secret",
+        purpose: "SUSPENDED: its credentials are refused",
+        tenant: DemoTenant::Main,
+        access: DemoAccess::Suspended,
+    },
+    DemoApp {
+        name: "Free-plan merchant app",
+        client_id: "demo-free-plan",
+        client_secret: "pgs_demo_free_plan_secret",
+        purpose: "a FREE-plan tenant: API access denied",
+        tenant: DemoTenant::Free,
+        access: DemoAccess::AllScopes,
+    },
+];
+
+impl DemoApp {
+    pub fn scopes(&self) -> ScopeSet {
+        match self.access {
+            DemoAccess::AllButPii => Scope::ALL
+                .into_iter()
+                .filter(|s| *s != Scope::ReadCustomersPii)
+                .collect(),
+            _ => ScopeSet::all(),
+        }
+    }
+
+    /// The demo application with every scope, whose token the banner prints.
+    pub fn full_access() -> &'static DemoApp {
+        &DEMO_APPS[0]
+    }
+}
+
+/// Whether the database holds no tenant yet (a fresh database).
+pub async fn is_empty(db: &DatabaseConnection) -> anyhow::Result<bool> {
+    Ok(tenants::Entity::find().count(db).await? == 0)
+}
+
+/// Deletes every row of every table, children first.
+pub async fn reset(db: &DatabaseConnection) -> anyhow::Result<()> {
+    const TABLES: &[&str] = &[
+        "webhook_deliveries",
+        "webhook_events",
+        "webhook_subscriptions",
+        "sales_order_items",
+        "sales_orders",
+        "customers",
+        "purchase_order_items",
+        "purchase_orders",
+        "suppliers",
+        "inventory_movements",
+        "inventory_levels",
+        "product_skus",
+        "products",
+        "warehouses",
+        "api_applications",
+        "branches",
+        "tenants",
+    ];
+    for table in TABLES {
+        db.execute_unprepared(&format!("DELETE FROM {table}"))
+            .await
+            .with_context(|| format!("cannot empty {table}"))?;
+    }
+    Ok(())
+}
+
+/// Writes a demo data set into an empty database.
+pub async fn seed(
+    db: &DatabaseConnection,
+    now: crate::clock::Timestamp,
+    options: &SeedOptions,
+) -> anyhow::Result<SeedSummary> {
+    options.validate()?;
+    if !is_empty(db).await? {
+        bail!(
+            "the database already holds data; seed only fills an empty database (use --reset to empty it first)"
+        );
+    }
+    generate::run(db, now, options).await
+}
+
+/// Formats a duration as seconds with one decimal.
+pub fn seconds(duration: Duration) -> String {
+    format!("{:.1}s", duration.as_secs_f64())
+}

@@ -1,0 +1,189 @@
+//! API applications: the OAuth clients partners authenticate as.
+
+use std::collections::BTreeSet;
+
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set,
+};
+use uuid::Uuid;
+
+use crate::auth::scopes::{Scope, ScopeSet};
+use crate::auth::secrets;
+use crate::clock::Timestamp;
+use crate::entities::enums::AppStatus;
+use crate::entities::{api_applications, branches, tenants};
+
+/// What is needed to register an application.
+#[derive(Debug, Clone)]
+pub struct NewApplication {
+    pub tenant_id: Uuid,
+    pub name: String,
+    pub scopes: ScopeSet,
+    /// `None` = every branch of the tenant.
+    pub allowed_branch_ids: Option<Vec<Uuid>>,
+}
+
+/// A freshly registered application with its secret, which is never retrievable again.
+#[derive(Debug, Clone)]
+pub struct CreatedApplication {
+    pub application: api_applications::Model,
+    pub client_secret: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApplicationError {
+    #[error("tenant {0} does not exist")]
+    UnknownTenant(Uuid),
+    #[error("application name must not be empty")]
+    EmptyName,
+    #[error("at least one scope is required")]
+    NoScopes,
+    #[error("read:customers:pii is only valid together with read:customers")]
+    PiiWithoutCustomers,
+    #[error("branch {0} does not belong to the tenant")]
+    ForeignBranch(Uuid),
+    #[error("allowed branch list must not be empty (omit it to allow every branch)")]
+    EmptyBranchList,
+    #[error("no application with client id {0:?}")]
+    UnknownClient(String),
+    #[error(transparent)]
+    Db(#[from] sea_orm::DbErr),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+impl api_applications::Model {
+    pub fn scope_set(&self) -> ScopeSet {
+        // Stored scopes were validated on write; an unknown name (e.g. from a newer version)
+        // is dropped rather than granted.
+        self.scopes
+            .split_whitespace()
+            .filter_map(|s| s.parse::<Scope>().ok())
+            .collect()
+    }
+
+    pub fn allowed_branches(&self) -> Result<Option<Vec<Uuid>>, serde_json::Error> {
+        self.allowed_branch_ids
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()
+    }
+}
+
+/// Registers an application with freshly generated credentials.
+pub async fn create(
+    db: &impl ConnectionTrait,
+    now: Timestamp,
+    new: NewApplication,
+) -> Result<CreatedApplication, ApplicationError> {
+    let client_id = secrets::generate_client_id()?;
+    let client_secret = secrets::generate_client_secret()?;
+    create_with_credentials(db, now, Uuid::new_v4(), new, &client_id, &client_secret).await
+}
+
+/// Registers an application with the given credentials (demo data uses fixed ones).
+pub async fn create_with_credentials(
+    db: &impl ConnectionTrait,
+    now: Timestamp,
+    id: Uuid,
+    new: NewApplication,
+    client_id: &str,
+    client_secret: &str,
+) -> Result<CreatedApplication, ApplicationError> {
+    let name = new.name.trim();
+    if name.is_empty() {
+        return Err(ApplicationError::EmptyName);
+    }
+    if new.scopes.is_empty() {
+        return Err(ApplicationError::NoScopes);
+    }
+    if new.scopes.contains(Scope::ReadCustomersPii) && !new.scopes.contains(Scope::ReadCustomers) {
+        return Err(ApplicationError::PiiWithoutCustomers);
+    }
+    if tenants::Entity::find_by_id(new.tenant_id)
+        .one(db)
+        .await?
+        .is_none()
+    {
+        return Err(ApplicationError::UnknownTenant(new.tenant_id));
+    }
+    let allowed = match new.allowed_branch_ids {
+        None => None,
+        Some(ids) if ids.is_empty() => return Err(ApplicationError::EmptyBranchList),
+        Some(ids) => {
+            let ids: BTreeSet<Uuid> = ids.into_iter().collect();
+            for id in &ids {
+                let owned = branches::Entity::find_by_id(*id)
+                    .filter(branches::Column::TenantId.eq(new.tenant_id))
+                    .count(db)
+                    .await?;
+                if owned == 0 {
+                    return Err(ApplicationError::ForeignBranch(*id));
+                }
+            }
+            Some(serde_json::to_string(&ids).map_err(anyhow::Error::from)?)
+        }
+    };
+    let application = api_applications::ActiveModel {
+        id: Set(id),
+        tenant_id: Set(new.tenant_id),
+        name: Set(name.to_owned()),
+        client_id: Set(client_id.to_owned()),
+        client_secret_hash: Set(secrets::hash_secret(client_secret)),
+        scopes: Set(new.scopes.to_string()),
+        allowed_branch_ids: Set(allowed),
+        status: Set(AppStatus::Active),
+        last_used_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    Ok(CreatedApplication {
+        application,
+        client_secret: client_secret.to_owned(),
+    })
+}
+
+/// Applications, oldest first; optionally of one tenant.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    tenant_id: Option<Uuid>,
+) -> Result<Vec<api_applications::Model>, sea_orm::DbErr> {
+    let mut query = api_applications::Entity::find();
+    if let Some(tenant_id) = tenant_id {
+        query = query.filter(api_applications::Column::TenantId.eq(tenant_id));
+    }
+    query
+        .order_by_asc(api_applications::Column::CreatedAt)
+        .order_by_asc(api_applications::Column::Id)
+        .all(db)
+        .await
+}
+
+pub async fn find_by_client_id(
+    db: &impl ConnectionTrait,
+    client_id: &str,
+) -> Result<Option<api_applications::Model>, sea_orm::DbErr> {
+    api_applications::Entity::find()
+        .filter(api_applications::Column::ClientId.eq(client_id))
+        .one(db)
+        .await
+}
+
+/// Changes an application's status; tokens already issued stop working on their next request.
+pub async fn set_status(
+    db: &impl ConnectionTrait,
+    now: Timestamp,
+    client_id: &str,
+    status: AppStatus,
+) -> Result<api_applications::Model, ApplicationError> {
+    let app = find_by_client_id(db, client_id)
+        .await?
+        .ok_or_else(|| ApplicationError::UnknownClient(client_id.to_owned()))?;
+    let mut active: api_applications::ActiveModel = app.into();
+    active.status = Set(status);
+    active.updated_at = Set(now);
+    Ok(active.update(db).await?)
+}

@@ -1,0 +1,9 @@
+//! The domain layer: every query, rule, scoping decision and money computation. REST handlers
+//! and GraphQL resolvers only translate to and from these functions.
+
+pub mod applications;
+pub mod branches;
+pub mod money;
+pub mod sales;
+pub mod scope;
+pub mod tenants;

@@ -1,0 +1,21 @@
+//! SeaORM entities: storage shapes only. API types live in `rest/` and `graphql/`.
+
+pub mod enums;
+
+pub mod api_applications;
+pub mod branches;
+pub mod customers;
+pub mod inventory_levels;
+pub mod inventory_movements;
+pub mod product_skus;
+pub mod products;
+pub mod purchase_order_items;
+pub mod purchase_orders;
+pub mod sales_order_items;
+pub mod sales_orders;
+pub mod suppliers;
+pub mod tenants;
+pub mod warehouses;
+pub mod webhook_deliveries;
+pub mod webhook_events;
+pub mod webhook_subscriptions;

@@ -1,0 +1,276 @@
+//! The one error type. Every variant maps to a row of the seed-000 catalogue; REST renders the
+//! flat `{error, message, ...}` body, GraphQL the same code in `extensions.code`.
+//! Internal causes are logged under the request's span (which carries the request id) and never
+//! rendered.
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+
+/// One invalid input: which field and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Why a bearer token was refused (401 `invalid_token`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenProblem {
+    Missing,
+    Expired,
+    Invalid,
+}
+
+/// Why client credentials were refused (401 `invalid_client`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientProblem {
+    BadCredentials,
+    Inactive,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("invalid request")]
+    InvalidRequest {
+        message: &'static str,
+        details: Vec<FieldError>,
+    },
+    #[error("invalid token: {0:?}")]
+    InvalidToken(TokenProblem),
+    #[error("invalid client: {0:?}")]
+    InvalidClient(ClientProblem),
+    #[error("unsupported grant type")]
+    UnsupportedGrantType,
+    #[error("invalid scope")]
+    InvalidScope { message: String },
+    #[error("access denied by plan")]
+    AccessDenied,
+    #[error("insufficient scope")]
+    InsufficientScope { required_scopes: Vec<String> },
+    #[error("webhook subscription limit reached")]
+    LimitReached { limit: u32 },
+    #[error("not found: {0}")]
+    NotFound(&'static str),
+    #[error("rate limited")]
+    RateLimited { max: u64, retry_after_secs: u64 },
+    #[error("internal error: {0:#}")]
+    Internal(#[source] anyhow::Error),
+}
+
+impl AppError {
+    pub const VALIDATION_MESSAGE: &'static str = "Query parameter validation failed";
+
+    /// 400 `invalid_request` for query-string problems.
+    pub fn validation(details: Vec<FieldError>) -> Self {
+        Self::InvalidRequest {
+            message: Self::VALIDATION_MESSAGE,
+            details,
+        }
+    }
+
+    pub fn invalid_field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::validation(vec![FieldError::new(field, message)])
+    }
+
+    pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
+        Self::Internal(cause.into())
+    }
+
+    /// The stable code of the catalogue (`error` in REST, `extensions.code` in GraphQL).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidRequest { .. } => "invalid_request",
+            Self::InvalidToken(_) => "invalid_token",
+            Self::InvalidClient(_) => "invalid_client",
+            Self::UnsupportedGrantType => "unsupported_grant_type",
+            Self::InvalidScope { .. } => "invalid_scope",
+            Self::AccessDenied => "access_denied",
+            Self::InsufficientScope { .. } => "insufficient_scope",
+            Self::LimitReached { .. } => "limit_reached",
+            Self::NotFound(_) => "not_found",
+            Self::RateLimited { .. } => "rate_limited",
+            Self::Internal(_) => "server_error",
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::InvalidRequest { .. }
+            | Self::UnsupportedGrantType
+            | Self::InvalidScope { .. } => StatusCode::BAD_REQUEST,
+            Self::InvalidToken(_) | Self::InvalidClient(_) => StatusCode::UNAUTHORIZED,
+            Self::AccessDenied | Self::InsufficientScope { .. } | Self::LimitReached { .. } => {
+                StatusCode::FORBIDDEN
+            }
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The client-facing message. Never includes an internal cause.
+    pub fn message(&self) -> String {
+        match self {
+            Self::InvalidRequest { message, .. } => (*message).to_owned(),
+            Self::InvalidToken(TokenProblem::Missing) => "Access token is required".into(),
+            Self::InvalidToken(TokenProblem::Expired) => "Access token has expired".into(),
+            Self::InvalidToken(TokenProblem::Invalid) => {
+                "Access token is malformed or invalid".into()
+            }
+            Self::InvalidClient(ClientProblem::BadCredentials) => {
+                "Invalid client_id or client_secret".into()
+            }
+            Self::InvalidClient(ClientProblem::Inactive) => {
+                "API application is suspended or revoked".into()
+            }
+            Self::UnsupportedGrantType => {
+                "Only the client_credentials grant type is supported".into()
+            }
+            Self::InvalidScope { message } => message.clone(),
+            Self::AccessDenied => {
+                "API access is not available on your current subscription plan.".into()
+            }
+            Self::InsufficientScope { .. } => "Access token is missing required scope(s)".into(),
+            Self::LimitReached { limit } => format!(
+                "You have reached the webhook subscription limit ({limit}) of your current plan."
+            ),
+            Self::NotFound(what) => (*what).to_owned(),
+            Self::RateLimited { max, .. } => {
+                format!("Rate limit exceeded. Max {max} requests per 15 minutes.")
+            }
+            Self::Internal(_) => "An unexpected error occurred".into(),
+        }
+    }
+
+    /// The flat JSON body of seed 000: `error`, `message` and the row's extra fields.
+    pub fn body(&self) -> Value {
+        let mut body = Map::new();
+        body.insert("error".into(), json!(self.code()));
+        body.insert("message".into(), json!(self.message()));
+        match self {
+            Self::InvalidRequest { details, .. } => {
+                body.insert("details".into(), json!(details));
+            }
+            Self::InsufficientScope { required_scopes } => {
+                body.insert("required_scopes".into(), json!(required_scopes));
+            }
+            _ => {}
+        }
+        Value::Object(body)
+    }
+}
+
+impl From<sea_orm::DbErr> for AppError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        Self::Internal(err.into())
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        if let Self::Internal(cause) = &self {
+            // The TraceLayer span around this request carries the request id.
+            tracing::error!(
+                error = format!("{cause:#}"),
+                "request failed with an internal error"
+            );
+        }
+        let mut response = (self.status(), Json(self.body())).into_response();
+        let headers = response.headers_mut();
+        match &self {
+            Self::InvalidToken(problem) => {
+                let value = match problem {
+                    TokenProblem::Missing => r#"Bearer realm="partner-api""#.to_owned(),
+                    _ => format!(
+                        r#"Bearer realm="partner-api", error="invalid_token", error_description="{}""#,
+                        self.message()
+                    ),
+                };
+                if let Ok(value) = HeaderValue::from_str(&value) {
+                    headers.insert(header::WWW_AUTHENTICATE, value);
+                }
+            }
+            Self::InvalidClient(_) => {
+                headers.insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static(r#"Basic realm="partner-api""#),
+                );
+            }
+            Self::RateLimited {
+                retry_after_secs, ..
+            } => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+            }
+            _ => {}
+        }
+        response
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_errors_never_render_their_cause() {
+        let err = AppError::internal(anyhow::anyhow!("relation \"customers\" does not exist"));
+        let body = err.body().to_string();
+        assert!(!body.contains("customers"), "{body}");
+        assert_eq!(err.body()["error"], "server_error");
+        assert_eq!(err.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
+
+    #[test]
+    fn catalogue_extra_fields() {
+        let err = AppError::invalid_field("limit", "must be between 1 and 200");
+        assert_eq!(
+            err.body(),
+            json!({
+                "error": "invalid_request",
+                "message": "Query parameter validation failed",
+                "details": [{"field": "limit", "message": "must be between 1 and 200"}],
+            })
+        );
+        let err = AppError::InsufficientScope {
+            required_scopes: vec!["read:sales".into()],
+        };
+        assert_eq!(err.body()["required_scopes"], json!(["read:sales"]));
+        assert_eq!(err.status(), StatusCode::FORBIDDEN);
+        let err = AppError::RateLimited {
+            max: 1000,
+            retry_after_secs: 3,
+        };
+        assert_eq!(
+            err.body()["message"],
+            "Rate limit exceeded. Max 1000 requests per 15 minutes."
+        );
+    }
+
+    #[test]
+    fn unauthorized_responses_carry_www_authenticate() {
+        let response = AppError::InvalidToken(TokenProblem::Expired).into_response();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        let challenge = response.headers()[header::WWW_AUTHENTICATE]
+            .to_str()
+            .expect("ascii header");
+        assert!(challenge.starts_with("Bearer "), "{challenge}");
+        assert!(
+            challenge.contains(r#"error="invalid_token""#),
+            "{challenge}"
+        );
+    }
+}

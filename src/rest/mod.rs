@@ -1,0 +1,3 @@
+//! HTTP adapters: translation between HTTP and the domain, nothing else.
+
+pub mod health;

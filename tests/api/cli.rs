@@ -1,0 +1,243 @@
+//! The command line, run as a real process, and the startup banner.
+
+use std::process::{Command, Output};
+use std::sync::Arc;
+
+use partner_gateway::auth::secrets;
+use partner_gateway::cli::banner;
+use partner_gateway::clock::{Clock, FixedClock};
+use partner_gateway::demo::{self, DemoApp, SeedOptions};
+use partner_gateway::domain::applications;
+use partner_gateway::entities::enums::AppStatus;
+use partner_gateway::startup;
+use serde_json::Value;
+
+use crate::helpers::{TestDb, fixed_now};
+
+fn gateway(db: &TestDb, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_partner-gateway"))
+        .args(args)
+        .env_clear()
+        .env("DATABASE_URL", &db.url)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run the binary")
+}
+
+fn stdout_json(output: &Output) -> Value {
+    assert!(
+        output.status.success(),
+        "command failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("stdout is JSON")
+}
+
+#[tokio::test]
+async fn serve_without_a_secret_outside_demo_mode_refuses_to_start() {
+    let db = TestDb::new().await;
+    let output = gateway(&db, &["--no-demo", "--bind", "127.0.0.1:0", "serve"]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("JWT_SECRET is required"), "{stderr}");
+}
+
+#[tokio::test]
+async fn invalid_configuration_is_reported_and_exits_non_zero() {
+    let db = TestDb::new().await;
+    let output = gateway(
+        &db,
+        &["--bind", "nowhere", "--token-ttl-seconds", "1", "migrate"],
+    );
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("BIND") && stderr.contains("TOKEN_TTL_SECONDS"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn tenants_and_apps_lifecycle_with_json_output() {
+    let db = TestDb::new().await;
+    let tenant = stdout_json(&gateway(
+        &db,
+        &[
+            "tenants",
+            "create",
+            "--name",
+            "Som Tam Co",
+            "--plan",
+            "PRO",
+            "--json",
+        ],
+    ));
+    let tenant_id = tenant["tenant_id"].as_str().expect("tenant id").to_owned();
+    assert_eq!(tenant["plan"], "PRO");
+
+    // PII without read:customers is refused with a readable message.
+    let refused = gateway(
+        &db,
+        &[
+            "apps",
+            "create",
+            "--tenant",
+            &tenant_id,
+            "--name",
+            "x",
+            "--scopes",
+            "read:customers:pii",
+        ],
+    );
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("read:customers:pii"));
+
+    let created = stdout_json(&gateway(
+        &db,
+        &[
+            "apps",
+            "create",
+            "--tenant",
+            &tenant_id,
+            "--name",
+            "BI sync",
+            "--scopes",
+            "read:sales,read:customers read:customers:pii",
+            "--json",
+        ],
+    ));
+    let client_id = created["client_id"].as_str().expect("client id").to_owned();
+    let client_secret = created["client_secret"]
+        .as_str()
+        .expect("secret")
+        .to_owned();
+    assert!(client_id.starts_with("pgc_") && client_secret.starts_with("pgs_"));
+    assert_eq!(created["status"], "ACTIVE");
+    assert_eq!(created["allowed_branch_ids"], Value::Null);
+    assert_eq!(
+        created["scopes"],
+        serde_json::json!(["read:sales", "read:customers", "read:customers:pii"])
+    );
+
+    // Stored hashed: the database holds a hash that verifies the secret, not the secret.
+    let conn = db.connect().await;
+    let stored = applications::find_by_client_id(&conn, &client_id)
+        .await
+        .expect("query")
+        .expect("stored");
+    assert_ne!(stored.client_secret_hash, client_secret);
+    assert!(secrets::verify_secret(
+        &client_secret,
+        &stored.client_secret_hash
+    ));
+
+    let listed = gateway(&db, &["apps", "list", "--json"]);
+    let text = String::from_utf8_lossy(&listed.stdout).to_string();
+    assert!(
+        !text.contains(&client_secret),
+        "list must never show a secret"
+    );
+    let listed: Value = serde_json::from_str(&text).expect("json");
+    assert_eq!(listed.as_array().expect("array").len(), 1);
+
+    let suspended = stdout_json(&gateway(&db, &["apps", "suspend", &client_id, "--json"]));
+    assert_eq!(suspended["status"], "SUSPENDED");
+    let stored = applications::find_by_client_id(&conn, &client_id)
+        .await
+        .expect("query")
+        .expect("stored");
+    assert_eq!(stored.status, AppStatus::Suspended);
+
+    let unknown = gateway(&db, &["apps", "suspend", "pgc_nobody"]);
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("pgc_nobody"));
+}
+
+#[tokio::test]
+async fn seed_command_reports_what_it_wrote() {
+    let db = TestDb::new().await;
+    let summary = stdout_json(&gateway(
+        &db,
+        &[
+            "seed",
+            "--seed",
+            "9",
+            "--orders",
+            "150",
+            "--customers",
+            "30",
+            "--products",
+            "10",
+            "--skus",
+            "15",
+            "--json",
+        ],
+    ));
+    assert_eq!(summary["sales_orders"], 150);
+    assert_eq!(summary["customers"], 30);
+    assert_eq!(summary["skus"], 15);
+    let again = gateway(&db, &["seed", "--orders", "10", "--json"]);
+    assert!(
+        !again.status.success(),
+        "a second seed must not duplicate data"
+    );
+}
+
+#[tokio::test]
+async fn demo_banner_prints_credentials_and_a_working_token() {
+    let db = TestDb::new().await;
+    let mut args = db.config_args();
+    args.jwt_secret = None;
+    let config = partner_gateway::config::Config::from_args(&args).expect("demo config");
+    assert!(config.demo);
+    let clock: Arc<dyn Clock> = Arc::new(FixedClock::new(fixed_now()));
+    let state = startup::build_state(config, clock.clone())
+        .await
+        .expect("state");
+    let summary = demo::seed(&state.db, clock.now(), &SeedOptions::small(2))
+        .await
+        .expect("seed");
+
+    let text = banner(&state, 8080).await.expect("banner");
+    for app in demo::DEMO_APPS {
+        assert!(
+            text.contains(app.client_id) && text.contains(app.client_secret),
+            "{text}"
+        );
+    }
+    assert!(text.contains("/healthz"));
+    let token = text
+        .split_whitespace()
+        .find(|word| word.starts_with("eyJ"))
+        .expect("a bearer token in the banner");
+    let claims = state
+        .jwt
+        .verify(token, clock.now())
+        .expect("the token verifies");
+    assert_eq!(claims.tid, summary.tenant_id);
+    assert_eq!(claims.branches, None);
+    assert!(claims.scope.contains("read:customers:pii"));
+    let full = applications::find_by_client_id(&state.db, DemoApp::full_access().client_id)
+        .await
+        .expect("query")
+        .expect("demo app");
+    assert_eq!(claims.sub, full.id);
+}
+
+#[tokio::test]
+async fn production_banner_holds_no_secret() {
+    let db = TestDb::new().await;
+    let config = db.config();
+    assert!(!config.demo);
+    let clock: Arc<dyn Clock> = Arc::new(FixedClock::new(fixed_now()));
+    let state = startup::build_state(config, clock.clone())
+        .await
+        .expect("state");
+    demo::seed(&state.db, clock.now(), &SeedOptions::small(2))
+        .await
+        .expect("seed");
+    let text = banner(&state, 8080).await.expect("banner");
+    assert!(!text.contains("pgs_"), "{text}");
+    assert!(!text.contains("eyJ"), "{text}");
+    assert!(!text.contains(crate::helpers::TEST_JWT_SECRET), "{text}");
+}

@@ -1,0 +1,101 @@
+//! Configuration validation and demo-mode rules.
+
+use partner_gateway::config::{Backend, Config, ConfigArgs, LogFormat};
+
+fn args() -> ConfigArgs {
+    ConfigArgs {
+        database_url: "sqlite://./data/partner-gateway.db".into(),
+        database_max_connections: None,
+        bind: "127.0.0.1:8080".into(),
+        public_url: None,
+        jwt_secret: None,
+        jwt_issuer: "partner-gateway".into(),
+        jwt_audience: "partner-api".into(),
+        token_ttl_seconds: 3600,
+        no_demo: false,
+        log_format: LogFormat::Pretty,
+        shutdown_grace_seconds: 20,
+    }
+}
+
+#[test]
+fn no_configuration_at_all_is_demo_mode_on_sqlite() {
+    let config = Config::from_args(&args()).expect("defaults are valid");
+    assert!(config.demo);
+    assert_eq!(config.database.backend, Backend::Sqlite);
+    assert_eq!(config.database.max_connections, 8);
+    assert_eq!(config.public_url, "http://127.0.0.1:8080");
+    assert!(
+        config.require_jwt().is_ok(),
+        "demo mode signs with its demo secret"
+    );
+}
+
+#[test]
+fn setting_a_secret_turns_demo_mode_off() {
+    let mut a = args();
+    a.jwt_secret = Some("s".repeat(40));
+    let config = Config::from_args(&a).expect("valid");
+    assert!(!config.demo);
+    assert_eq!(
+        config.require_jwt().expect("secret").secret.expose(),
+        "s".repeat(40)
+    );
+}
+
+#[test]
+fn no_demo_without_a_secret_cannot_serve() {
+    let mut a = args();
+    a.no_demo = true;
+    let config = Config::from_args(&a).expect("other commands still work");
+    assert!(!config.demo);
+    let err = config.require_jwt().expect_err("serve needs a secret");
+    assert!(err.to_string().contains("JWT_SECRET is required"), "{err}");
+}
+
+#[test]
+fn every_invalid_setting_is_reported_at_once() {
+    let mut a = args();
+    a.database_url = "mysql://localhost/db".into();
+    a.bind = "not-an-address".into();
+    a.jwt_secret = Some("short".into());
+    a.token_ttl_seconds = 5;
+    a.database_max_connections = Some(0);
+    a.public_url = Some("ftp://example".into());
+    let err = Config::from_args(&a).expect_err("invalid");
+    let text = err.to_string();
+    for fragment in [
+        "DATABASE_URL",
+        "BIND",
+        "JWT_SECRET must be at least 32 bytes",
+        "TOKEN_TTL_SECONDS",
+        "DATABASE_MAX_CONNECTIONS",
+        "PUBLIC_URL",
+    ] {
+        assert!(text.contains(fragment), "missing {fragment:?} in {text}");
+    }
+    assert!(
+        !text.contains("short"),
+        "the secret itself must not be echoed: {text}"
+    );
+}
+
+#[test]
+fn secrets_never_print() {
+    let mut a = args();
+    a.jwt_secret = Some("super-secret-value-that-must-not-leak-0001".into());
+    a.database_url = "postgres://user:db-password@localhost:5432/app".into();
+    let config = Config::from_args(&a).expect("valid");
+    assert_eq!(config.database.backend, Backend::Postgres);
+    let printed = format!("{config:?}");
+    assert!(!printed.contains("super-secret-value"), "{printed}");
+    assert!(!printed.contains("db-password"), "{printed}");
+}
+
+#[test]
+fn unspecified_bind_addresses_get_a_browsable_public_url() {
+    let mut a = args();
+    a.bind = "0.0.0.0:9000".into();
+    let config = Config::from_args(&a).expect("valid");
+    assert_eq!(config.public_url, "http://localhost:9000");
+}

@@ -1,0 +1,63 @@
+use reqwest::StatusCode;
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::helpers::TestApp;
+
+#[tokio::test]
+async fn health_and_readiness_answer() {
+    let app = TestApp::spawn().await;
+    let response = app.get("/healthz").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["status"], "ok");
+
+    let response = app.get("/readyz").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["database"], "ok");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn readiness_fails_when_the_database_is_gone() {
+    let app = TestApp::spawn().await;
+    app.state.db.clone().close().await.expect("close pool");
+    let response = app.get("/readyz").await;
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["database"], "unreachable");
+    // The process itself is still healthy.
+    assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn unknown_paths_get_the_flat_not_found_body_and_every_response_a_request_id() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .client
+        .get(app.url("/no/such/thing"))
+        .header("x-request-id", "client-chosen-id")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let first_id = response.headers()["x-request-id"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert_ne!(
+        first_id, "client-chosen-id",
+        "client ids are not trusted into logs"
+    );
+    Uuid::parse_str(&first_id).expect("the server assigns its own uuid");
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["error"], "not_found");
+    assert!(body["message"].is_string());
+    assert!(body.get("success").is_none());
+
+    let second = app.get("/healthz").await;
+    let second_id = second.headers()["x-request-id"].to_str().expect("ascii");
+    assert_ne!(first_id, second_id);
+    app.stop().await;
+}

@@ -1,0 +1,203 @@
+//! Shared test fixtures: databases, a running server, fixed clocks.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use partner_gateway::clock::{Clock, FixedClock, Timestamp};
+use partner_gateway::config::{Config, ConfigArgs, LogFormat};
+use partner_gateway::startup::{self, Application};
+use partner_gateway::state::AppState;
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use tokio::sync::oneshot;
+use uuid::Uuid;
+
+pub const TEST_JWT_SECRET: &str = "test-secret-0123456789-abcdefghijklmnop";
+
+/// 2026-06-15T03:22:16.709Z, the instant of the seeds' example order.
+pub fn fixed_now() -> Timestamp {
+    Timestamp::from_millis(1_781_493_736_709).expect("in range")
+}
+
+/// Logs only when `TEST_LOG` is set.
+pub fn init_logging() {
+    if std::env::var_os("TEST_LOG").is_some() {
+        partner_gateway::telemetry::init(LogFormat::Pretty);
+    }
+}
+
+/// A fresh, empty (unmigrated) database for one test.
+pub struct TestDb {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDb {
+    pub async fn new() -> Self {
+        match std::env::var("TEST_DATABASE_URL") {
+            Ok(admin_url) if !admin_url.is_empty() => Self::postgres(&admin_url).await,
+            _ => Self::sqlite(),
+        }
+    }
+
+    pub fn sqlite() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("test.db").display());
+        Self {
+            url,
+            _dir: Some(dir),
+        }
+    }
+
+    /// Creates a uniquely named database. Panics (fails the test) when the server is
+    /// unreachable: a Postgres run must never silently fall back to SQLite.
+    async fn postgres(admin_url: &str) -> Self {
+        let admin = Database::connect(admin_url).await.unwrap_or_else(|e| {
+            panic!("TEST_DATABASE_URL is set but PostgreSQL is unreachable: {e}")
+        });
+        let name = format!("pgw_test_{}", Uuid::new_v4().simple());
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await
+            .expect("create test database");
+        admin.close().await.ok();
+        Self {
+            url: replace_database_name(admin_url, &name),
+            _dir: None,
+        }
+    }
+
+    pub fn config_args(&self) -> ConfigArgs {
+        ConfigArgs {
+            database_url: self.url.clone(),
+            database_max_connections: Some(4),
+            bind: "127.0.0.1:0".into(),
+            public_url: None,
+            jwt_secret: Some(TEST_JWT_SECRET.into()),
+            jwt_issuer: "partner-gateway".into(),
+            jwt_audience: "partner-api".into(),
+            token_ttl_seconds: 3600,
+            no_demo: false,
+            log_format: LogFormat::Pretty,
+            shutdown_grace_seconds: 5,
+        }
+    }
+
+    pub fn config(&self) -> Config {
+        Config::from_args(&self.config_args()).expect("valid test config")
+    }
+
+    /// A migrated connection.
+    pub async fn connect(&self) -> DatabaseConnection {
+        let config = self.config();
+        let db = partner_gateway::db::connect(&config.database)
+            .await
+            .expect("connect to test database");
+        partner_gateway::db::migrate(&db).await.expect("migrate");
+        db
+    }
+}
+
+/// `postgres://u:p@h:1/admin?x=y` → `postgres://u:p@h:1/<name>?x=y`.
+fn replace_database_name(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let root = match base[scheme_end..].find('/') {
+        Some(i) => &base[..scheme_end + i],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{root}/{name}?{q}"),
+        None => format!("{root}/{name}"),
+    }
+}
+
+/// A server on a loopback port over a fresh database, with a clock the test controls.
+pub struct TestApp {
+    pub address: String,
+    pub state: AppState,
+    /// The server's clock: tests move time with it.
+    #[allow(dead_code)]
+    pub clock: Arc<FixedClock>,
+    pub client: reqwest::Client,
+    _db: TestDb,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_at(fixed_now()).await
+    }
+
+    pub async fn spawn_at(now: Timestamp) -> Self {
+        init_logging();
+        let db = TestDb::new().await;
+        let clock = Arc::new(FixedClock::new(now));
+        let shared: Arc<dyn Clock> = clock.clone();
+        let state = startup::build_state(db.config(), shared)
+            .await
+            .expect("build state");
+        let app = Application::bind(state.clone()).await.expect("bind");
+        let address = format!("http://{}", app.local_addr().expect("bound address"));
+        let (tx, rx) = oneshot::channel::<()>();
+        let server = tokio::spawn(app.run_until(async move {
+            let _ = rx.await;
+        }));
+        Self {
+            address,
+            state,
+            clock,
+            client: reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .expect("http client"),
+            _db: db,
+            shutdown: Some(tx),
+            server: Some(server),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request reaches the server")
+    }
+
+    /// Stops the server and waits until it has stopped.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server
+                .await
+                .expect("server task")
+                .expect("server stopped cleanly");
+        }
+    }
+}
+
+#[test]
+fn replaces_the_database_name_only() {
+    assert_eq!(
+        replace_database_name("postgres://u:p@127.0.0.1:5433/postgres", "x"),
+        "postgres://u:p@127.0.0.1:5433/x"
+    );
+    assert_eq!(
+        replace_database_name("postgres://u@h/postgres?sslmode=disable", "x"),
+        "postgres://u@h/x?sslmode=disable"
+    );
+    assert_eq!(
+        replace_database_name("postgres://h:1", "x"),
+        "postgres://h:1/x"
+    );
+}

@@ -1,0 +1,13 @@
+//! The one integration-test binary. Every test gets its own database: a fresh SQLite file, or
+//! a fresh database on the PostgreSQL server named by `TEST_DATABASE_URL`.
+
+mod helpers;
+
+mod cli;
+mod config;
+mod health;
+mod migrations;
+mod money;
+mod seed;
+mod shutdown;
+mod tenancy;
