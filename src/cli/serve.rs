@@ -72,9 +72,6 @@ pub async fn banner(state: &AppState, port: u16) -> anyhow::Result<String> {
                 .map(|j| j.ttl.as_secs() / 60)
                 .unwrap_or_default()
         ));
-        out.push_str(&format!(
-            "\n  Try: curl -H \"Authorization: Bearer $TOKEN\" {base}/healthz\n"
-        ));
     }
     Ok(out)
 }
