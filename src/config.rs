@@ -96,6 +96,19 @@ pub struct ConfigArgs {
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty, global = true)]
     pub log_format: LogFormat,
 
+    /// Requests per 15 minutes for each application of a PRO tenant.
+    #[arg(long, env = "RATE_LIMIT_PRO", default_value_t = 1_000, global = true)]
+    pub rate_limit_pro: u32,
+
+    /// Requests per 15 minutes for each application of an ENTERPRISE tenant.
+    #[arg(
+        long,
+        env = "RATE_LIMIT_ENTERPRISE",
+        default_value_t = 10_000,
+        global = true
+    )]
+    pub rate_limit_enterprise: u32,
+
     /// Seconds to let in-flight requests finish after a shutdown signal.
     #[arg(
         long,
@@ -119,6 +132,13 @@ pub struct DatabaseConfig {
     pub max_connections: u32,
 }
 
+/// Requests allowed per application per 15-minute window, by plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimitConfig {
+    pub pro: u32,
+    pub enterprise: u32,
+}
+
 #[derive(Debug, Clone)]
 pub struct JwtConfig {
     pub secret: Secret,
@@ -138,6 +158,7 @@ pub struct Config {
     pub demo: bool,
     pub log_format: LogFormat,
     pub shutdown_grace: Duration,
+    pub rate_limits: RateLimitConfig,
 }
 
 /// Every problem found, so one run reports all of them.
@@ -204,6 +225,15 @@ impl Config {
             problems.push("JWT_AUDIENCE must not be empty".to_owned());
         }
 
+        for (name, value) in [
+            ("RATE_LIMIT_PRO", args.rate_limit_pro),
+            ("RATE_LIMIT_ENTERPRISE", args.rate_limit_enterprise),
+        ] {
+            if !(1..=10_000_000).contains(&value) {
+                problems.push(format!("{name} must be between 1 and 10000000"));
+            }
+        }
+
         let demo = !args.no_demo && args.jwt_secret.is_none();
         let secret = match (&args.jwt_secret, demo) {
             (Some(secret), _) if secret.len() < MIN_SECRET_BYTES => {
@@ -248,6 +278,10 @@ impl Config {
                 demo,
                 log_format: args.log_format,
                 shutdown_grace: Duration::from_secs(args.shutdown_grace_seconds),
+                rate_limits: RateLimitConfig {
+                    pro: args.rate_limit_pro,
+                    enterprise: args.rate_limit_enterprise,
+                },
             }),
             _ => Err(ConfigError(problems)),
         }

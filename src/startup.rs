@@ -18,8 +18,10 @@ use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::auth::jwt::JwtKeys;
+use crate::auth::rate_limit::RateLimits;
 use crate::clock::SharedClock;
 use crate::config::Config;
+use crate::domain::pagination::CursorCodec;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::{db, rest};
@@ -30,7 +32,10 @@ const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// Connects to the database, applies migrations and assembles the shared state.
 pub async fn build_state(config: Config, clock: SharedClock) -> anyhow::Result<AppState> {
-    let jwt = JwtKeys::new(config.require_jwt()?);
+    let jwt_config = config.require_jwt()?;
+    let jwt = JwtKeys::new(jwt_config);
+    let cursors = CursorCodec::new(jwt_config.secret.expose().as_bytes());
+    let rate_limits = RateLimits::new(config.rate_limits);
     let db = db::connect(&config.database).await?;
     db::migrate(&db).await?;
     Ok(AppState {
@@ -38,6 +43,8 @@ pub async fn build_state(config: Config, clock: SharedClock) -> anyhow::Result<A
         config: Arc::new(config),
         clock,
         jwt: Arc::new(jwt),
+        rate_limits: Arc::new(rate_limits),
+        cursors: Arc::new(cursors),
     })
 }
 
@@ -45,6 +52,8 @@ pub async fn build_state(config: Config, clock: SharedClock) -> anyhow::Result<A
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(rest::health::router())
+        .merge(rest::oauth::router())
+        .nest("/api/partner/v1", rest::partner::router(state.clone()))
         .fallback(not_found)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(CatchPanicLayer::custom(|_panic| {

@@ -5,8 +5,10 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 
 use crate::auth::jwt::JwtKeys;
+use crate::auth::rate_limit::RateLimits;
 use crate::clock::SharedClock;
 use crate::config::Config;
+use crate::domain::pagination::CursorCodec;
 
 #[derive(Clone, Debug)]
 pub struct AppState {
@@ -14,4 +16,6 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub clock: SharedClock,
     pub jwt: Arc<JwtKeys>,
+    pub rate_limits: Arc<RateLimits>,
+    pub cursors: Arc<CursorCodec>,
 }

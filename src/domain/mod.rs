@@ -3,7 +3,11 @@
 
 pub mod applications;
 pub mod branches;
+pub mod customers;
+pub mod dates;
 pub mod money;
+pub mod pagination;
+pub mod params;
 pub mod sales;
 pub mod scope;
 pub mod tenants;

@@ -15,6 +15,8 @@ fn args() -> ConfigArgs {
         no_demo: false,
         log_format: LogFormat::Pretty,
         shutdown_grace_seconds: 20,
+        rate_limit_pro: 1_000,
+        rate_limit_enterprise: 10_000,
     }
 }
 

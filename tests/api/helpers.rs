@@ -79,6 +79,8 @@ impl TestDb {
             no_demo: false,
             log_format: LogFormat::Pretty,
             shutdown_grace_seconds: 5,
+            rate_limit_pro: 1_000,
+            rate_limit_enterprise: 10_000,
         }
     }
 

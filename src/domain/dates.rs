@@ -1,0 +1,157 @@
+//! The date rules of seeds 001/002: `from`/`to` as `YYYY-MM-DD` (UTC), `to` inclusive of its
+//! whole day, defaults of now and 30 days before `to`, at most 30 days per request, and on
+//! `/sales` no `from` more than 30 days before today.
+
+use chrono::{Duration, NaiveDate};
+
+use crate::clock::Timestamp;
+use crate::error::FieldError;
+
+pub const MAX_RANGE_DAYS: i64 = 30;
+pub const MAX_LOOKBACK_DAYS: i64 = 30;
+
+/// A half-open interval `[from, to)` of instants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DateWindow {
+    pub from: Timestamp,
+    pub to: Timestamp,
+}
+
+impl DateWindow {
+    pub fn from_millis(from: i64, to: i64) -> Option<Self> {
+        Some(Self {
+            from: Timestamp::from_millis(from)?,
+            to: Timestamp::from_millis(to)?,
+        })
+    }
+}
+
+fn parse_date(field: &str, raw: Option<&str>, errors: &mut Vec<FieldError>) -> Option<NaiveDate> {
+    let text = raw?.trim();
+    let parsed = (text.len() == 10)
+        .then(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok())
+        .flatten();
+    if parsed.is_none() {
+        errors.push(FieldError::new(
+            field,
+            "must be a date in YYYY-MM-DD format",
+        ));
+    }
+    parsed
+}
+
+/// Resolves `from`/`to` against `now`; problems are added to `errors`.
+pub fn resolve_window(
+    from: Option<&str>,
+    to: Option<&str>,
+    now: Timestamp,
+    limit_lookback: bool,
+    errors: &mut Vec<FieldError>,
+) -> Option<DateWindow> {
+    let before = errors.len();
+    let from_date = parse_date("from", from, errors);
+    let to_date = parse_date("to", to, errors);
+    if errors.len() > before {
+        return None;
+    }
+    let today = now.date();
+    let end_date = to_date.unwrap_or(today);
+    if let Some(from_date) = from_date {
+        if from_date > end_date {
+            errors.push(FieldError::new("from", "must not be after to"));
+        } else if (end_date - from_date).num_days() > MAX_RANGE_DAYS {
+            errors.push(FieldError::new(
+                "from",
+                format!("the range from..to must not exceed {MAX_RANGE_DAYS} days"),
+            ));
+        }
+        if limit_lookback && from_date < today - Duration::days(MAX_LOOKBACK_DAYS) {
+            errors.push(FieldError::new(
+                "from",
+                format!("must not be more than {MAX_LOOKBACK_DAYS} days before today"),
+            ));
+        }
+    }
+    if errors.len() > before {
+        return None;
+    }
+    let to = match to_date {
+        Some(date) => Timestamp::start_of_day(date + Duration::days(1)),
+        None => Timestamp::from_millis(now.millis() + 1)?,
+    };
+    let from = match (from_date, to_date) {
+        (Some(date), _) => Timestamp::start_of_day(date),
+        (None, Some(date)) => Timestamp::start_of_day(date - Duration::days(MAX_RANGE_DAYS)),
+        (None, None) => now.checked_sub(Duration::days(MAX_RANGE_DAYS))?,
+    };
+    Some(DateWindow { from, to })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> Timestamp {
+        // 2026-06-15T03:22:16.709Z
+        Timestamp::from_millis(1_781_493_736_709).expect("in range")
+    }
+
+    fn resolve(
+        from: Option<&str>,
+        to: Option<&str>,
+        lookback: bool,
+    ) -> Result<DateWindow, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        match resolve_window(from, to, now(), lookback, &mut errors) {
+            Some(w) if errors.is_empty() => Ok(w),
+            _ => Err(errors),
+        }
+    }
+
+    #[test]
+    fn defaults_are_the_last_30_days_up_to_now() {
+        let w = resolve(None, None, true).expect("valid");
+        assert_eq!(w.to.millis(), now().millis() + 1);
+        assert_eq!(w.from.to_string(), "2026-05-16T03:22:16.709Z");
+    }
+
+    #[test]
+    fn to_includes_its_whole_day_and_from_defaults_to_30_days_before() {
+        let w = resolve(None, Some("2026-06-10"), true).expect("valid");
+        assert_eq!(w.to.to_string(), "2026-06-11T00:00:00.000Z");
+        assert_eq!(w.from.to_string(), "2026-05-11T00:00:00.000Z");
+        let w = resolve(Some("2026-06-01"), Some("2026-06-15"), true).expect("seed example");
+        assert_eq!(w.from.to_string(), "2026-06-01T00:00:00.000Z");
+        assert_eq!(w.to.to_string(), "2026-06-16T00:00:00.000Z");
+    }
+
+    #[test]
+    fn refuses_bad_ranges_and_old_dates() {
+        let err = resolve(Some("2026-06-10"), Some("2026-06-01"), true).expect_err("from > to");
+        assert_eq!(err[0].field, "from");
+        let err = resolve(Some("2026-05-01"), Some("2026-06-10"), false).expect_err("> 30 days");
+        assert!(err[0].message.contains("30 days"));
+        assert!(
+            resolve(Some("2026-05-01"), Some("2026-05-31"), false).is_ok(),
+            "exactly 30 days"
+        );
+        let err = resolve(Some("2026-05-10"), Some("2026-05-20"), true).expect_err("lookback");
+        assert!(err[0].message.contains("before today"));
+        assert!(
+            resolve(Some("2026-05-10"), Some("2026-05-20"), false).is_ok(),
+            "no lookback rule"
+        );
+        for bad in [
+            "2026-6-1",
+            "2026-02-30",
+            "yesterday",
+            "2026-06-01T00:00:00Z",
+            "",
+        ] {
+            let err = resolve(Some(bad), None, true).expect_err(bad);
+            assert_eq!(err[0].field, "from");
+        }
+        let err = resolve(None, Some("15/06/2026"), true).expect_err("bad to");
+        assert_eq!(err[0].field, "to");
+    }
+}

@@ -1,0 +1,143 @@
+//! `POST /oauth/token`: the client-credentials grant, credentials in a form body, a JSON body
+//! or HTTP Basic.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde::{Deserialize, Serialize};
+
+use crate::auth::token::{self, TokenRequest};
+use crate::error::AppError;
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/oauth/token", post(create_token))
+}
+
+#[derive(Debug, Serialize)]
+pub struct TokenResponse {
+    pub access_token: String,
+    pub token_type: &'static str,
+    pub expires_in: u64,
+    pub scope: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct TokenBody {
+    grant_type: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+    scope: Option<String>,
+}
+
+fn parse_body(headers: &HeaderMap, body: &[u8]) -> Result<TokenBody, AppError> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if body.is_empty() {
+        return Ok(TokenBody::default());
+    }
+    if content_type.starts_with("application/json") {
+        serde_json::from_slice(body)
+            .map_err(|_| AppError::invalid_field("body", "must be a JSON object of strings"))
+    } else if content_type.starts_with("application/x-www-form-urlencoded")
+        || content_type.is_empty()
+    {
+        let mut parsed = TokenBody::default();
+        for (key, value) in form_urlencoded::parse(body) {
+            let slot = match key.as_ref() {
+                "grant_type" => &mut parsed.grant_type,
+                "client_id" => &mut parsed.client_id,
+                "client_secret" => &mut parsed.client_secret,
+                "scope" => &mut parsed.scope,
+                _ => continue,
+            };
+            if slot.is_some() {
+                return Err(AppError::invalid_field(
+                    key.as_ref(),
+                    "must not be repeated",
+                ));
+            }
+            *slot = Some(value.into_owned());
+        }
+        Ok(parsed)
+    } else {
+        Err(AppError::invalid_field(
+            "content-type",
+            "must be application/x-www-form-urlencoded or application/json",
+        ))
+    }
+}
+
+/// `Authorization: Basic base64(client_id:client_secret)` (RFC 6749 §2.3.1, form-encoded parts).
+fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>, AppError> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let bad = || AppError::InvalidClient(crate::error::ClientProblem::BadCredentials);
+    let text = value.to_str().map_err(|_| bad())?;
+    let Some((scheme, encoded)) = text.split_once(' ') else {
+        return Err(bad());
+    };
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return Err(bad());
+    }
+    let decoded = STANDARD.decode(encoded.trim()).map_err(|_| bad())?;
+    let decoded = String::from_utf8(decoded).map_err(|_| bad())?;
+    let (id, secret) = decoded.split_once(':').ok_or_else(bad)?;
+    let unescape = |s: &str| -> String {
+        form_urlencoded::parse(format!("x={s}").as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default()
+    };
+    Ok(Some((unescape(id), unescape(secret))))
+}
+
+async fn create_token(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let result = async {
+        let body = parse_body(&headers, &body)?;
+        let (client_id, client_secret) = match basic_credentials(&headers)? {
+            Some(_) if body.client_secret.is_some() => {
+                return Err(AppError::invalid_field(
+                    "client_secret",
+                    "send client credentials either with HTTP Basic or in the body, not both",
+                ));
+            }
+            Some((id, secret)) => (Some(id), Some(secret)),
+            None => (body.client_id, body.client_secret),
+        };
+        token::issue(
+            &state,
+            TokenRequest {
+                grant_type: body.grant_type,
+                client_id,
+                client_secret,
+                scope: body.scope,
+            },
+        )
+        .await
+    }
+    .await;
+    let mut response = match result {
+        Ok(issued) => Json(TokenResponse {
+            access_token: issued.access_token,
+            token_type: "Bearer",
+            expires_in: issued.expires_in,
+            scope: issued.scope,
+        })
+        .into_response(),
+        Err(err) => err.into_response(),
+    };
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    response
+}

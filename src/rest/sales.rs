@@ -1,0 +1,149 @@
+//! `GET /sales` and `GET /sales/{id}/items` (seeds 002 and 004).
+
+use axum::extract::{Path, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::extract::{Authorized, QueryPairs, ReadSales};
+use super::{DataResponse, ListResponse};
+use crate::clock::Timestamp;
+use crate::domain::money::Amount;
+use crate::domain::sales::{self, SalesListParams};
+use crate::entities::enums::{OrderType, PaymentStatus, SalesStatus};
+use crate::entities::{sales_order_items, sales_orders};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/sales", get(list_sales))
+        .route("/sales/{id}/items", get(list_sales_items))
+}
+
+#[derive(Debug, Serialize)]
+pub struct SalesOrderResponse {
+    pub id: Uuid,
+    pub order_number: String,
+    pub branch_id: Uuid,
+    pub customer_id: Option<Uuid>,
+    pub order_date: Timestamp,
+    pub status: SalesStatus,
+    pub order_type: OrderType,
+    pub subtotal: Amount,
+    pub discount_amount: Amount,
+    pub tax_amount: Amount,
+    pub service_charge_amount: Amount,
+    pub total_amount: Amount,
+    pub paid_amount: Amount,
+    pub refunded_amount: Amount,
+    pub payment_status: PaymentStatus,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+impl From<sales_orders::Model> for SalesOrderResponse {
+    fn from(o: sales_orders::Model) -> Self {
+        Self {
+            id: o.id,
+            order_number: o.order_number,
+            branch_id: o.branch_id,
+            customer_id: o.customer_id,
+            order_date: o.order_date,
+            status: o.status,
+            order_type: o.order_type,
+            subtotal: o.subtotal,
+            discount_amount: o.discount_amount,
+            tax_amount: o.tax_amount,
+            service_charge_amount: o.service_charge_amount,
+            total_amount: o.total_amount,
+            paid_amount: o.paid_amount,
+            refunded_amount: o.refunded_amount,
+            payment_status: o.payment_status,
+            created_at: o.created_at,
+            updated_at: o.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct SalesOrderItemResponse {
+    pub id: Uuid,
+    pub product_sku_id: Uuid,
+    pub sku_code: String,
+    pub sku_name: String,
+    pub product_name: String,
+    pub quantity: Amount,
+    pub unit_price: Amount,
+    pub discount_amount: Amount,
+    pub tax_amount: Amount,
+    pub line_total: Amount,
+    pub refunded_quantity: Amount,
+    pub refunded_amount: Amount,
+    pub is_fully_refunded: bool,
+    pub created_at: Timestamp,
+}
+
+impl From<sales_order_items::Model> for SalesOrderItemResponse {
+    fn from(i: sales_order_items::Model) -> Self {
+        Self {
+            id: i.id,
+            product_sku_id: i.product_sku_id,
+            sku_code: i.sku_code,
+            sku_name: i.sku_name,
+            product_name: i.product_name,
+            quantity: i.quantity,
+            unit_price: i.unit_price,
+            discount_amount: i.discount_amount,
+            tax_amount: i.tax_amount,
+            line_total: i.line_total,
+            refunded_quantity: i.refunded_quantity,
+            refunded_amount: i.refunded_amount,
+            is_fully_refunded: i.is_fully_refunded,
+            created_at: i.created_at,
+        }
+    }
+}
+
+async fn list_sales(
+    State(state): State<AppState>,
+    auth: Authorized<ReadSales>,
+    query: QueryPairs,
+) -> AppResult<Json<ListResponse<SalesOrderResponse>>> {
+    let params = SalesListParams {
+        from: query.get("from"),
+        to: query.get("to"),
+        branch_ids: query.all("branch_id"),
+        status: query.get("status"),
+        limit: query.get("limit"),
+        cursor: query.get("cursor"),
+    };
+    let page = sales::list(
+        &state.db,
+        &state.cursors,
+        &auth.caller.scope,
+        state.clock.now(),
+        &params,
+    )
+    .await?;
+    Ok(Json(ListResponse::from_page(
+        page,
+        SalesOrderResponse::from,
+    )))
+}
+
+async fn list_sales_items(
+    State(state): State<AppState>,
+    auth: Authorized<ReadSales>,
+    Path(id): Path<String>,
+) -> AppResult<Json<DataResponse<SalesOrderItemResponse>>> {
+    const NOT_FOUND: AppError = AppError::NotFound("Sales order not found");
+    let id = Uuid::parse_str(&id).map_err(|_| NOT_FOUND)?;
+    let items = sales::items(&state.db, &auth.caller.scope, id)
+        .await?
+        .ok_or(NOT_FOUND)?;
+    Ok(Json(DataResponse {
+        data: items.into_iter().map(Into::into).collect(),
+    }))
+}
