@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use partner_gateway::clock::{Clock, FixedClock, Timestamp};
 use partner_gateway::config::{Config, ConfigArgs, LogFormat};
+use partner_gateway::demo::{self, SeedOptions, SeedSummary};
 use partner_gateway::startup::{self, Application};
 use partner_gateway::state::AppState;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
@@ -121,7 +122,6 @@ pub struct TestApp {
     pub address: String,
     pub state: AppState,
     /// The server's clock: tests move time with it.
-    #[allow(dead_code)]
     pub clock: Arc<FixedClock>,
     pub client: reqwest::Client,
     _db: TestDb,
@@ -135,11 +135,19 @@ impl TestApp {
     }
 
     pub async fn spawn_at(now: Timestamp) -> Self {
+        Self::spawn_with(now, |_| {}).await
+    }
+
+    /// A server whose configuration the test adjusts first (e.g. small rate limits).
+    pub async fn spawn_with(now: Timestamp, adjust: impl FnOnce(&mut ConfigArgs)) -> Self {
         init_logging();
         let db = TestDb::new().await;
         let clock = Arc::new(FixedClock::new(now));
         let shared: Arc<dyn Clock> = clock.clone();
-        let state = startup::build_state(db.config(), shared)
+        let mut args = db.config_args();
+        adjust(&mut args);
+        let config = Config::from_args(&args).expect("valid test config");
+        let state = startup::build_state(config, shared)
             .await
             .expect("build state");
         let app = Application::bind(state.clone()).await.expect("bind");
@@ -160,6 +168,55 @@ impl TestApp {
             shutdown: Some(tx),
             server: Some(server),
         }
+    }
+
+    /// Fills the database with the small demo data set (relative to the app's clock).
+    pub async fn seed(&self) -> SeedSummary {
+        demo::seed(&self.state.db, self.clock.now(), &SeedOptions::small(42))
+            .await
+            .expect("seed demo data")
+    }
+
+    /// A token from `/oauth/token` for a demo client (optionally narrowed to `scope`).
+    pub async fn token(&self, client_id: &str, scope: Option<&str>) -> String {
+        let app = demo::DEMO_APPS
+            .iter()
+            .find(|a| a.client_id == client_id)
+            .expect("a demo client");
+        let mut form = vec![
+            ("grant_type", "client_credentials"),
+            ("client_id", app.client_id),
+            ("client_secret", app.client_secret),
+        ];
+        if let Some(scope) = scope {
+            form.push(("scope", scope));
+        }
+        let response = self
+            .client
+            .post(self.url("/oauth/token"))
+            .form(&form)
+            .send()
+            .await
+            .expect("token request");
+        assert_eq!(
+            response.status(),
+            reqwest::StatusCode::OK,
+            "token for {client_id}"
+        );
+        let body: serde_json::Value = response.json().await.expect("json");
+        body["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_owned()
+    }
+
+    pub async fn get_with(&self, path: &str, token: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request reaches the server")
     }
 
     pub fn url(&self, path: &str) -> String {

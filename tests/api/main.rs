@@ -8,6 +8,8 @@ mod config;
 mod health;
 mod migrations;
 mod money;
+mod oauth;
+mod partner_sales;
 mod seed;
 mod shutdown;
 mod tenancy;
