@@ -203,6 +203,17 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
+impl<T> Page<T> {
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            has_more: self.has_more,
+            limit: self.limit,
+            next_cursor: self.next_cursor,
+        }
+    }
+}
+
 /// Fetches `limit` rows of `query` after `resume` (newest first by `at` then `id`), one extra
 /// row to learn whether more exist, and signs the cursor of the next page.
 #[allow(clippy::too_many_arguments)]

@@ -3,8 +3,12 @@
 pub mod customers;
 pub mod extract;
 pub mod health;
+pub mod inventory;
 pub mod oauth;
 pub mod partner;
+pub mod products;
+pub mod purchasing;
+pub mod reports;
 pub mod sales;
 
 use serde::Serialize;

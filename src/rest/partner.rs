@@ -7,7 +7,7 @@ use axum::http::{HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 
-use super::{customers, sales};
+use super::{customers, inventory, products, purchasing, reports, sales};
 use crate::auth::caller::{self, Caller};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -16,6 +16,10 @@ pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
         .merge(sales::router())
         .merge(customers::router())
+        .merge(products::router())
+        .merge(inventory::router())
+        .merge(purchasing::router())
+        .merge(reports::router())
         .fallback(|| async { AppError::NotFound("Resource not found") })
         .layer(middleware::from_fn_with_state(state, gate))
 }

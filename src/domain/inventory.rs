@@ -1,0 +1,239 @@
+//! Stock levels and movements. Warehouse-bound rows follow their warehouse's branch.
+
+use std::collections::HashMap;
+
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder};
+use uuid::Uuid;
+
+use super::dates::resolve_window;
+use super::pagination::{
+    CursorCodec, Fingerprint, Page, Position, decode_cursor, fetch_page, parse_limit,
+};
+use super::params::{joined, parse_bool, parse_enum, parse_uuid, parse_uuid_list};
+use super::scope::TenantScope;
+use crate::clock::Timestamp;
+use crate::entities::enums::MovementType;
+use crate::entities::{inventory_levels, inventory_movements, warehouses};
+use crate::error::{AppError, AppResult};
+
+pub const WAREHOUSE_NOT_FOUND: AppError = AppError::NotFound("Warehouse not found");
+
+/// The warehouses the caller may see in the effective branches for `requested`.
+pub async fn visible_warehouses(
+    db: &impl ConnectionTrait,
+    scope: &TenantScope,
+    requested: &[Uuid],
+) -> Result<Vec<warehouses::Model>, sea_orm::DbErr> {
+    scope
+        .select_in_branches::<warehouses::Entity>(requested)
+        .order_by_asc(warehouses::Column::Code)
+        .all(db)
+        .await
+}
+
+/// Resolves a single `warehouse_id` against the caller's scope (ignoring `branch_id`), so an
+/// unknown or out-of-scope warehouse is a 404 while one outside the requested branches is
+/// simply empty.
+async fn resolve_warehouses(
+    db: &impl ConnectionTrait,
+    scope: &TenantScope,
+    branches: &[Uuid],
+    warehouse: Option<Uuid>,
+) -> AppResult<Vec<warehouses::Model>> {
+    if let Some(id) = warehouse {
+        let in_scope = visible_warehouses(db, scope, &[]).await?;
+        if !in_scope.iter().any(|w| w.id == id) {
+            return Err(WAREHOUSE_NOT_FOUND);
+        }
+    }
+    let visible = visible_warehouses(db, scope, branches).await?;
+    Ok(visible
+        .into_iter()
+        .filter(|w| warehouse.is_none_or(|id| w.id == id))
+        .collect())
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct LevelListParams<'a> {
+    pub warehouse_id: Option<&'a str>,
+    pub branch_ids: Vec<&'a str>,
+    pub product_sku_id: Option<&'a str>,
+    pub low_stock: Option<&'a str>,
+    pub limit: Option<&'a str>,
+    pub cursor: Option<&'a str>,
+}
+
+/// A stock level with the warehouse it is in.
+#[derive(Debug, Clone)]
+pub struct Level {
+    pub level: inventory_levels::Model,
+    pub branch_id: Uuid,
+}
+
+/// Stock levels, most recently changed first.
+pub async fn list_levels(
+    db: &impl ConnectionTrait,
+    codec: &CursorCodec,
+    scope: &TenantScope,
+    params: &LevelListParams<'_>,
+) -> AppResult<Page<Level>> {
+    let mut errors = Vec::new();
+    let warehouse = parse_uuid("warehouse_id", params.warehouse_id, &mut errors);
+    let branches = parse_uuid_list("branch_id", &params.branch_ids, &mut errors);
+    let sku = parse_uuid("product_sku_id", params.product_sku_id, &mut errors);
+    let low_stock = parse_bool("low_stock", params.low_stock, &mut errors);
+    let limit = parse_limit(params.limit, &mut errors);
+    let fingerprint = Fingerprint::new("inventory", scope.tenant_id())
+        .with(
+            "warehouse_id",
+            warehouse.map(|w| w.to_string()).unwrap_or_default(),
+        )
+        .with("branch_id", joined(&branches))
+        .with(
+            "product_sku_id",
+            sku.map(|s| s.to_string()).unwrap_or_default(),
+        )
+        .with(
+            "low_stock",
+            low_stock.map(|b| b.to_string()).unwrap_or_default(),
+        );
+    let resume = decode_cursor(codec, params.cursor, &fingerprint, &mut errors);
+    if !errors.is_empty() {
+        return Err(AppError::validation(errors));
+    }
+    let warehouses = resolve_warehouses(db, scope, &branches, warehouse).await?;
+    let branch_of: HashMap<Uuid, Uuid> = warehouses.iter().map(|w| (w.id, w.branch_id)).collect();
+    let mut query = scope
+        .select::<inventory_levels::Entity>()
+        .filter(inventory_levels::Column::WarehouseId.is_in(branch_of.keys().copied()));
+    if let Some(sku) = sku {
+        query = query.filter(inventory_levels::Column::ProductSkuId.eq(sku));
+    }
+    match low_stock {
+        Some(true) => {
+            query = query.filter(
+                Expr::col(inventory_levels::Column::OnHand)
+                    .lte(Expr::col(inventory_levels::Column::ReorderPoint)),
+            )
+        }
+        Some(false) => {
+            query = query.filter(
+                Expr::col(inventory_levels::Column::OnHand)
+                    .gt(Expr::col(inventory_levels::Column::ReorderPoint)),
+            )
+        }
+        None => {}
+    }
+    let page = fetch_page(
+        db,
+        codec,
+        &fingerprint,
+        query,
+        inventory_levels::Column::UpdatedAt,
+        inventory_levels::Column::Id,
+        limit,
+        resume,
+        None,
+        |l| Position {
+            at: l.updated_at.millis(),
+            id: l.id,
+        },
+    )
+    .await?;
+    Ok(page.map(|level| Level {
+        branch_id: branch_of
+            .get(&level.warehouse_id)
+            .copied()
+            .unwrap_or_default(),
+        level,
+    }))
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct MovementListParams<'a> {
+    pub from: Option<&'a str>,
+    pub to: Option<&'a str>,
+    pub warehouse_id: Option<&'a str>,
+    pub branch_ids: Vec<&'a str>,
+    pub movement_type: Option<&'a str>,
+    pub limit: Option<&'a str>,
+    pub cursor: Option<&'a str>,
+}
+
+/// A movement with the branch of its warehouse.
+#[derive(Debug, Clone)]
+pub struct Movement {
+    pub movement: inventory_movements::Model,
+    pub branch_id: Uuid,
+}
+
+/// Stock movements, newest first (`created_at`, then id).
+pub async fn list_movements(
+    db: &impl ConnectionTrait,
+    codec: &CursorCodec,
+    scope: &TenantScope,
+    now: Timestamp,
+    params: &MovementListParams<'_>,
+) -> AppResult<Page<Movement>> {
+    let mut errors = Vec::new();
+    let warehouse = parse_uuid("warehouse_id", params.warehouse_id, &mut errors);
+    let branches = parse_uuid_list("branch_id", &params.branch_ids, &mut errors);
+    let movement_type =
+        parse_enum::<MovementType>("movement_type", params.movement_type, &mut errors);
+    let limit = parse_limit(params.limit, &mut errors);
+    let fingerprint = Fingerprint::new("inventory_movements", scope.tenant_id())
+        .with("from", params.from.unwrap_or_default().trim())
+        .with("to", params.to.unwrap_or_default().trim())
+        .with(
+            "warehouse_id",
+            warehouse.map(|w| w.to_string()).unwrap_or_default(),
+        )
+        .with("branch_id", joined(&branches))
+        .with(
+            "movement_type",
+            movement_type.map(|m| m.as_str()).unwrap_or_default(),
+        );
+    let resume = decode_cursor(codec, params.cursor, &fingerprint, &mut errors);
+    let resolved = resolve_window(params.from, params.to, now, false, &mut errors);
+    if !errors.is_empty() {
+        return Err(AppError::validation(errors));
+    }
+    let window = resume.and_then(|r| r.window).or(resolved);
+    let warehouses = resolve_warehouses(db, scope, &branches, warehouse).await?;
+    let branch_of: HashMap<Uuid, Uuid> = warehouses.iter().map(|w| (w.id, w.branch_id)).collect();
+    let mut query = scope
+        .select::<inventory_movements::Entity>()
+        .filter(inventory_movements::Column::WarehouseId.is_in(branch_of.keys().copied()));
+    if let Some(window) = window {
+        query = query
+            .filter(inventory_movements::Column::CreatedAt.gte(window.from))
+            .filter(inventory_movements::Column::CreatedAt.lt(window.to));
+    }
+    if let Some(movement_type) = movement_type {
+        query = query.filter(inventory_movements::Column::MovementType.eq(movement_type));
+    }
+    let page = fetch_page(
+        db,
+        codec,
+        &fingerprint,
+        query,
+        inventory_movements::Column::CreatedAt,
+        inventory_movements::Column::Id,
+        limit,
+        resume,
+        window,
+        |m| Position {
+            at: m.created_at.millis(),
+            id: m.id,
+        },
+    )
+    .await?;
+    Ok(page.map(|movement| Movement {
+        branch_id: branch_of
+            .get(&movement.warehouse_id)
+            .copied()
+            .unwrap_or_default(),
+        movement,
+    }))
+}

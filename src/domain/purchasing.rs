@@ -1,0 +1,146 @@
+//! Suppliers and purchase orders.
+
+use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder};
+use uuid::Uuid;
+
+use super::dates::resolve_window;
+use super::pagination::{
+    CursorCodec, Fingerprint, Page, Position, decode_cursor, fetch_page, parse_limit,
+};
+use super::params::{joined, parse_enum, parse_uuid, parse_uuid_list};
+use super::scope::TenantScope;
+use crate::clock::Timestamp;
+use crate::entities::enums::PurchaseOrderStatus;
+use crate::entities::{purchase_order_items, purchase_orders, suppliers};
+use crate::error::{AppError, AppResult};
+
+#[derive(Debug, Default, Clone)]
+pub struct PurchaseOrderListParams<'a> {
+    pub from: Option<&'a str>,
+    pub to: Option<&'a str>,
+    pub branch_ids: Vec<&'a str>,
+    pub status: Option<&'a str>,
+    pub supplier_id: Option<&'a str>,
+    pub limit: Option<&'a str>,
+    pub cursor: Option<&'a str>,
+}
+
+/// Purchase orders in the caller's branches, newest first (`order_date`, then id).
+pub async fn list_orders(
+    db: &impl ConnectionTrait,
+    codec: &CursorCodec,
+    scope: &TenantScope,
+    now: Timestamp,
+    params: &PurchaseOrderListParams<'_>,
+) -> AppResult<Page<purchase_orders::Model>> {
+    let mut errors = Vec::new();
+    let branches = parse_uuid_list("branch_id", &params.branch_ids, &mut errors);
+    let status = parse_enum::<PurchaseOrderStatus>("status", params.status, &mut errors);
+    let supplier = parse_uuid("supplier_id", params.supplier_id, &mut errors);
+    let limit = parse_limit(params.limit, &mut errors);
+    let fingerprint = Fingerprint::new("purchase_orders", scope.tenant_id())
+        .with("from", params.from.unwrap_or_default().trim())
+        .with("to", params.to.unwrap_or_default().trim())
+        .with("branch_id", joined(&branches))
+        .with("status", status.map(|s| s.as_str()).unwrap_or_default())
+        .with(
+            "supplier_id",
+            supplier.map(|s| s.to_string()).unwrap_or_default(),
+        );
+    let resume = decode_cursor(codec, params.cursor, &fingerprint, &mut errors);
+    let resolved = resolve_window(params.from, params.to, now, false, &mut errors);
+    if !errors.is_empty() {
+        return Err(AppError::validation(errors));
+    }
+    let window = resume.and_then(|r| r.window).or(resolved);
+    let mut query = scope.select_in_branches::<purchase_orders::Entity>(&branches);
+    if let Some(window) = window {
+        query = query
+            .filter(purchase_orders::Column::OrderDate.gte(window.from))
+            .filter(purchase_orders::Column::OrderDate.lt(window.to));
+    }
+    if let Some(status) = status {
+        query = query.filter(purchase_orders::Column::Status.eq(status));
+    }
+    if let Some(supplier) = supplier {
+        query = query.filter(purchase_orders::Column::SupplierId.eq(supplier));
+    }
+    Ok(fetch_page(
+        db,
+        codec,
+        &fingerprint,
+        query,
+        purchase_orders::Column::OrderDate,
+        purchase_orders::Column::Id,
+        limit,
+        resume,
+        window,
+        |po| Position {
+            at: po.order_date.millis(),
+            id: po.id,
+        },
+    )
+    .await?)
+}
+
+/// All lines of a purchase order visible to the caller; `None` when the order is not.
+pub async fn order_items(
+    db: &impl ConnectionTrait,
+    scope: &TenantScope,
+    order_id: Uuid,
+) -> Result<Option<Vec<purchase_order_items::Model>>, sea_orm::DbErr> {
+    let visible = scope
+        .select_in_branches::<purchase_orders::Entity>(&[])
+        .filter(purchase_orders::Column::Id.eq(order_id))
+        .one(db)
+        .await?;
+    if visible.is_none() {
+        return Ok(None);
+    }
+    Ok(Some(
+        scope
+            .select::<purchase_order_items::Entity>()
+            .filter(purchase_order_items::Column::PurchaseOrderId.eq(order_id))
+            .order_by_asc(purchase_order_items::Column::LineNo)
+            .all(db)
+            .await?,
+    ))
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct SupplierListParams<'a> {
+    pub limit: Option<&'a str>,
+    pub cursor: Option<&'a str>,
+}
+
+/// Suppliers of the caller's tenant, newest first.
+pub async fn list_suppliers(
+    db: &impl ConnectionTrait,
+    codec: &CursorCodec,
+    scope: &TenantScope,
+    params: &SupplierListParams<'_>,
+) -> AppResult<Page<suppliers::Model>> {
+    let mut errors = Vec::new();
+    let limit = parse_limit(params.limit, &mut errors);
+    let fingerprint = Fingerprint::new("suppliers", scope.tenant_id());
+    let resume = decode_cursor(codec, params.cursor, &fingerprint, &mut errors);
+    if !errors.is_empty() {
+        return Err(AppError::validation(errors));
+    }
+    Ok(fetch_page(
+        db,
+        codec,
+        &fingerprint,
+        scope.select::<suppliers::Entity>(),
+        suppliers::Column::CreatedAt,
+        suppliers::Column::Id,
+        limit,
+        resume,
+        None,
+        |s| Position {
+            at: s.created_at.millis(),
+            id: s.id,
+        },
+    )
+    .await?)
+}

@@ -1,0 +1,97 @@
+//! `GET /products`: each product with its `skus`.
+
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::ListResponse;
+use super::extract::{Authorized, QueryPairs, ReadProducts};
+use crate::clock::Timestamp;
+use crate::domain::money::Amount;
+use crate::domain::products::{self, ProductListParams, ProductWithSkus};
+use crate::entities::enums::{ProductStatus, RecordStatus};
+use crate::entities::product_skus;
+use crate::error::AppResult;
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/products", get(list_products))
+}
+
+#[derive(Debug, Serialize)]
+pub struct ProductResponse {
+    pub id: Uuid,
+    pub code: String,
+    pub name: String,
+    pub category: String,
+    pub status: ProductStatus,
+    pub description: Option<String>,
+    pub skus: Vec<SkuResponse>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SkuResponse {
+    pub id: Uuid,
+    pub sku_code: String,
+    pub name: String,
+    pub barcode: Option<String>,
+    pub unit: String,
+    pub price: Amount,
+    pub cost: Amount,
+    pub status: RecordStatus,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+impl From<product_skus::Model> for SkuResponse {
+    fn from(s: product_skus::Model) -> Self {
+        Self {
+            id: s.id,
+            sku_code: s.sku_code,
+            name: s.name,
+            barcode: s.barcode,
+            unit: s.unit,
+            price: s.price,
+            cost: s.cost,
+            status: s.status,
+            created_at: s.created_at,
+            updated_at: s.updated_at,
+        }
+    }
+}
+
+impl From<ProductWithSkus> for ProductResponse {
+    fn from(p: ProductWithSkus) -> Self {
+        let product = p.product;
+        Self {
+            id: product.id,
+            code: product.code,
+            name: product.name,
+            category: product.category,
+            status: product.status,
+            description: product.description,
+            skus: p.skus.into_iter().map(Into::into).collect(),
+            created_at: product.created_at,
+            updated_at: product.updated_at,
+        }
+    }
+}
+
+async fn list_products(
+    State(state): State<AppState>,
+    auth: Authorized<ReadProducts>,
+    query: QueryPairs,
+) -> AppResult<Json<ListResponse<ProductResponse>>> {
+    let params = ProductListParams {
+        status: query.get("status"),
+        category: query.get("category"),
+        limit: query.get("limit"),
+        cursor: query.get("cursor"),
+    };
+    let page = products::list(&state.db, &state.cursors, &auth.caller.scope, &params).await?;
+    Ok(Json(ListResponse::from_page(page, ProductResponse::from)))
+}

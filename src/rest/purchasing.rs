@@ -1,0 +1,193 @@
+//! `GET /purchase-orders`, `GET /purchase-orders/{id}/items`, `GET /suppliers`.
+
+use axum::extract::{Path, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::NaiveDate;
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::extract::{Authorized, QueryPairs, ReadPurchasing};
+use super::{DataResponse, ListResponse};
+use crate::clock::Timestamp;
+use crate::domain::money::Amount;
+use crate::domain::purchasing::{self, PurchaseOrderListParams, SupplierListParams};
+use crate::entities::enums::{PurchaseOrderStatus, RecordStatus};
+use crate::entities::{purchase_order_items, purchase_orders, suppliers};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/purchase-orders", get(list_purchase_orders))
+        .route(
+            "/purchase-orders/{id}/items",
+            get(list_purchase_order_items),
+        )
+        .route("/suppliers", get(list_suppliers))
+}
+
+#[derive(Debug, Serialize)]
+pub struct PurchaseOrderResponse {
+    pub id: Uuid,
+    pub po_number: String,
+    pub branch_id: Uuid,
+    pub warehouse_id: Uuid,
+    pub supplier_id: Uuid,
+    pub status: PurchaseOrderStatus,
+    pub order_date: Timestamp,
+    pub expected_date: Option<NaiveDate>,
+    pub received_at: Option<Timestamp>,
+    pub subtotal: Amount,
+    pub tax_amount: Amount,
+    pub total_amount: Amount,
+    pub currency: String,
+    pub notes: Option<String>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+impl From<purchase_orders::Model> for PurchaseOrderResponse {
+    fn from(p: purchase_orders::Model) -> Self {
+        Self {
+            id: p.id,
+            po_number: p.po_number,
+            branch_id: p.branch_id,
+            warehouse_id: p.warehouse_id,
+            supplier_id: p.supplier_id,
+            status: p.status,
+            order_date: p.order_date,
+            expected_date: p.expected_date,
+            received_at: p.received_at,
+            subtotal: p.subtotal,
+            tax_amount: p.tax_amount,
+            total_amount: p.total_amount,
+            currency: p.currency,
+            notes: p.notes,
+            created_at: p.created_at,
+            updated_at: p.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct PurchaseOrderItemResponse {
+    pub id: Uuid,
+    pub line_no: i32,
+    pub product_sku_id: Uuid,
+    pub quantity: Amount,
+    pub received_quantity: Amount,
+    pub unit_cost: Amount,
+    pub line_total: Amount,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+impl From<purchase_order_items::Model> for PurchaseOrderItemResponse {
+    fn from(i: purchase_order_items::Model) -> Self {
+        Self {
+            id: i.id,
+            line_no: i.line_no,
+            product_sku_id: i.product_sku_id,
+            quantity: i.quantity,
+            received_quantity: i.received_quantity,
+            unit_cost: i.unit_cost,
+            line_total: i.line_total,
+            created_at: i.created_at,
+            updated_at: i.updated_at,
+        }
+    }
+}
+
+/// Supplier contact data is business data, not personal data.
+#[derive(Debug, Serialize)]
+pub struct SupplierResponse {
+    pub id: Uuid,
+    pub code: String,
+    pub name: String,
+    pub contact_name: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub address: Option<String>,
+    pub tax_id: Option<String>,
+    pub payment_terms_days: i32,
+    pub status: RecordStatus,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+impl From<suppliers::Model> for SupplierResponse {
+    fn from(s: suppliers::Model) -> Self {
+        Self {
+            id: s.id,
+            code: s.code,
+            name: s.name,
+            contact_name: s.contact_name,
+            phone: s.phone,
+            email: s.email,
+            address: s.address,
+            tax_id: s.tax_id,
+            payment_terms_days: s.payment_terms_days,
+            status: s.status,
+            created_at: s.created_at,
+            updated_at: s.updated_at,
+        }
+    }
+}
+
+async fn list_purchase_orders(
+    State(state): State<AppState>,
+    auth: Authorized<ReadPurchasing>,
+    query: QueryPairs,
+) -> AppResult<Json<ListResponse<PurchaseOrderResponse>>> {
+    let params = PurchaseOrderListParams {
+        from: query.get("from"),
+        to: query.get("to"),
+        branch_ids: query.all("branch_id"),
+        status: query.get("status"),
+        supplier_id: query.get("supplier_id"),
+        limit: query.get("limit"),
+        cursor: query.get("cursor"),
+    };
+    let page = purchasing::list_orders(
+        &state.db,
+        &state.cursors,
+        &auth.caller.scope,
+        state.clock.now(),
+        &params,
+    )
+    .await?;
+    Ok(Json(ListResponse::from_page(
+        page,
+        PurchaseOrderResponse::from,
+    )))
+}
+
+async fn list_purchase_order_items(
+    State(state): State<AppState>,
+    auth: Authorized<ReadPurchasing>,
+    Path(id): Path<String>,
+) -> AppResult<Json<DataResponse<PurchaseOrderItemResponse>>> {
+    const NOT_FOUND: AppError = AppError::NotFound("Purchase order not found");
+    let id = Uuid::parse_str(&id).map_err(|_| NOT_FOUND)?;
+    let items = purchasing::order_items(&state.db, &auth.caller.scope, id)
+        .await?
+        .ok_or(NOT_FOUND)?;
+    Ok(Json(DataResponse {
+        data: items.into_iter().map(Into::into).collect(),
+    }))
+}
+
+async fn list_suppliers(
+    State(state): State<AppState>,
+    auth: Authorized<ReadPurchasing>,
+    query: QueryPairs,
+) -> AppResult<Json<ListResponse<SupplierResponse>>> {
+    let params = SupplierListParams {
+        limit: query.get("limit"),
+        cursor: query.get("cursor"),
+    };
+    let page =
+        purchasing::list_suppliers(&state.db, &state.cursors, &auth.caller.scope, &params).await?;
+    Ok(Json(ListResponse::from_page(page, SupplierResponse::from)))
+}

@@ -1,0 +1,234 @@
+//! `GET /reports/sales-summary` and `GET /reports/inventory-summary`.
+
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Serialize, Serializer};
+use uuid::Uuid;
+
+use super::extract::{Authorized, QueryPairs, ReadReports};
+use crate::clock::Timestamp;
+use crate::domain::money::Amount;
+use crate::domain::reports::{
+    self, InventorySummaryParams, SalesSummaryParams, SalesTotals, StockTotals,
+};
+use crate::entities::enums::SalesStatus;
+use crate::error::AppResult;
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/reports/sales-summary", get(get_sales_summary))
+        .route("/reports/inventory-summary", get(get_inventory_summary))
+}
+
+fn decimal_string<S: Serializer>(value: &Decimal, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(&value.normalize())
+}
+
+#[derive(Debug, Serialize)]
+pub struct SalesSummaryResponse {
+    pub from: Timestamp,
+    /// Exclusive end of the period.
+    pub to: Timestamp,
+    pub branch_id: Option<Uuid>,
+    pub currency: &'static str,
+    /// Orders that count as sales: COMPLETED, PARTIAL_REFUNDED, REFUNDED, EXCHANGED.
+    pub totals: SalesTotalsResponse,
+    pub by_status: Vec<StatusTotalResponse>,
+    pub by_day: Vec<DayTotalResponse>,
+    pub by_branch: Vec<BranchTotalResponse>,
+    pub top_products: Vec<ProductTotalResponse>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SalesTotalsResponse {
+    pub order_count: i64,
+    pub gross_sales: Amount,
+    pub discount_amount: Amount,
+    pub service_charge_amount: Amount,
+    pub tax_amount: Amount,
+    pub total_amount: Amount,
+    pub refunded_amount: Amount,
+    pub net_sales: Amount,
+}
+
+impl From<SalesTotals> for SalesTotalsResponse {
+    fn from(t: SalesTotals) -> Self {
+        Self {
+            order_count: t.order_count,
+            gross_sales: t.gross_sales,
+            discount_amount: t.discount_amount,
+            service_charge_amount: t.service_charge_amount,
+            tax_amount: t.tax_amount,
+            total_amount: t.total_amount,
+            refunded_amount: t.refunded_amount,
+            net_sales: t.net_sales,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct StatusTotalResponse {
+    pub status: SalesStatus,
+    pub order_count: i64,
+    pub total_amount: Amount,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DayTotalResponse {
+    pub date: NaiveDate,
+    pub order_count: i64,
+    pub net_sales: Amount,
+}
+
+#[derive(Debug, Serialize)]
+pub struct BranchTotalResponse {
+    pub branch_id: Uuid,
+    pub order_count: i64,
+    pub net_sales: Amount,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ProductTotalResponse {
+    pub product_sku_id: Uuid,
+    pub sku_code: String,
+    pub sku_name: String,
+    pub quantity: Amount,
+    pub net_sales: Amount,
+}
+
+#[derive(Debug, Serialize)]
+pub struct InventorySummaryResponse {
+    pub branch_id: Option<Uuid>,
+    pub warehouse_id: Option<Uuid>,
+    #[serde(flatten)]
+    pub totals: StockTotalsResponse,
+    pub by_warehouse: Vec<WarehouseStockResponse>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct StockTotalsResponse {
+    pub sku_count: i64,
+    pub total_on_hand: Amount,
+    pub total_reserved: Amount,
+    pub total_available: Amount,
+    /// On hand × SKU cost.
+    #[serde(serialize_with = "decimal_string")]
+    pub stock_value: Decimal,
+    pub low_stock_count: i64,
+    pub out_of_stock_count: i64,
+}
+
+impl From<StockTotals> for StockTotalsResponse {
+    fn from(t: StockTotals) -> Self {
+        Self {
+            sku_count: t.sku_count,
+            total_on_hand: t.on_hand,
+            total_reserved: t.reserved,
+            total_available: t.available,
+            stock_value: t.stock_value,
+            low_stock_count: t.low_stock_count,
+            out_of_stock_count: t.out_of_stock_count,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct WarehouseStockResponse {
+    pub warehouse_id: Uuid,
+    pub warehouse_code: String,
+    pub warehouse_name: String,
+    pub branch_id: Uuid,
+    #[serde(flatten)]
+    pub totals: StockTotalsResponse,
+}
+
+async fn get_sales_summary(
+    State(state): State<AppState>,
+    auth: Authorized<ReadReports>,
+    query: QueryPairs,
+) -> AppResult<Json<SalesSummaryResponse>> {
+    let params = SalesSummaryParams {
+        from: query.get("from"),
+        to: query.get("to"),
+        branch_id: query.get("branch_id"),
+    };
+    let s =
+        reports::sales_summary(&state.db, &auth.caller.scope, state.clock.now(), &params).await?;
+    Ok(Json(SalesSummaryResponse {
+        from: s.window.from,
+        to: s.window.to,
+        branch_id: s.branch_id,
+        currency: "THB",
+        totals: s.totals.into(),
+        by_status: s
+            .by_status
+            .into_iter()
+            .map(|t| StatusTotalResponse {
+                status: t.status,
+                order_count: t.order_count,
+                total_amount: t.total_amount,
+            })
+            .collect(),
+        by_day: s
+            .by_day
+            .into_iter()
+            .map(|d| DayTotalResponse {
+                date: d.date,
+                order_count: d.order_count,
+                net_sales: d.net_sales,
+            })
+            .collect(),
+        by_branch: s
+            .by_branch
+            .into_iter()
+            .map(|b| BranchTotalResponse {
+                branch_id: b.branch_id,
+                order_count: b.order_count,
+                net_sales: b.net_sales,
+            })
+            .collect(),
+        top_products: s
+            .top_products
+            .into_iter()
+            .map(|p| ProductTotalResponse {
+                product_sku_id: p.product_sku_id,
+                sku_code: p.sku_code,
+                sku_name: p.sku_name,
+                quantity: p.quantity,
+                net_sales: p.net_sales,
+            })
+            .collect(),
+    }))
+}
+
+async fn get_inventory_summary(
+    State(state): State<AppState>,
+    auth: Authorized<ReadReports>,
+    query: QueryPairs,
+) -> AppResult<Json<InventorySummaryResponse>> {
+    let params = InventorySummaryParams {
+        branch_id: query.get("branch_id"),
+        warehouse_id: query.get("warehouse_id"),
+    };
+    let s = reports::inventory_summary(&state.db, &auth.caller.scope, &params).await?;
+    Ok(Json(InventorySummaryResponse {
+        branch_id: s.branch_id,
+        warehouse_id: s.warehouse_id,
+        totals: s.totals.into(),
+        by_warehouse: s
+            .by_warehouse
+            .into_iter()
+            .map(|w| WarehouseStockResponse {
+                warehouse_id: w.warehouse.id,
+                warehouse_code: w.warehouse.code,
+                warehouse_name: w.warehouse.name,
+                branch_id: w.warehouse.branch_id,
+                totals: w.totals.into(),
+            })
+            .collect(),
+    }))
+}
