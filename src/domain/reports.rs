@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use sea_orm::sea_query::{Expr, ExprTrait, Func};
+use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QuerySelect, QueryTrait};
 use uuid::Uuid;
 
@@ -177,7 +177,9 @@ pub async fn sales_summary(
         .collect();
     by_status.sort_by_key(|s| s.status.as_str());
 
-    let day = Expr::col(sales_orders::Column::OrderDate).div(DAY_MS);
+    // A literal, not a bound parameter: PostgreSQL only matches the SELECT expression to the
+    // GROUP BY expression when both are the same text.
+    let day = Expr::cust(format!("order_date / {DAY_MS}"));
     let by_day = sales
         .clone()
         .select_only()
