@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 /// One invalid input: which field and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
     pub field: String,
     pub message: String,
@@ -23,6 +23,23 @@ impl FieldError {
             message: message.into(),
         }
     }
+}
+
+/// The flat error body of every failed request (seed 000). For documentation; responses are
+/// rendered by [`AppError::body`].
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorResponse {
+    /// Stable code: invalid_request, invalid_token, invalid_client, unsupported_grant_type,
+    /// invalid_scope, access_denied, insufficient_scope, limit_reached, not_found, rate_limited,
+    /// server_error.
+    pub error: String,
+    pub message: String,
+    /// With `invalid_request`: every invalid field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<Vec<FieldError>>,
+    /// With `insufficient_scope`: the scopes the endpoint needs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub required_scopes: Option<Vec<String>>,
 }
 
 /// Why a bearer token was refused (401 `invalid_token`).

@@ -53,6 +53,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(rest::health::router())
         .merge(rest::oauth::router())
+        .merge(rest::openapi::router())
         .nest("/api/partner/v1", rest::partner::router(state.clone()))
         .fallback(not_found)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))

@@ -46,6 +46,12 @@ pub enum Command {
     /// Manage tenants (merchants).
     #[command(subcommand)]
     Tenants(apps::TenantsCommand),
+    /// Write the OpenAPI document of the Partner REST API (default: stdout).
+    ExportOpenapi {
+        /// File to write, e.g. openapi.json.
+        #[arg(long)]
+        output: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Debug, Clone, Args)]
@@ -118,6 +124,17 @@ pub async fn run() -> anyhow::Result<()> {
         Command::Seed(args) => seed(config, clock, args).await,
         Command::Apps(command) => apps::run_apps(config, clock, command).await,
         Command::Tenants(command) => apps::run_tenants(config, clock, command).await,
+        Command::ExportOpenapi { output } => {
+            let document = crate::rest::openapi::document_json();
+            match output {
+                Some(path) => std::fs::write(&path, document)
+                    .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display())),
+                None => {
+                    print!("{document}");
+                    Ok(())
+                }
+            }
+        }
     }
 }
 

@@ -163,6 +163,21 @@ impl Sum for Amount {
 
 crate::storage::i64_value_type!(Amount, |a| a.0, |raw| Ok(Amount(raw)));
 
+impl utoipa::PartialSchema for Amount {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some(r"^-?[0-9]+(\.[0-9]{1,4})?$"))
+            .description(Some(
+                "An exact decimal as a string (money or quantity, up to 4 decimal places)",
+            ))
+            .examples(["12510.4"])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Amount {}
+
 /// `SUM(column)` as an exact scaled integer on both backends (PostgreSQL widens `SUM(bigint)`
 /// to `numeric`; the cast brings it back). `NULL` when no rows match.
 pub fn sum_expr(column: impl sea_orm::sea_query::IntoColumnRef) -> sea_orm::sea_query::SimpleExpr {

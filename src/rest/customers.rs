@@ -21,7 +21,7 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/customers", get(list_customers))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CustomerResponse {
     pub id: Uuid,
     pub code: String,
@@ -33,37 +33,61 @@ pub struct CustomerResponse {
     pub last_visit_at: Option<Timestamp>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
-    #[serde(flatten, skip_serializing_if = "Option::is_none")]
-    pub pii: Option<CustomerPii>,
+    #[serde(flatten)]
+    #[schema(inline)]
+    pub pii: CustomerPii,
 }
 
-/// Personal data: serialized only for callers holding `read:customers:pii`.
-#[derive(Debug, Serialize)]
+/// Personal data. Each key is present only for callers holding `read:customers:pii` (then
+/// possibly null); otherwise all nine are absent.
+#[derive(Debug, Default, Serialize, utoipa::ToSchema)]
 pub struct CustomerPii {
-    pub phone: Option<String>,
-    pub email: Option<String>,
-    pub date_of_birth: Option<NaiveDate>,
-    pub address: Option<String>,
-    pub city: Option<String>,
-    pub state: Option<String>,
-    pub postal_code: Option<String>,
-    pub country: Option<String>,
-    pub tax_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable, value_type = Option<String>)]
+    pub phone: Option<Option<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable, value_type = Option<String>)]
+    pub email: Option<Option<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable, value_type = Option<NaiveDate>)]
+    pub date_of_birth: Option<Option<NaiveDate>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable, value_type = Option<String>)]
+    pub address: Option<Option<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable, value_type = Option<String>)]
+    pub city: Option<Option<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable, value_type = Option<String>)]
+    pub state: Option<Option<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable, value_type = Option<String>)]
+    pub postal_code: Option<Option<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable, value_type = Option<String>)]
+    pub country: Option<Option<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable, value_type = Option<String>)]
+    pub tax_id: Option<Option<String>>,
 }
 
 impl CustomerResponse {
     pub fn new(c: entity::Model, with_pii: bool) -> Self {
-        let pii = with_pii.then_some(CustomerPii {
-            phone: c.phone,
-            email: c.email,
-            date_of_birth: c.date_of_birth,
-            address: c.address,
-            city: c.city,
-            state: c.state,
-            postal_code: c.postal_code,
-            country: c.country,
-            tax_id: c.tax_id,
-        });
+        let pii = if with_pii {
+            CustomerPii {
+                phone: Some(c.phone),
+                email: Some(c.email),
+                date_of_birth: Some(c.date_of_birth),
+                address: Some(c.address),
+                city: Some(c.city),
+                state: Some(c.state),
+                postal_code: Some(c.postal_code),
+                country: Some(c.country),
+                tax_id: Some(c.tax_id),
+            }
+        } else {
+            CustomerPii::default()
+        };
         Self {
             id: c.id,
             code: c.code,
@@ -80,7 +104,20 @@ impl CustomerResponse {
     }
 }
 
-async fn list_customers(
+#[utoipa::path(
+    get,
+    path = "/api/partner/v1/customers",
+    tag = "Customers",
+    summary = "List customers",
+    description = "Newest first. Scope `read:customers`; the nine PII keys appear only with \
+                   `read:customers:pii`.",
+    params(
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "Default 50"),
+        ("cursor" = Option<String>, Query),
+    ),
+    responses((status = 200, body = ListResponse<CustomerResponse>), crate::rest::openapi::StandardErrors)
+)]
+pub async fn list_customers(
     State(state): State<AppState>,
     auth: Authorized<ReadCustomers>,
     query: QueryPairs,

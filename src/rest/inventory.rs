@@ -21,7 +21,7 @@ pub fn router() -> Router<AppState> {
         .route("/inventory/movements", get(list_movements))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct InventoryLevelResponse {
     pub id: Uuid,
     pub warehouse_id: Uuid,
@@ -53,7 +53,7 @@ impl From<Level> for InventoryLevelResponse {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct InventoryMovementResponse {
     pub id: Uuid,
     pub warehouse_id: Uuid,
@@ -89,7 +89,27 @@ impl From<Movement> for InventoryMovementResponse {
     }
 }
 
-async fn list_inventory(
+#[utoipa::path(
+    get,
+    path = "/api/partner/v1/inventory",
+    tag = "Inventory",
+    summary = "Stock levels",
+    description = "Most recently changed first. Scope `read:inventory`.",
+    params(
+        ("warehouse_id" = Option<uuid::Uuid>, Query, description = "Unknown or out of scope: 404"),
+        ("branch_id" = Option<Vec<uuid::Uuid>>, Query, explode = true),
+        ("product_sku_id" = Option<uuid::Uuid>, Query),
+        ("low_stock" = Option<bool>, Query, description = "on_hand at or below reorder_point"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "Default 50"),
+        ("cursor" = Option<String>, Query),
+    ),
+    responses(
+        (status = 200, body = ListResponse<InventoryLevelResponse>),
+        crate::rest::openapi::StandardErrors,
+        crate::rest::openapi::NotFound
+    )
+)]
+pub async fn list_inventory(
     State(state): State<AppState>,
     auth: Authorized<ReadInventory>,
     query: QueryPairs,
@@ -110,7 +130,28 @@ async fn list_inventory(
     )))
 }
 
-async fn list_movements(
+#[utoipa::path(
+    get,
+    path = "/api/partner/v1/inventory/movements",
+    tag = "Inventory",
+    summary = "Stock movements",
+    description = "Newest first. Scope `read:inventory`. `from`/`to` filter `created_at`.",
+    params(
+        ("from" = Option<String>, Query, format = Date),
+        ("to" = Option<String>, Query, format = Date),
+        ("warehouse_id" = Option<uuid::Uuid>, Query, description = "Unknown or out of scope: 404"),
+        ("branch_id" = Option<Vec<uuid::Uuid>>, Query, explode = true),
+        ("movement_type" = Option<MovementType>, Query),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "Default 50"),
+        ("cursor" = Option<String>, Query),
+    ),
+    responses(
+        (status = 200, body = ListResponse<InventoryMovementResponse>),
+        crate::rest::openapi::StandardErrors,
+        crate::rest::openapi::NotFound
+    )
+)]
+pub async fn list_movements(
     State(state): State<AppState>,
     auth: Authorized<ReadInventory>,
     query: QueryPairs,

@@ -5,6 +5,7 @@ pub mod extract;
 pub mod health;
 pub mod inventory;
 pub mod oauth;
+pub mod openapi;
 pub mod partner;
 pub mod products;
 pub mod purchasing;
@@ -16,13 +17,14 @@ use serde::Serialize;
 use crate::domain::pagination::Page;
 
 /// `{data, pagination}` of every list (seed 001).
-#[derive(Debug, Serialize)]
+/// A page of a list.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ListResponse<T> {
     pub data: Vec<T>,
     pub pagination: Pagination,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Pagination {
     pub next_cursor: Option<String>,
     pub has_more: bool,
@@ -43,7 +45,7 @@ impl<T> ListResponse<T> {
 }
 
 /// `{data}` of an unpaginated collection.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DataResponse<T> {
     pub data: Vec<T>,
 }

@@ -19,12 +19,24 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/oauth/token", post(create_token))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TokenResponse {
     pub access_token: String,
     pub token_type: &'static str,
     pub expires_in: u64,
     pub scope: String,
+}
+
+/// The token request (form fields or a JSON object).
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+pub struct TokenRequestBody {
+    /// Must be `client_credentials`.
+    #[schema(example = "client_credentials")]
+    pub grant_type: String,
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+    /// Space-separated subset of the application's scopes.
+    pub scope: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -101,7 +113,27 @@ fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>, Ap
     Ok(Some((unescape(id), unescape(secret))))
 }
 
-async fn create_token(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+#[utoipa::path(
+    post,
+    path = "/oauth/token",
+    tag = "OAuth",
+    summary = "Client-credentials token",
+    description = "RFC 6749 §4.4. Credentials in the body (form or JSON) or HTTP Basic. \
+                   `scope` narrows the application's scopes.",
+    request_body(content = TokenRequestBody, content_type = "application/x-www-form-urlencoded"),
+    security(()),
+    responses(
+        (status = 200, body = TokenResponse),
+        (status = 400, description = "invalid_request, unsupported_grant_type or invalid_scope", body = crate::error::ErrorResponse),
+        (status = 401, description = "invalid_client", body = crate::error::ErrorResponse),
+        (status = 500, description = "server_error", body = crate::error::ErrorResponse),
+    )
+)]
+pub async fn create_token(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let result = async {
         let body = parse_body(&headers, &body)?;
         let (client_id, client_secret) = match basic_credentials(&headers)? {

@@ -20,7 +20,7 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/products", get(list_products))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ProductResponse {
     pub id: Uuid,
     pub code: String,
@@ -33,7 +33,7 @@ pub struct ProductResponse {
     pub updated_at: Timestamp,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SkuResponse {
     pub id: Uuid,
     pub sku_code: String,
@@ -81,7 +81,21 @@ impl From<ProductWithSkus> for ProductResponse {
     }
 }
 
-async fn list_products(
+#[utoipa::path(
+    get,
+    path = "/api/partner/v1/products",
+    tag = "Products",
+    summary = "List products with their SKUs",
+    description = "Newest first. Scope `read:products`.",
+    params(
+        ("status" = Option<ProductStatus>, Query),
+        ("category" = Option<String>, Query, max_length = 100),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "Default 50"),
+        ("cursor" = Option<String>, Query),
+    ),
+    responses((status = 200, body = ListResponse<ProductResponse>), crate::rest::openapi::StandardErrors)
+)]
+pub async fn list_products(
     State(state): State<AppState>,
     auth: Authorized<ReadProducts>,
     query: QueryPairs,

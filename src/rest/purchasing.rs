@@ -27,7 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/suppliers", get(list_suppliers))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PurchaseOrderResponse {
     pub id: Uuid,
     pub po_number: String,
@@ -70,7 +70,7 @@ impl From<purchase_orders::Model> for PurchaseOrderResponse {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PurchaseOrderItemResponse {
     pub id: Uuid,
     pub line_no: i32,
@@ -100,7 +100,7 @@ impl From<purchase_order_items::Model> for PurchaseOrderItemResponse {
 }
 
 /// Supplier contact data is business data, not personal data.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SupplierResponse {
     pub id: Uuid,
     pub code: String,
@@ -135,7 +135,24 @@ impl From<suppliers::Model> for SupplierResponse {
     }
 }
 
-async fn list_purchase_orders(
+#[utoipa::path(
+    get,
+    path = "/api/partner/v1/purchase-orders",
+    tag = "Purchasing",
+    summary = "List purchase orders",
+    description = "Newest first. Scope `read:purchasing`. `from`/`to` filter `order_date`.",
+    params(
+        ("from" = Option<String>, Query, format = Date),
+        ("to" = Option<String>, Query, format = Date),
+        ("branch_id" = Option<Vec<uuid::Uuid>>, Query, explode = true),
+        ("status" = Option<PurchaseOrderStatus>, Query),
+        ("supplier_id" = Option<uuid::Uuid>, Query),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "Default 50"),
+        ("cursor" = Option<String>, Query),
+    ),
+    responses((status = 200, body = ListResponse<PurchaseOrderResponse>), crate::rest::openapi::StandardErrors)
+)]
+pub async fn list_purchase_orders(
     State(state): State<AppState>,
     auth: Authorized<ReadPurchasing>,
     query: QueryPairs,
@@ -163,7 +180,19 @@ async fn list_purchase_orders(
     )))
 }
 
-async fn list_purchase_order_items(
+#[utoipa::path(
+    get,
+    path = "/api/partner/v1/purchase-orders/{id}/items",
+    tag = "Purchasing",
+    summary = "All lines of a purchase order",
+    params(("id" = String, Path, description = "Purchase order id (UUID)")),
+    responses(
+        (status = 200, body = DataResponse<PurchaseOrderItemResponse>),
+        crate::rest::openapi::StandardErrors,
+        crate::rest::openapi::NotFound
+    )
+)]
+pub async fn list_purchase_order_items(
     State(state): State<AppState>,
     auth: Authorized<ReadPurchasing>,
     Path(id): Path<String>,
@@ -178,7 +207,18 @@ async fn list_purchase_order_items(
     }))
 }
 
-async fn list_suppliers(
+#[utoipa::path(
+    get,
+    path = "/api/partner/v1/suppliers",
+    tag = "Purchasing",
+    summary = "List suppliers",
+    params(
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "Default 50"),
+        ("cursor" = Option<String>, Query),
+    ),
+    responses((status = 200, body = ListResponse<SupplierResponse>), crate::rest::openapi::StandardErrors)
+)]
+pub async fn list_suppliers(
     State(state): State<AppState>,
     auth: Authorized<ReadPurchasing>,
     query: QueryPairs,

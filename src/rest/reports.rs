@@ -28,7 +28,7 @@ fn decimal_string<S: Serializer>(value: &Decimal, serializer: S) -> Result<S::Ok
     serializer.collect_str(&value.normalize())
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SalesSummaryResponse {
     pub from: Timestamp,
     /// Exclusive end of the period.
@@ -43,7 +43,7 @@ pub struct SalesSummaryResponse {
     pub top_products: Vec<ProductTotalResponse>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SalesTotalsResponse {
     pub order_count: i64,
     pub gross_sales: Amount,
@@ -70,28 +70,28 @@ impl From<SalesTotals> for SalesTotalsResponse {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct StatusTotalResponse {
     pub status: SalesStatus,
     pub order_count: i64,
     pub total_amount: Amount,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DayTotalResponse {
     pub date: NaiveDate,
     pub order_count: i64,
     pub net_sales: Amount,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct BranchTotalResponse {
     pub branch_id: Uuid,
     pub order_count: i64,
     pub net_sales: Amount,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ProductTotalResponse {
     pub product_sku_id: Uuid,
     pub sku_code: String,
@@ -100,7 +100,7 @@ pub struct ProductTotalResponse {
     pub net_sales: Amount,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct InventorySummaryResponse {
     pub branch_id: Option<Uuid>,
     pub warehouse_id: Option<Uuid>,
@@ -109,7 +109,7 @@ pub struct InventorySummaryResponse {
     pub by_warehouse: Vec<WarehouseStockResponse>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct StockTotalsResponse {
     pub sku_count: i64,
     pub total_on_hand: Amount,
@@ -117,6 +117,7 @@ pub struct StockTotalsResponse {
     pub total_available: Amount,
     /// On hand × SKU cost.
     #[serde(serialize_with = "decimal_string")]
+    #[schema(value_type = String, example = "12425616.5325")]
     pub stock_value: Decimal,
     pub low_stock_count: i64,
     pub out_of_stock_count: i64,
@@ -136,7 +137,7 @@ impl From<StockTotals> for StockTotalsResponse {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct WarehouseStockResponse {
     pub warehouse_id: Uuid,
     pub warehouse_code: String,
@@ -146,7 +147,24 @@ pub struct WarehouseStockResponse {
     pub totals: StockTotalsResponse,
 }
 
-async fn get_sales_summary(
+#[utoipa::path(
+    get,
+    path = "/api/partner/v1/reports/sales-summary",
+    tag = "Reports",
+    summary = "Sales summary",
+    description = "Exact totals, by status, by day, by branch and top products. Scope `read:reports`.",
+    params(
+        ("from" = Option<String>, Query, format = Date),
+        ("to" = Option<String>, Query, format = Date),
+        ("branch_id" = Option<uuid::Uuid>, Query, description = "Unknown or out of scope: 404"),
+    ),
+    responses(
+        (status = 200, body = SalesSummaryResponse),
+        crate::rest::openapi::StandardErrors,
+        crate::rest::openapi::NotFound
+    )
+)]
+pub async fn get_sales_summary(
     State(state): State<AppState>,
     auth: Authorized<ReadReports>,
     query: QueryPairs,
@@ -205,7 +223,23 @@ async fn get_sales_summary(
     }))
 }
 
-async fn get_inventory_summary(
+#[utoipa::path(
+    get,
+    path = "/api/partner/v1/reports/inventory-summary",
+    tag = "Reports",
+    summary = "Inventory summary",
+    description = "SKU count, on hand, reserved, stock value at cost, low and out of stock, by warehouse. Scope `read:reports`.",
+    params(
+        ("branch_id" = Option<uuid::Uuid>, Query, description = "Unknown or out of scope: 404"),
+        ("warehouse_id" = Option<uuid::Uuid>, Query, description = "Unknown or out of scope: 404"),
+    ),
+    responses(
+        (status = 200, body = InventorySummaryResponse),
+        crate::rest::openapi::StandardErrors,
+        crate::rest::openapi::NotFound
+    )
+)]
+pub async fn get_inventory_summary(
     State(state): State<AppState>,
     auth: Authorized<ReadReports>,
     query: QueryPairs,

@@ -22,7 +22,7 @@ pub fn router() -> Router<AppState> {
         .route("/sales/{id}/items", get(list_sales_items))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SalesOrderResponse {
     pub id: Uuid,
     pub order_number: String,
@@ -67,7 +67,7 @@ impl From<sales_orders::Model> for SalesOrderResponse {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SalesOrderItemResponse {
     pub id: Uuid,
     pub product_sku_id: Uuid,
@@ -106,7 +106,25 @@ impl From<sales_order_items::Model> for SalesOrderItemResponse {
     }
 }
 
-async fn list_sales(
+#[utoipa::path(
+    get,
+    path = "/api/partner/v1/sales",
+    tag = "Sales",
+    summary = "List sales orders",
+    description = "Orders in the caller's branches, newest first. Scope `read:sales`. `from`/`to` \
+                   filter `order_date` (YYYY-MM-DD, UTC, `to` inclusive; default the last 30 \
+                   days; at most 30 days; `from` at most 30 days before today).",
+    params(
+        ("from" = Option<String>, Query, format = Date, description = "First day (YYYY-MM-DD)"),
+        ("to" = Option<String>, Query, format = Date, description = "Last day, inclusive (YYYY-MM-DD)"),
+        ("branch_id" = Option<Vec<uuid::Uuid>>, Query, explode = true, description = "Repeatable; intersected with the token's branches"),
+        ("status" = Option<SalesStatus>, Query),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "Default 50"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+    ),
+    responses((status = 200, body = ListResponse<SalesOrderResponse>), crate::rest::openapi::StandardErrors)
+)]
+pub async fn list_sales(
     State(state): State<AppState>,
     auth: Authorized<ReadSales>,
     query: QueryPairs,
@@ -133,7 +151,20 @@ async fn list_sales(
     )))
 }
 
-async fn list_sales_items(
+#[utoipa::path(
+    get,
+    path = "/api/partner/v1/sales/{id}/items",
+    tag = "Sales",
+    summary = "All items of a sales order",
+    description = "Every item, unpaginated. Scope `read:sales`.",
+    params(("id" = String, Path, description = "Sales order id (UUID)")),
+    responses(
+        (status = 200, body = DataResponse<SalesOrderItemResponse>),
+        crate::rest::openapi::StandardErrors,
+        crate::rest::openapi::NotFound
+    )
+)]
+pub async fn list_sales_items(
     State(state): State<AppState>,
     auth: Authorized<ReadSales>,
     Path(id): Path<String>,

@@ -9,6 +9,7 @@ mod health;
 mod migrations;
 mod money;
 mod oauth;
+mod openapi;
 mod partner_catalog;
 mod partner_sales;
 mod seed;
