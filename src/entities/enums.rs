@@ -11,15 +11,17 @@ macro_rules! string_enum {
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, EnumIter, DeriveActiveEnum)]
         #[derive(Serialize, Deserialize, utoipa::ToSchema)]
         #[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+        #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
         pub enum $name {
             $(
                 #[sea_orm(string_value = $text)]
-                #[serde(rename = $text)]
                 $variant,
             )+
         }
 
         impl $name {
+            /// Every variant, in declaration order. Their serde spelling (SCREAMING_SNAKE_CASE
+            /// of the variant) equals `as_str`, which a unit test checks.
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
 
             pub fn as_str(self) -> &'static str {
@@ -148,3 +150,33 @@ string_enum!(
 string_enum!(
     DeliveryStatus { Pending => "PENDING", Succeeded => "SUCCEEDED", Failed => "FAILED" }
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check<T: Serialize + Copy + std::fmt::Display>(all: &[T]) {
+        for value in all {
+            let json = serde_json::to_string(value).expect("serializes");
+            assert_eq!(json, format!("\"{value}\""));
+        }
+    }
+
+    #[test]
+    fn serde_spelling_equals_storage_spelling() {
+        check(Plan::ALL);
+        check(AppStatus::ALL);
+        check(RecordStatus::ALL);
+        check(WarehouseKind::ALL);
+        check(ProductStatus::ALL);
+        check(MovementType::ALL);
+        check(PurchaseOrderStatus::ALL);
+        check(MemberTier::ALL);
+        check(SalesStatus::ALL);
+        check(OrderType::ALL);
+        check(PaymentStatus::ALL);
+        check(DocumentSource::ALL);
+        check(WebhookStatus::ALL);
+        check(DeliveryStatus::ALL);
+    }
+}
