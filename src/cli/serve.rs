@@ -13,7 +13,13 @@ use crate::startup::{self, Application};
 use crate::state::AppState;
 
 /// The endpoints listed in the banner: (label, path).
-pub const ENDPOINTS: &[(&str, &str)] = &[("Health", "/healthz"), ("Readiness", "/readyz")];
+pub const ENDPOINTS: &[(&str, &str)] = &[
+    ("REST API", "/api/partner/v1"),
+    ("OpenAPI", "/api/partner/v1/openapi.json"),
+    ("Token", "/oauth/token"),
+    ("Health", "/healthz"),
+    ("Readiness", "/readyz"),
+];
 
 pub async fn run(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<()> {
     let state = startup::build_state(config, clock).await?;

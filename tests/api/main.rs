@@ -11,6 +11,7 @@ mod money;
 mod oauth;
 mod openapi;
 mod partner_catalog;
+mod partner_isolation;
 mod partner_sales;
 mod seed;
 mod shutdown;
