@@ -219,10 +219,18 @@ impl IntoResponse for AppError {
                     headers.insert(header::WWW_AUTHENTICATE, value);
                 }
             }
-            Self::InvalidClient(_) => {
+            Self::InvalidClient(ClientProblem::BadCredentials) => {
                 headers.insert(
                     header::WWW_AUTHENTICATE,
                     HeaderValue::from_static(r#"Basic realm="partner-api""#),
+                );
+            }
+            Self::InvalidClient(ClientProblem::Inactive) => {
+                headers.insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static(
+                        r#"Bearer realm="partner-api", error="invalid_token", error_description="API application is suspended or revoked""#,
+                    ),
                 );
             }
             Self::RateLimited {

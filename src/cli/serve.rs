@@ -32,6 +32,15 @@ pub async fn run(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<()> {
             "demo data generated"
         );
     }
+    // Forget rate-limit state of applications that are back to a full budget.
+    let limits = state.rate_limits.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            limits.shrink();
+        }
+    });
     let app = Application::bind(state.clone()).await?;
     let banner = banner(&state, app.local_addr()?.port()).await?;
     eprintln!("{banner}");
