@@ -82,7 +82,8 @@ pub enum AppError {
     NotFound(&'static str),
     #[error("rate limited")]
     RateLimited { max: u64, retry_after_secs: u64 },
-    #[error("internal error: {0:#}")]
+    /// Its `Display` never shows the cause, so no conversion can leak it to a client.
+    #[error("An unexpected error occurred")]
     Internal(#[source] anyhow::Error),
 }
 

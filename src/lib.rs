@@ -10,6 +10,7 @@ pub mod demo;
 pub mod domain;
 pub mod entities;
 pub mod error;
+pub mod graphql;
 pub mod rest;
 pub mod startup;
 pub mod state;

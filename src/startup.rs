@@ -23,6 +23,8 @@ use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::domain::pagination::CursorCodec;
 use crate::error::AppError;
+use crate::graphql::Graphql;
+use crate::graphql::limits::GraphqlLimits;
 use crate::state::AppState;
 use crate::{db, rest};
 
@@ -45,6 +47,7 @@ pub async fn build_state(config: Config, clock: SharedClock) -> anyhow::Result<A
         jwt: Arc::new(jwt),
         rate_limits: Arc::new(rate_limits),
         cursors: Arc::new(cursors),
+        graphql: Arc::new(Graphql::new(GraphqlLimits::default())),
     })
 }
 
@@ -54,6 +57,7 @@ pub fn router(state: AppState) -> Router {
         .merge(rest::health::router())
         .merge(rest::oauth::router())
         .merge(rest::openapi::router())
+        .merge(crate::graphql::router())
         .nest("/api/partner/v1", rest::partner::router(state.clone()))
         .fallback(not_found)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))

@@ -9,6 +9,7 @@ use crate::auth::rate_limit::RateLimits;
 use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::domain::pagination::CursorCodec;
+use crate::graphql::Graphql;
 
 #[derive(Clone, Debug)]
 pub struct AppState {
@@ -18,4 +19,5 @@ pub struct AppState {
     pub jwt: Arc<JwtKeys>,
     pub rate_limits: Arc<RateLimits>,
     pub cursors: Arc<CursorCodec>,
+    pub graphql: Arc<Graphql>,
 }

@@ -46,6 +46,12 @@ pub enum Command {
     /// Manage tenants (merchants).
     #[command(subcommand)]
     Tenants(apps::TenantsCommand),
+    /// Write the GraphQL schema (SDL, PII fields included) (default: stdout).
+    ExportSchema {
+        /// File to write, e.g. schema.graphql.
+        #[arg(long)]
+        output: Option<std::path::PathBuf>,
+    },
     /// Write the OpenAPI document of the Partner REST API (default: stdout).
     ExportOpenapi {
         /// File to write, e.g. openapi.json.
@@ -124,16 +130,9 @@ pub async fn run() -> anyhow::Result<()> {
         Command::Seed(args) => seed(config, clock, args).await,
         Command::Apps(command) => apps::run_apps(config, clock, command).await,
         Command::Tenants(command) => apps::run_tenants(config, clock, command).await,
+        Command::ExportSchema { output } => write_or_print(crate::graphql::sdl(), output),
         Command::ExportOpenapi { output } => {
-            let document = crate::rest::openapi::document_json();
-            match output {
-                Some(path) => std::fs::write(&path, document)
-                    .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display())),
-                None => {
-                    print!("{document}");
-                    Ok(())
-                }
-            }
+            write_or_print(crate::rest::openapi::document_json(), output)
         }
     }
 }
@@ -172,4 +171,15 @@ async fn seed(config: Config, clock: Arc<dyn Clock>, args: SeedArgs) -> anyhow::
         }
     }
     Ok(())
+}
+
+fn write_or_print(text: String, output: Option<std::path::PathBuf>) -> anyhow::Result<()> {
+    match output {
+        Some(path) => std::fs::write(&path, text)
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display())),
+        None => {
+            print!("{text}");
+            Ok(())
+        }
+    }
 }

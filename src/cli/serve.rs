@@ -14,6 +14,7 @@ use crate::state::AppState;
 
 /// The endpoints listed in the banner: (label, path).
 pub const ENDPOINTS: &[(&str, &str)] = &[
+    ("GraphQL", "/graphql"),
     ("REST API", "/api/partner/v1"),
     ("OpenAPI", "/api/partner/v1/openapi.json"),
     ("Token", "/oauth/token"),

@@ -198,6 +198,8 @@ pub fn parse_limit(raw: Option<&str>, errors: &mut Vec<FieldError>) -> u64 {
 #[derive(Debug, Clone)]
 pub struct Page<T> {
     pub items: Vec<T>,
+    /// The cursor of each item (resuming after it), for Relay edges.
+    pub cursors: Vec<String>,
     pub has_more: bool,
     pub limit: u64,
     pub next_cursor: Option<String>,
@@ -207,6 +209,7 @@ impl<T> Page<T> {
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
         Page {
             items: self.items.into_iter().map(f).collect(),
+            cursors: self.cursors,
             has_more: self.has_more,
             limit: self.limit,
             next_cursor: self.next_cursor,
@@ -250,18 +253,26 @@ where
         .await?;
     let has_more = items.len() as u64 > limit;
     items.truncate(limit as usize);
-    let next_cursor = match (has_more, items.last()) {
-        (true, Some(last)) => Some(codec.encode(
-            fingerprint,
-            Resume {
-                position: key(last),
-                window,
-            },
-        )),
-        _ => None,
+    let cursors: Vec<String> = items
+        .iter()
+        .map(|item| {
+            codec.encode(
+                fingerprint,
+                Resume {
+                    position: key(item),
+                    window,
+                },
+            )
+        })
+        .collect();
+    let next_cursor = if has_more {
+        cursors.last().cloned()
+    } else {
+        None
     };
     Ok(Page {
         items,
+        cursors,
         has_more,
         limit,
         next_cursor,

@@ -5,6 +5,7 @@ mod helpers;
 
 mod cli;
 mod config;
+mod graphql;
 mod health;
 mod migrations;
 mod money;

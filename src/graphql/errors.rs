@@ -1,0 +1,61 @@
+//! GraphQL errors carry the REST catalogue's code in `extensions.code`; no internal text
+//! ever reaches a client.
+
+use async_graphql::{ErrorExtensions, Response, ServerError, Value};
+
+use crate::error::AppError;
+
+/// An [`AppError`] as a GraphQL error with `extensions.code` (and `details` /
+/// `required_scopes` where the catalogue has them). Internal causes are logged, not sent.
+pub fn gql(err: AppError) -> async_graphql::Error {
+    if let AppError::Internal(cause) = &err {
+        tracing::error!(
+            error = format!("{cause:#}"),
+            "GraphQL resolver failed with an internal error"
+        );
+    }
+    let message = err.message();
+    let body = err.body();
+    async_graphql::Error::new(message).extend_with(|_, ext| {
+        ext.set("code", err.code());
+        if let Some(details) = body.get("details")
+            && let Ok(value) = Value::from_json(details.clone())
+        {
+            ext.set("details", value);
+        }
+        if let Some(scopes) = body.get("required_scopes")
+            && let Ok(value) = Value::from_json(scopes.clone())
+        {
+            ext.set("required_scopes", value);
+        }
+    })
+}
+
+fn has_code(error: &ServerError) -> bool {
+    error
+        .extensions
+        .as_ref()
+        .is_some_and(|ext| ext.get("code").is_some())
+}
+
+/// The last line of defence: every error leaves with a catalogue code. Errors raised while
+/// executing (they have a `path`) without a code are internal and masked; errors about the
+/// document itself (parse, validation, limits) are `invalid_request` and keep their message,
+/// which only ever describes the client's own document.
+pub fn sanitize(mut response: Response) -> Response {
+    for error in &mut response.errors {
+        if has_code(error) {
+            continue;
+        }
+        let mut extensions = error.extensions.take().unwrap_or_default();
+        if error.path.is_empty() {
+            extensions.set("code", "invalid_request");
+        } else {
+            tracing::error!(message = %error.message, "GraphQL error without a code: masked");
+            error.message = "An unexpected error occurred".to_owned();
+            extensions.set("code", "server_error");
+        }
+        error.extensions = Some(extensions);
+    }
+    response
+}

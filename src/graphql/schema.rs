@@ -1,0 +1,504 @@
+//! The GraphQL schema: translation to and from the domain, nothing else.
+
+use async_graphql::{
+    Context, EmptyMutation, EmptySubscription, Guard, ID, InputObject, Object, Result, SimpleObject,
+};
+use chrono::NaiveDate;
+use uuid::Uuid;
+
+use super::errors::gql;
+use super::loaders::Loaders;
+use crate::auth::caller::Caller;
+use crate::auth::scopes::Scope;
+use crate::clock::Timestamp;
+use crate::domain::customers::{self, CustomerListParams};
+use crate::domain::money::Amount;
+use crate::domain::pagination::Page;
+use crate::domain::sales::{self, SalesListParams};
+use crate::entities::enums::{MemberTier, OrderType, PaymentStatus, Plan, SalesStatus};
+use crate::entities::{customers as customer_entity, sales_order_items, sales_orders};
+use crate::error::AppError;
+use crate::state::AppState;
+
+async_graphql::scalar!(
+    Amount,
+    "Decimal",
+    "An exact decimal as a string, e.g. \"12510.4\"."
+);
+async_graphql::scalar!(
+    Timestamp,
+    "DateTime",
+    "A UTC instant, ISO 8601 with milliseconds, e.g. \"2026-06-15T03:22:16.709Z\"."
+);
+
+pub type PartnerSchema = async_graphql::Schema<Query, EmptyMutation, EmptySubscription>;
+
+fn caller<'a>(ctx: &Context<'a>) -> Result<&'a Caller> {
+    ctx.data::<Caller>().map_err(|_| {
+        gql(AppError::internal(anyhow::anyhow!(
+            "GraphQL request without caller"
+        )))
+    })
+}
+
+fn state<'a>(ctx: &Context<'a>) -> Result<&'a AppState> {
+    ctx.data::<AppState>().map_err(|_| {
+        gql(AppError::internal(anyhow::anyhow!(
+            "GraphQL request without state"
+        )))
+    })
+}
+
+/// Refuses the field unless the token holds `scope` (the field resolves to null with an
+/// `insufficient_scope` error; siblings still resolve).
+pub struct ScopeGuard(pub Scope);
+
+impl Guard for ScopeGuard {
+    async fn check(&self, ctx: &Context<'_>) -> Result<()> {
+        let caller = caller(ctx)?;
+        let allowed = match self.0 {
+            Scope::ReadCustomersPii => caller.can_read_pii(),
+            scope => caller.scopes.contains(scope),
+        };
+        if allowed {
+            Ok(())
+        } else {
+            Err(gql(AppError::InsufficientScope {
+                required_scopes: vec![self.0.as_str().to_owned()],
+            }))
+        }
+    }
+}
+
+/// PII fields exist in introspection only for tokens that may read them.
+fn pii_visible(ctx: &Context<'_>) -> bool {
+    ctx.data_opt::<Caller>().is_some_and(Caller::can_read_pii)
+}
+
+/// `first` → the domain's `limit` text (its validation: 1–200, default 50).
+fn limit_text(first: Option<i32>) -> Option<String> {
+    first.map(|n| n.to_string())
+}
+
+#[derive(SimpleObject, Debug, Clone)]
+pub struct PageInfo {
+    pub has_next_page: bool,
+    pub has_previous_page: bool,
+    pub start_cursor: Option<String>,
+    pub end_cursor: Option<String>,
+}
+
+fn page_info<T>(page: &Page<T>, after: bool) -> PageInfo {
+    PageInfo {
+        has_next_page: page.has_more,
+        has_previous_page: after,
+        start_cursor: page.cursors.first().cloned(),
+        end_cursor: page.cursors.last().cloned(),
+    }
+}
+
+pub struct Query;
+
+/// Filters of `salesOrders`, validated exactly as the REST `/sales` query.
+#[derive(InputObject, Debug, Default)]
+pub struct SalesOrderFilter {
+    /// First day, `YYYY-MM-DD` (UTC).
+    pub from: Option<String>,
+    /// Last day, inclusive, `YYYY-MM-DD` (UTC).
+    pub to: Option<String>,
+    /// Intersected with the token's branches.
+    pub branch_ids: Option<Vec<ID>>,
+    pub status: Option<SalesStatus>,
+}
+
+#[Object]
+impl Query {
+    /// Who is calling: application, tenant, plan, scopes, branches and rate limit.
+    async fn viewer(&self, ctx: &Context<'_>) -> Result<Viewer> {
+        let caller = caller(ctx)?;
+        Ok(Viewer {
+            application_id: caller.application_id,
+            application: caller.application_name.clone(),
+            tenant_id: caller.tenant_id,
+            plan: caller.plan,
+            scopes: caller
+                .scopes
+                .iter()
+                .map(|s| s.as_str().to_owned())
+                .collect(),
+            allowed_branches: caller
+                .scope
+                .allowed_branches()
+                .map(|set| set.iter().map(|id| ID(id.to_string())).collect()),
+            rate_limit: RateLimit {
+                limit: caller.rate.limit as i32,
+                remaining: caller.rate.remaining as i32,
+            },
+        })
+    }
+
+    /// Sales orders, newest first. Needs `read:sales`.
+    #[graphql(
+        guard = "ScopeGuard(Scope::ReadSales)",
+        complexity = "first.unwrap_or(50).clamp(0, 200) as usize * child_complexity"
+    )]
+    async fn sales_orders(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        filter: Option<SalesOrderFilter>,
+    ) -> Result<Option<SalesOrderConnection>> {
+        let (state, caller) = (state(ctx)?, caller(ctx)?);
+        let filter = filter.unwrap_or_default();
+        let branch_ids: Vec<String> = filter
+            .branch_ids
+            .unwrap_or_default()
+            .into_iter()
+            .map(|id| id.0)
+            .collect();
+        let limit = limit_text(first);
+        let params = SalesListParams {
+            from: filter.from.as_deref(),
+            to: filter.to.as_deref(),
+            branch_ids: branch_ids.iter().map(String::as_str).collect(),
+            status: filter.status.map(SalesStatus::as_str),
+            limit: limit.as_deref(),
+            cursor: after.as_deref(),
+        };
+        let page = sales::list(
+            &state.db,
+            &state.cursors,
+            &caller.scope,
+            state.clock.now(),
+            &params,
+        )
+        .await
+        .map_err(|e| gql(rename_limit(e)))?;
+        let info = page_info(&page, after.is_some());
+        Ok(Some(SalesOrderConnection {
+            edges: page
+                .items
+                .into_iter()
+                .zip(page.cursors)
+                .map(|(node, cursor)| SalesOrderEdge {
+                    cursor,
+                    node: SalesOrder(node),
+                })
+                .collect(),
+            page_info: info,
+        }))
+    }
+
+    /// Customers, newest first. Needs `read:customers`; PII fields need `read:customers:pii`.
+    #[graphql(
+        guard = "ScopeGuard(Scope::ReadCustomers)",
+        complexity = "first.unwrap_or(50).clamp(0, 200) as usize * child_complexity"
+    )]
+    async fn customers(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Option<CustomerConnection>> {
+        let (state, caller) = (state(ctx)?, caller(ctx)?);
+        let limit = limit_text(first);
+        let params = CustomerListParams {
+            limit: limit.as_deref(),
+            cursor: after.as_deref(),
+        };
+        let page = customers::list(&state.db, &state.cursors, &caller.scope, &params)
+            .await
+            .map_err(|e| gql(rename_limit(e)))?;
+        let info = page_info(&page, after.is_some());
+        Ok(Some(CustomerConnection {
+            edges: page
+                .items
+                .into_iter()
+                .zip(page.cursors)
+                .map(|(node, cursor)| CustomerEdge {
+                    cursor,
+                    node: Customer(node),
+                })
+                .collect(),
+            page_info: info,
+        }))
+    }
+}
+
+/// The REST parameter `limit` is `first` here; `cursor` is `after`.
+fn rename_limit(err: AppError) -> AppError {
+    match err {
+        AppError::InvalidRequest { message, details } => AppError::InvalidRequest {
+            message,
+            details: details
+                .into_iter()
+                .map(|mut d| {
+                    d.field = match d.field.as_str() {
+                        "limit" => "first".to_owned(),
+                        "cursor" => "after".to_owned(),
+                        "branch_id" => "filter.branchIds".to_owned(),
+                        other => other.to_owned(),
+                    };
+                    d
+                })
+                .collect(),
+        },
+        other => other,
+    }
+}
+
+#[derive(SimpleObject, Debug)]
+pub struct RateLimit {
+    /// Requests allowed per 15 minutes.
+    pub limit: i32,
+    pub remaining: i32,
+}
+
+#[derive(SimpleObject, Debug)]
+pub struct Viewer {
+    pub application_id: Uuid,
+    pub application: String,
+    pub tenant_id: Uuid,
+    pub plan: Plan,
+    pub scopes: Vec<String>,
+    /// `null` means every branch of the tenant.
+    pub allowed_branches: Option<Vec<ID>>,
+    pub rate_limit: RateLimit,
+}
+
+#[derive(SimpleObject)]
+pub struct SalesOrderConnection {
+    pub edges: Vec<SalesOrderEdge>,
+    pub page_info: PageInfo,
+}
+
+#[derive(SimpleObject)]
+pub struct SalesOrderEdge {
+    pub cursor: String,
+    pub node: SalesOrder,
+}
+
+pub struct SalesOrder(sales_orders::Model);
+
+#[Object]
+impl SalesOrder {
+    /// The REST id of the order.
+    async fn uuid(&self) -> Uuid {
+        self.0.id
+    }
+    async fn order_number(&self) -> &str {
+        &self.0.order_number
+    }
+    async fn branch_id(&self) -> Uuid {
+        self.0.branch_id
+    }
+    async fn customer_id(&self) -> Option<Uuid> {
+        self.0.customer_id
+    }
+    async fn order_date(&self) -> Timestamp {
+        self.0.order_date
+    }
+    async fn status(&self) -> SalesStatus {
+        self.0.status
+    }
+    async fn order_type(&self) -> OrderType {
+        self.0.order_type
+    }
+    async fn subtotal(&self) -> Amount {
+        self.0.subtotal
+    }
+    async fn discount_amount(&self) -> Amount {
+        self.0.discount_amount
+    }
+    async fn tax_amount(&self) -> Amount {
+        self.0.tax_amount
+    }
+    async fn service_charge_amount(&self) -> Amount {
+        self.0.service_charge_amount
+    }
+    async fn total_amount(&self) -> Amount {
+        self.0.total_amount
+    }
+    async fn paid_amount(&self) -> Amount {
+        self.0.paid_amount
+    }
+    async fn refunded_amount(&self) -> Amount {
+        self.0.refunded_amount
+    }
+    async fn payment_status(&self) -> PaymentStatus {
+        self.0.payment_status
+    }
+    async fn created_at(&self) -> Timestamp {
+        self.0.created_at
+    }
+    async fn updated_at(&self) -> Timestamp {
+        self.0.updated_at
+    }
+
+    /// Every item of the order (batched across the page).
+    async fn items(&self, ctx: &Context<'_>) -> Result<Vec<SalesOrderItem>> {
+        let loaders = ctx
+            .data::<std::sync::Arc<Loaders>>()
+            .map_err(|_| gql(AppError::internal(anyhow::anyhow!("no loaders"))))?;
+        let loaded = loaders
+            .order_items
+            .try_load(self.0.id)
+            .await
+            .map_err(|e| gql(AppError::internal(e)))?;
+        match loaded {
+            Ok(items) => Ok(items.into_iter().map(SalesOrderItem).collect()),
+            Err(err) => Err(gql(AppError::internal(anyhow::anyhow!("{err:?}")))),
+        }
+    }
+}
+
+pub struct SalesOrderItem(sales_order_items::Model);
+
+#[Object]
+impl SalesOrderItem {
+    async fn uuid(&self) -> Uuid {
+        self.0.id
+    }
+    async fn product_sku_id(&self) -> Uuid {
+        self.0.product_sku_id
+    }
+    async fn sku_code(&self) -> &str {
+        &self.0.sku_code
+    }
+    async fn sku_name(&self) -> &str {
+        &self.0.sku_name
+    }
+    async fn product_name(&self) -> &str {
+        &self.0.product_name
+    }
+    async fn quantity(&self) -> Amount {
+        self.0.quantity
+    }
+    async fn unit_price(&self) -> Amount {
+        self.0.unit_price
+    }
+    async fn discount_amount(&self) -> Amount {
+        self.0.discount_amount
+    }
+    async fn tax_amount(&self) -> Amount {
+        self.0.tax_amount
+    }
+    async fn line_total(&self) -> Amount {
+        self.0.line_total
+    }
+    async fn refunded_quantity(&self) -> Amount {
+        self.0.refunded_quantity
+    }
+    async fn refunded_amount(&self) -> Amount {
+        self.0.refunded_amount
+    }
+    async fn is_fully_refunded(&self) -> bool {
+        self.0.is_fully_refunded
+    }
+    async fn created_at(&self) -> Timestamp {
+        self.0.created_at
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct CustomerConnection {
+    pub edges: Vec<CustomerEdge>,
+    pub page_info: PageInfo,
+}
+
+#[derive(SimpleObject)]
+pub struct CustomerEdge {
+    pub cursor: String,
+    pub node: Customer,
+}
+
+pub struct Customer(customer_entity::Model);
+
+/// Personal data: nullable, guarded by `read:customers:pii`, hidden from introspection
+/// without it.
+#[Object]
+impl Customer {
+    async fn uuid(&self) -> Uuid {
+        self.0.id
+    }
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn member_tier(&self) -> MemberTier {
+        self.0.member_tier
+    }
+    async fn points(&self) -> i64 {
+        self.0.points
+    }
+    async fn total_spent(&self) -> Amount {
+        self.0.total_spent
+    }
+    async fn visit_count(&self) -> i32 {
+        self.0.visit_count
+    }
+    async fn last_visit_at(&self) -> Option<Timestamp> {
+        self.0.last_visit_at
+    }
+    async fn created_at(&self) -> Timestamp {
+        self.0.created_at
+    }
+    /// PII. Requires scope `read:customers:pii`.
+    #[graphql(guard = "ScopeGuard(Scope::ReadCustomersPii)", visible = "pii_visible")]
+    async fn phone(&self) -> Option<&str> {
+        self.0.phone.as_deref()
+    }
+    /// PII. Requires scope `read:customers:pii`.
+    #[graphql(guard = "ScopeGuard(Scope::ReadCustomersPii)", visible = "pii_visible")]
+    async fn email(&self) -> Option<&str> {
+        self.0.email.as_deref()
+    }
+    /// PII. Requires scope `read:customers:pii`.
+    #[graphql(guard = "ScopeGuard(Scope::ReadCustomersPii)", visible = "pii_visible")]
+    async fn date_of_birth(&self) -> Option<NaiveDate> {
+        self.0.date_of_birth
+    }
+    /// PII. Requires scope `read:customers:pii`.
+    #[graphql(guard = "ScopeGuard(Scope::ReadCustomersPii)", visible = "pii_visible")]
+    async fn address(&self) -> Option<&str> {
+        self.0.address.as_deref()
+    }
+    /// PII. Requires scope `read:customers:pii`.
+    #[graphql(guard = "ScopeGuard(Scope::ReadCustomersPii)", visible = "pii_visible")]
+    async fn city(&self) -> Option<&str> {
+        self.0.city.as_deref()
+    }
+    /// PII. Requires scope `read:customers:pii`.
+    #[graphql(guard = "ScopeGuard(Scope::ReadCustomersPii)", visible = "pii_visible")]
+    async fn state(&self) -> Option<&str> {
+        self.0.state.as_deref()
+    }
+    /// PII. Requires scope `read:customers:pii`.
+    #[graphql(guard = "ScopeGuard(Scope::ReadCustomersPii)", visible = "pii_visible")]
+    async fn postal_code(&self) -> Option<&str> {
+        self.0.postal_code.as_deref()
+    }
+    /// PII. Requires scope `read:customers:pii`.
+    #[graphql(guard = "ScopeGuard(Scope::ReadCustomersPii)", visible = "pii_visible")]
+    async fn country(&self) -> Option<&str> {
+        self.0.country.as_deref()
+    }
+    /// PII. Requires scope `read:customers:pii`.
+    #[graphql(guard = "ScopeGuard(Scope::ReadCustomersPii)", visible = "pii_visible")]
+    async fn tax_id(&self) -> Option<&str> {
+        self.0.tax_id.as_deref()
+    }
+}
+
+/// Builds the schema with its limits.
+pub fn build(limits: &super::limits::GraphqlLimits) -> PartnerSchema {
+    async_graphql::Schema::build(Query, EmptyMutation, EmptySubscription)
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity)
+        .limit_recursive_depth(limits.max_nesting)
+        .extension(async_graphql::extensions::Analyzer)
+        .finish()
+}

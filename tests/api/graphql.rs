@@ -1,0 +1,318 @@
+//! The GraphQL facade: transport rules shared with REST, scopes as field guards, PII, limits,
+//! pagination equal to REST, and the committed schema.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::TestApp;
+
+async fn post(
+    app: &TestApp,
+    token: Option<&str>,
+    body: Value,
+) -> (StatusCode, Option<String>, Value) {
+    let mut request = app.client.post(app.url("/graphql")).json(&body);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.expect("request");
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    (status, content_type, response.json().await.expect("json"))
+}
+
+async fn query(app: &TestApp, token: &str, document: &str) -> Value {
+    let (status, content_type, body) = post(app, Some(token), json!({ "query": document })).await;
+    let excerpt: String = body.to_string().chars().take(500).collect();
+    assert_eq!(status, StatusCode::OK, "{excerpt}");
+    assert_eq!(
+        content_type.as_deref(),
+        Some("application/graphql-response+json")
+    );
+    body
+}
+
+#[tokio::test]
+async fn transport_errors_match_rest_and_viewer_describes_the_caller() {
+    let app = TestApp::spawn().await;
+    let summary = app.seed().await;
+    let (status, _, body) = post(&app, None, json!({"query": "{ viewer { plan } }"})).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        body,
+        json!({"error": "invalid_token", "message": "Access token is required"})
+    );
+    let free = app.token("demo-free-plan", None).await;
+    let (status, _, body) = post(&app, Some(&free), json!({"query": "{ viewer { plan } }"})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(body["error"], "access_denied");
+
+    let one = app.token("demo-one-branch", None).await;
+    let body = query(
+        &app,
+        &one,
+        "{ viewer { plan scopes allowedBranches tenantId rateLimit { limit } } }",
+    )
+    .await;
+    let viewer = &body["data"]["viewer"];
+    assert_eq!(viewer["plan"], "PRO");
+    assert_eq!(viewer["tenantId"], summary.tenant_id.to_string());
+    assert_eq!(
+        viewer["allowedBranches"],
+        json!([summary.first_branch_id.to_string()])
+    );
+    assert_eq!(viewer["rateLimit"]["limit"], 1000);
+    assert!(
+        body["extensions"]["analyzer"]["complexity"].is_number(),
+        "cost is reported: {body}"
+    );
+}
+
+#[tokio::test]
+async fn a_missing_scope_nulls_only_that_field() {
+    let app = TestApp::spawn().await;
+    app.seed().await;
+    let token = app.token("demo-full-access", Some("read:customers")).await;
+    let body = query(
+        &app,
+        &token,
+        "{ salesOrders(first: 1) { edges { node { uuid } } } customers(first: 2) { edges { node { code } } } }",
+    )
+    .await;
+    assert_eq!(body["data"]["salesOrders"], Value::Null);
+    assert_eq!(
+        body["data"]["customers"]["edges"]
+            .as_array()
+            .expect("edges")
+            .len(),
+        2
+    );
+    let error = &body["errors"][0];
+    assert_eq!(error["extensions"]["code"], "insufficient_scope");
+    assert_eq!(
+        error["extensions"]["required_scopes"],
+        json!(["read:sales"])
+    );
+    assert_eq!(error["path"], json!(["salesOrders"]));
+}
+
+#[tokio::test]
+async fn pii_never_leaks_without_the_scope() {
+    let app = TestApp::spawn().await;
+    app.seed().await;
+    let with = app.token("demo-full-access", None).await;
+    let without = app.token("demo-no-pii", None).await;
+    let documents = [
+        "{ customers(first: 3) { edges { node { code phone email taxId } } } }",
+        "{ customers(first: 3) { edges { node { code p: phone e: email } } } }",
+        "{ customers(first: 3) { edges { node { ...C } } } } fragment C on Customer { code phone dateOfBirth address }",
+    ];
+    for document in documents {
+        let body = query(&app, &with, document).await;
+        assert!(body.get("errors").is_none(), "{document}: {body}");
+        let text = body.to_string();
+        assert!(
+            text.contains("08"),
+            "phones are visible with the scope: {text}"
+        );
+
+        // Without the scope each PII field resolves to null with an insufficient_scope error;
+        // the rest of the customer still arrives.
+        let body = query(&app, &without, document).await;
+        let edges = body["data"]["customers"]["edges"]
+            .as_array()
+            .expect("edges");
+        assert_eq!(edges.len(), 3, "{document}");
+        for edge in edges {
+            let node = edge["node"].as_object().expect("node");
+            assert!(node["code"].is_string());
+            for (key, value) in node {
+                if key != "code" {
+                    assert!(value.is_null(), "{document}: {key} = {value}");
+                }
+            }
+        }
+        let errors = body["errors"].as_array().expect("errors");
+        assert!(!errors.is_empty());
+        for error in errors {
+            assert_eq!(error["extensions"]["code"], "insufficient_scope");
+            assert_eq!(
+                error["extensions"]["required_scopes"],
+                json!(["read:customers:pii"])
+            );
+        }
+        let text = body.to_string();
+        assert!(!text.contains("@") && !text.contains("\"08"), "{text}");
+    }
+
+    let introspect = "{ __type(name: \"Customer\") { fields { name } } }";
+    let names = |body: Value| -> Vec<String> {
+        body["data"]["__type"]["fields"]
+            .as_array()
+            .expect("fields")
+            .iter()
+            .map(|f| f["name"].as_str().expect("name").to_owned())
+            .collect()
+    };
+    assert!(names(query(&app, &with, introspect).await).contains(&"phone".to_owned()));
+    let hidden = names(query(&app, &without, introspect).await);
+    for pii in [
+        "phone",
+        "email",
+        "dateOfBirth",
+        "address",
+        "city",
+        "state",
+        "postalCode",
+        "country",
+        "taxId",
+    ] {
+        assert!(
+            !hidden.contains(&pii.to_owned()),
+            "{pii} visible without the scope"
+        );
+    }
+    assert!(hidden.contains(&"code".to_owned()));
+}
+
+#[tokio::test]
+async fn hostile_documents_are_refused_and_the_server_stays_up() {
+    let app = TestApp::spawn().await;
+    app.seed().await;
+    let token = app.token("demo-full-access", None).await;
+    let deep_list = format!(
+        "{{ salesOrders(filter: {{ branchIds: {}\"x\"{} }}) {{ edges {{ cursor }} }} }}",
+        "[".repeat(50_000),
+        "]".repeat(50_000)
+    );
+    let deep_object = format!(
+        "{{ salesOrders(filter: {}) {{ edges {{ cursor }} }} }}",
+        "{from: ".repeat(2_000) + "\"x\"" + &"}".repeat(2_000)
+    );
+    let deep_selection = format!(
+        "{{ viewer {}{} }}",
+        "{ rateLimit ".repeat(100),
+        "}".repeat(100)
+    );
+    let aliases = format!(
+        "{{ {} }}",
+        (0..10_000)
+            .map(|i| format!("a{i}: viewer {{ plan }}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    for document in [deep_list, deep_object, deep_selection, aliases] {
+        let (status, _, body) = post(&app, Some(&token), json!({ "query": document })).await;
+        let excerpt: String = body.to_string().chars().take(300).collect();
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{excerpt}");
+        assert_eq!(body["error"], "invalid_request");
+    }
+    let batch: Vec<Value> = (0..1_000)
+        .map(|_| json!({"query": "{ viewer { plan } }"}))
+        .collect();
+    let (status, _, body) = post(&app, Some(&token), Value::Array(batch)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"], "invalid_request");
+
+    // Too costly: a connection costs first × its children.
+    let costly = format!(
+        "{{ {} }}",
+        (0..30)
+            .map(|i| format!("c{i}: salesOrders(first: 200) {{ edges {{ node {{ items {{ uuid skuCode quantity unitPrice lineTotal }} }} }} }}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let (status, _, body) = post(&app, Some(&token), json!({ "query": costly })).await;
+    let excerpt: String = body.to_string().chars().take(300).collect();
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{excerpt}");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "invalid_request");
+
+    let body = query(&app, &token, "{ viewer { plan } }").await;
+    assert_eq!(body["data"]["viewer"]["plan"], "PRO");
+}
+
+#[tokio::test]
+async fn forward_pagination_equals_the_rest_walk_and_cursors_are_bound() {
+    let app = TestApp::spawn().await;
+    app.seed().await;
+    let token = app.token("demo-full-access", None).await;
+    let mut graphql_ids = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let args = match &after {
+            Some(cursor) => format!("first: 40, after: \"{cursor}\""),
+            None => "first: 40".to_owned(),
+        };
+        let body = query(
+            &app,
+            &token,
+            &format!("{{ salesOrders({args}, filter: {{ status: COMPLETED }}) {{ edges {{ cursor node {{ uuid items {{ lineTotal }} }} }} pageInfo {{ hasNextPage endCursor }} }} }}"),
+        )
+        .await;
+        let connection = &body["data"]["salesOrders"];
+        for edge in connection["edges"].as_array().expect("edges") {
+            graphql_ids.push(edge["node"]["uuid"].as_str().expect("uuid").to_owned());
+            assert!(!edge["node"]["items"].as_array().expect("items").is_empty());
+        }
+        if connection["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+        after = connection["pageInfo"]["endCursor"]
+            .as_str()
+            .map(str::to_owned);
+    }
+    let mut rest_ids = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/api/partner/v1/sales?status=COMPLETED&limit=200&cursor={c}"),
+            None => "/api/partner/v1/sales?status=COMPLETED&limit=200".to_owned(),
+        };
+        let body: Value = app
+            .get_with(&path, &token)
+            .await
+            .json()
+            .await
+            .expect("json");
+        for order in body["data"].as_array().expect("data") {
+            rest_ids.push(order["id"].as_str().expect("id").to_owned());
+        }
+        match body["pagination"]["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    assert!(rest_ids.len() > 100);
+    assert_eq!(graphql_ids, rest_ids);
+
+    // A cursor of another filter is refused with the after argument named.
+    let body = query(
+        &app,
+        &token,
+        &format!(
+            "{{ salesOrders(first: 5, after: \"{}\") {{ edges {{ cursor }} }} }}",
+            after.expect("a cursor")
+        ),
+    )
+    .await;
+    assert_eq!(body["data"]["salesOrders"], Value::Null);
+    assert_eq!(body["errors"][0]["extensions"]["code"], "invalid_request");
+    assert_eq!(
+        body["errors"][0]["extensions"]["details"][0]["field"],
+        "after"
+    );
+}
+
+#[test]
+fn committed_schema_graphql_matches_the_code() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql");
+    let committed = std::fs::read_to_string(path).expect("schema.graphql is committed");
+    assert!(
+        committed == partner_gateway::graphql::sdl(),
+        "schema.graphql is out of date: run `cargo run -- export-schema --output schema.graphql`"
+    );
+}
