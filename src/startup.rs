@@ -34,11 +34,21 @@ const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// Connects to the database, applies migrations and assembles the shared state.
 pub async fn build_state(config: Config, clock: SharedClock) -> anyhow::Result<AppState> {
+    config.require_jwt()?;
+    let db = db::connect(&config.database).await?;
+    build_state_with(config, clock, db).await
+}
+
+/// The same over an already opened connection (tests attach a statement counter to it).
+pub async fn build_state_with(
+    config: Config,
+    clock: SharedClock,
+    db: sea_orm::DatabaseConnection,
+) -> anyhow::Result<AppState> {
     let jwt_config = config.require_jwt()?;
     let jwt = JwtKeys::new(jwt_config);
     let cursors = CursorCodec::new(jwt_config.secret.expose().as_bytes());
     let rate_limits = RateLimits::new(config.rate_limits);
-    let db = db::connect(&config.database).await?;
     db::migrate(&db).await?;
     Ok(AppState {
         db,

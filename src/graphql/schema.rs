@@ -338,18 +338,74 @@ impl SalesOrder {
 
     /// Every item of the order (batched across the page).
     async fn items(&self, ctx: &Context<'_>) -> Result<Vec<SalesOrderItem>> {
-        let loaders = ctx
-            .data::<std::sync::Arc<Loaders>>()
-            .map_err(|_| gql(AppError::internal(anyhow::anyhow!("no loaders"))))?;
-        let loaded = loaders
-            .order_items
-            .try_load(self.0.id)
-            .await
-            .map_err(|e| gql(AppError::internal(e)))?;
-        match loaded {
-            Ok(items) => Ok(items.into_iter().map(SalesOrderItem).collect()),
-            Err(err) => Err(gql(AppError::internal(anyhow::anyhow!("{err:?}")))),
-        }
+        let loaded = loaders(ctx)?.order_items.try_load(self.0.id).await;
+        Ok(unwrap_loaded(loaded)?
+            .into_iter()
+            .map(SalesOrderItem)
+            .collect())
+    }
+
+    /// The customer of the order, if any. Needs `read:customers` (PII fields: see Customer).
+    #[graphql(guard = "ScopeGuard(Scope::ReadCustomers)")]
+    async fn customer(&self, ctx: &Context<'_>) -> Result<Option<Customer>> {
+        let Some(id) = self.0.customer_id else {
+            return Ok(None);
+        };
+        let loaded = loaders(ctx)?.customers.try_load(id).await;
+        Ok(unwrap_loaded(loaded)?.map(Customer))
+    }
+
+    /// The branch that issued the order.
+    async fn branch(&self, ctx: &Context<'_>) -> Result<Option<Branch>> {
+        let loaded = loaders(ctx)?.branches.try_load(self.0.branch_id).await;
+        Ok(unwrap_loaded(loaded)?.map(Branch))
+    }
+}
+
+fn loaders<'a>(ctx: &Context<'a>) -> Result<&'a Loaders> {
+    ctx.data::<std::sync::Arc<Loaders>>()
+        .map(|l| l.as_ref())
+        .map_err(|_| {
+            gql(AppError::internal(anyhow::anyhow!(
+                "GraphQL request without loaders"
+            )))
+        })
+}
+
+/// A loader answer: a missing key or a failed batch is an opaque internal error.
+fn unwrap_loaded<T>(
+    loaded: std::result::Result<super::loaders::Loaded<T>, std::io::Error>,
+) -> Result<T> {
+    match loaded {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(err)) => Err(gql(AppError::internal(anyhow::anyhow!(
+            "batch load failed: {err:?}"
+        )))),
+        Err(err) => Err(gql(AppError::internal(anyhow::anyhow!(
+            "dataloader: {err}"
+        )))),
+    }
+}
+
+pub struct Branch(crate::entities::branches::Model);
+
+#[Object]
+impl Branch {
+    /// The REST id of the branch.
+    async fn uuid(&self) -> Uuid {
+        self.0.id
+    }
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn city(&self) -> Option<&str> {
+        self.0.city.as_deref()
+    }
+    async fn timezone(&self) -> &str {
+        &self.0.timezone
     }
 }
 

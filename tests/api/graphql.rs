@@ -316,3 +316,121 @@ fn committed_schema_graphql_matches_the_code() {
         "schema.graphql is out of date: run `cargo run -- export-schema --output schema.graphql`"
     );
 }
+
+#[tokio::test]
+async fn pii_does_not_leak_through_an_orders_customer() {
+    let app = TestApp::spawn().await;
+    app.seed().await;
+    let document = "{ salesOrders(first: 200, filter: { status: COMPLETED }) { edges { node { customer { code phone email } } } } }";
+    let without = app.token("demo-no-pii", None).await;
+    let body = query(&app, &without, document).await;
+    let text = body.to_string();
+    assert!(
+        text.contains("CUS-"),
+        "customers still arrive: {}",
+        &text[..text.len().min(300)]
+    );
+    assert!(
+        !text.contains("@") && !text.contains("\"08"),
+        "PII leaked through order.customer"
+    );
+    let sales_only = app.token("demo-full-access", Some("read:sales")).await;
+    let body = query(&app, &sales_only, document).await;
+    assert!(
+        !body.to_string().contains("CUS-"),
+        "the customer edge needs read:customers"
+    );
+    assert_eq!(
+        body["errors"][0]["extensions"]["required_scopes"],
+        json!(["read:customers"])
+    );
+}
+
+#[tokio::test]
+async fn a_page_costs_the_same_few_statements_whatever_its_size() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let test_db = crate::helpers::TestDb::new().await;
+    let config = test_db.config();
+    let mut db = partner_gateway::db::connect(&config.database)
+        .await
+        .expect("connect");
+    let statements = Arc::new(AtomicUsize::new(0));
+    let counter = statements.clone();
+    db.set_metric_callback(move |_| {
+        counter.fetch_add(1, Ordering::SeqCst);
+    });
+    let clock: Arc<dyn partner_gateway::clock::Clock> = Arc::new(
+        partner_gateway::clock::FixedClock::new(crate::helpers::fixed_now()),
+    );
+    let state = partner_gateway::startup::build_state_with(config, clock.clone(), db)
+        .await
+        .expect("state");
+    partner_gateway::demo::seed(
+        &state.db,
+        clock.now(),
+        &partner_gateway::demo::SeedOptions::small(4),
+    )
+    .await
+    .expect("seed");
+    let app = partner_gateway::startup::Application::bind(state.clone())
+        .await
+        .expect("bind");
+    let base = format!("http://{}", app.local_addr().expect("address"));
+    tokio::spawn(app.run_until(std::future::pending()));
+    let client = reqwest::Client::new();
+    let token: Value = client
+        .post(format!("{base}/oauth/token"))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", "demo-full-access"),
+            ("client_secret", "pgs_demo_full_access_secret"),
+        ])
+        .send()
+        .await
+        .expect("token")
+        .json()
+        .await
+        .expect("json");
+    let token = token["access_token"].as_str().expect("token").to_owned();
+
+    let mut counts = Vec::new();
+    for n in [1, 50, 200] {
+        let document = format!(
+            "{{ salesOrders(first: {n}) {{ edges {{ node {{ orderNumber items {{ skuCode quantity }} customer {{ code }} branch {{ name }} }} }} }} }}"
+        );
+        statements.store(0, Ordering::SeqCst);
+        let body: Value = client
+            .post(format!("{base}/graphql"))
+            .bearer_auth(&token)
+            .json(&json!({ "query": document }))
+            .send()
+            .await
+            .expect("request")
+            .json()
+            .await
+            .expect("json");
+        assert!(
+            body.get("errors").is_none(),
+            "{}",
+            body.to_string().chars().take(300).collect::<String>()
+        );
+        assert_eq!(
+            body["data"]["salesOrders"]["edges"]
+                .as_array()
+                .expect("edges")
+                .len(),
+            n
+        );
+        counts.push(statements.load(Ordering::SeqCst));
+    }
+    // The caller check, the page, and one batch each for items, customers and branches (a
+    // single walk-in order without a customer skips the customer batch).
+    assert!(counts.iter().all(|c| (4..=5).contains(c)), "{counts:?}");
+    assert_eq!(
+        counts[1], counts[2],
+        "50 and 200 orders cost the same: {counts:?}"
+    );
+    assert_eq!(counts[2], 5, "{counts:?}");
+}
