@@ -70,16 +70,13 @@ fn invalid(field: &str, message: &str) -> AppError {
     }
 }
 
-/// Whether the client takes the GraphQL-over-HTTP media type (the default) or only JSON.
+/// Whether the client asked for the GraphQL-over-HTTP media type; otherwise (no `Accept`,
+/// `*/*`, `application/json`) the answer is `application/json`, as the spec recommends.
 fn wants_graphql_response(headers: &HeaderMap) -> bool {
-    let accept = headers
+    headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    accept.is_empty()
-        || accept.contains(GRAPHQL_RESPONSE)
-        || accept.contains("*/*")
-        || !accept.contains("application/json")
+        .is_some_and(|accept| accept.contains(GRAPHQL_RESPONSE))
 }
 
 async fn graphql_get(
@@ -201,7 +198,12 @@ async fn execute(
     } else {
         StatusCode::OK
     };
-    let body = serde_json::to_vec(&response).unwrap_or_default();
+    let mut json = serde_json::to_value(&response).unwrap_or_default();
+    if request_failed && let Some(object) = json.as_object_mut() {
+        // Nothing was executed: no `data` entry at all.
+        object.remove("data");
+    }
+    let body = serde_json::to_vec(&json).unwrap_or_default();
     let content_type = if graphql_media {
         GRAPHQL_RESPONSE
     } else {

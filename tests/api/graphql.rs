@@ -11,7 +11,11 @@ async fn post(
     token: Option<&str>,
     body: Value,
 ) -> (StatusCode, Option<String>, Value) {
-    let mut request = app.client.post(app.url("/graphql")).json(&body);
+    let mut request = app
+        .client
+        .post(app.url("/graphql"))
+        .header("accept", "application/graphql-response+json")
+        .json(&body);
     if let Some(token) = token {
         request = request.bearer_auth(token);
     }
@@ -404,6 +408,7 @@ async fn a_page_costs_the_same_few_statements_whatever_its_size() {
         let body: Value = client
             .post(format!("{base}/graphql"))
             .bearer_auth(&token)
+            .header("accept", "application/graphql-response+json")
             .json(&json!({ "query": document }))
             .send()
             .await
