@@ -218,7 +218,7 @@ impl<T> Page<T> {
 }
 
 /// Fetches `limit` rows of `query` after `resume` (newest first by `at` then `id`), one extra
-/// row to learn whether more exist, and signs the cursor of the next page.
+/// row to learn whether more exist, and signs a cursor for every row.
 #[allow(clippy::too_many_arguments)]
 pub async fn fetch_page<E, C>(
     db: &C,
@@ -236,23 +236,73 @@ where
     E: EntityTrait,
     C: ConnectionTrait,
 {
+    let walk = Walk::Forward;
+    fetch_walk(
+        db,
+        codec,
+        fingerprint,
+        query,
+        (at, id),
+        limit,
+        resume,
+        window,
+        walk,
+        key,
+    )
+    .await
+}
+
+/// Which way a page is taken from the newest-first order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Walk {
+    /// Older rows after the cursor (`first`/`after`).
+    #[default]
+    Forward,
+    /// Newer rows before the cursor (`last`/`before`); returned newest first all the same.
+    Backward,
+}
+
+/// [`fetch_page`] in either direction. `has_more` tells whether more rows lie beyond the page
+/// in the walking direction.
+#[allow(clippy::too_many_arguments)]
+pub async fn fetch_walk<E, C>(
+    db: &C,
+    codec: &CursorCodec,
+    fingerprint: &Fingerprint,
+    query: Select<E>,
+    (at, id): (E::Column, E::Column),
+    limit: u64,
+    resume: Option<Resume>,
+    window: Option<DateWindow>,
+    walk: Walk,
+    key: impl Fn(&E::Model) -> Position,
+) -> Result<Page<E::Model>, sea_orm::DbErr>
+where
+    E: EntityTrait,
+    C: ConnectionTrait,
+{
     let mut query = query;
     if let Some(resume) = resume {
         let p = resume.position;
-        query = query.filter(
-            Condition::any()
+        query = query.filter(match walk {
+            Walk::Forward => Condition::any()
                 .add(at.lt(p.at))
                 .add(Condition::all().add(at.eq(p.at)).add(id.lt(p.id))),
-        );
+            Walk::Backward => Condition::any()
+                .add(at.gt(p.at))
+                .add(Condition::all().add(at.eq(p.at)).add(id.gt(p.id))),
+        });
     }
-    let mut items = query
-        .order_by_desc(at)
-        .order_by_desc(id)
-        .limit(limit + 1)
-        .all(db)
-        .await?;
+    query = match walk {
+        Walk::Forward => query.order_by_desc(at).order_by_desc(id),
+        Walk::Backward => query.order_by_asc(at).order_by_asc(id),
+    };
+    let mut items = query.limit(limit + 1).all(db).await?;
     let has_more = items.len() as u64 > limit;
     items.truncate(limit as usize);
+    if walk == Walk::Backward {
+        items.reverse();
+    }
     let cursors: Vec<String> = items
         .iter()
         .map(|item| {
@@ -265,10 +315,10 @@ where
             )
         })
         .collect();
-    let next_cursor = if has_more {
-        cursors.last().cloned()
-    } else {
-        None
+    let next_cursor = match (has_more, walk) {
+        (true, Walk::Forward) => cursors.last().cloned(),
+        (true, Walk::Backward) => cursors.first().cloned(),
+        (false, _) => None,
     };
     Ok(Page {
         items,

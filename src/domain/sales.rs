@@ -1,11 +1,11 @@
 //! Sales orders.
 
-use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, PaginatorTrait, QueryFilter, QueryOrder, Select};
 use uuid::Uuid;
 
-use super::dates::resolve_window;
+use super::dates::{DateWindow, resolve_window};
 use super::pagination::{
-    CursorCodec, Fingerprint, Page, Position, decode_cursor, fetch_page, parse_limit,
+    CursorCodec, Fingerprint, Page, Position, Resume, Walk, decode_cursor, fetch_walk, parse_limit,
 };
 use super::params::{joined, parse_enum, parse_uuid_list};
 use super::scope::TenantScope;
@@ -23,16 +23,25 @@ pub struct SalesListParams<'a> {
     pub status: Option<&'a str>,
     pub limit: Option<&'a str>,
     pub cursor: Option<&'a str>,
+    /// Walk towards newer orders from `cursor` (GraphQL `last`/`before`).
+    pub walk: Walk,
 }
 
-/// Orders in the caller's tenant and branches, newest first (`order_date`, then id).
-pub async fn list(
-    db: &impl ConnectionTrait,
+struct Filtered {
+    query: Select<sales_orders::Entity>,
+    fingerprint: Fingerprint,
+    resume: Option<Resume>,
+    window: Option<DateWindow>,
+    limit: u64,
+}
+
+/// Validates the parameters (all problems at once) and builds the filtered query.
+fn filtered(
     codec: &CursorCodec,
     scope: &TenantScope,
     now: Timestamp,
     params: &SalesListParams<'_>,
-) -> AppResult<Page<sales_orders::Model>> {
+) -> AppResult<Filtered> {
     let mut errors = Vec::new();
     let branches = parse_uuid_list("branch_id", &params.branch_ids, &mut errors);
     let status = parse_enum::<SalesStatus>("status", params.status, &mut errors);
@@ -65,22 +74,51 @@ pub async fn list(
     if let Some(status) = status {
         query = query.filter(sales_orders::Column::Status.eq(status));
     }
-    Ok(fetch_page(
-        db,
-        codec,
-        &fingerprint,
+    Ok(Filtered {
         query,
-        sales_orders::Column::OrderDate,
-        sales_orders::Column::Id,
-        limit,
+        fingerprint,
         resume,
         window,
+        limit,
+    })
+}
+
+/// Orders in the caller's tenant and branches, newest first (`order_date`, then id).
+pub async fn list(
+    db: &impl ConnectionTrait,
+    codec: &CursorCodec,
+    scope: &TenantScope,
+    now: Timestamp,
+    params: &SalesListParams<'_>,
+) -> AppResult<Page<sales_orders::Model>> {
+    let f = filtered(codec, scope, now, params)?;
+    Ok(fetch_walk(
+        db,
+        codec,
+        &f.fingerprint,
+        f.query,
+        (sales_orders::Column::OrderDate, sales_orders::Column::Id),
+        f.limit,
+        f.resume,
+        f.window,
+        params.walk,
         |order| Position {
             at: order.order_date.millis(),
             id: order.id,
         },
     )
     .await?)
+}
+
+/// How many orders match the filters (the cursor's window applies, its position does not).
+pub async fn count(
+    db: &impl ConnectionTrait,
+    codec: &CursorCodec,
+    scope: &TenantScope,
+    now: Timestamp,
+    params: &SalesListParams<'_>,
+) -> AppResult<u64> {
+    Ok(filtered(codec, scope, now, params)?.query.count(db).await?)
 }
 
 /// One order, if it is in the caller's tenant and branches; anything else is "not found".

@@ -14,10 +14,11 @@ use crate::clock::Timestamp;
 use crate::domain::customers::{self, CustomerListParams};
 use crate::domain::money::Amount;
 use crate::domain::pagination::Page;
+use crate::domain::pagination::Walk;
 use crate::domain::sales::{self, SalesListParams};
 use crate::entities::enums::{MemberTier, OrderType, PaymentStatus, Plan, SalesStatus};
 use crate::entities::{customers as customer_entity, sales_order_items, sales_orders};
-use crate::error::AppError;
+use crate::error::{AppError, FieldError};
 use crate::state::AppState;
 
 async_graphql::scalar!(
@@ -137,35 +138,24 @@ impl Query {
         })
     }
 
-    /// Sales orders, newest first. Needs `read:sales`.
+    /// Sales orders, newest first. Needs `read:sales`. Page forward with `first`/`after` or
+    /// backward with `last`/`before` (defaults: 50, at most 200).
     #[graphql(
         guard = "ScopeGuard(Scope::ReadSales)",
-        complexity = "first.unwrap_or(50).clamp(0, 200) as usize * child_complexity"
+        complexity = "first.or(last).unwrap_or(50).clamp(0, 200) as usize * child_complexity"
     )]
     async fn sales_orders(
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
         filter: Option<SalesOrderFilter>,
     ) -> Result<Option<SalesOrderConnection>> {
         let (state, caller) = (state(ctx)?, caller(ctx)?);
-        let filter = filter.unwrap_or_default();
-        let branch_ids: Vec<String> = filter
-            .branch_ids
-            .unwrap_or_default()
-            .into_iter()
-            .map(|id| id.0)
-            .collect();
-        let limit = limit_text(first);
-        let params = SalesListParams {
-            from: filter.from.as_deref(),
-            to: filter.to.as_deref(),
-            branch_ids: branch_ids.iter().map(String::as_str).collect(),
-            status: filter.status.map(SalesStatus::as_str),
-            limit: limit.as_deref(),
-            cursor: after.as_deref(),
-        };
+        let args = SalesArgs::new(first, after, last, before, filter).map_err(gql)?;
+        let params = args.params();
         let page = sales::list(
             &state.db,
             &state.cursors,
@@ -174,8 +164,21 @@ impl Query {
             &params,
         )
         .await
-        .map_err(|e| gql(rename_limit(e)))?;
-        let info = page_info(&page, after.is_some());
+        .map_err(|e| gql(args.rename(e)))?;
+        let info = match args.walk {
+            Walk::Forward => PageInfo {
+                has_next_page: page.has_more,
+                has_previous_page: args.cursor.is_some(),
+                start_cursor: page.cursors.first().cloned(),
+                end_cursor: page.cursors.last().cloned(),
+            },
+            Walk::Backward => PageInfo {
+                has_next_page: args.cursor.is_some(),
+                has_previous_page: page.has_more,
+                start_cursor: page.cursors.first().cloned(),
+                end_cursor: page.cursors.last().cloned(),
+            },
+        };
         Ok(Some(SalesOrderConnection {
             edges: page
                 .items
@@ -187,6 +190,7 @@ impl Query {
                 })
                 .collect(),
             page_info: info,
+            args,
         }))
     }
 
@@ -267,10 +271,129 @@ pub struct Viewer {
     pub rate_limit: RateLimit,
 }
 
-#[derive(SimpleObject)]
+/// The arguments of a `salesOrders` field, owned so `totalCount` can run later.
+pub struct SalesArgs {
+    from: Option<String>,
+    to: Option<String>,
+    branch_ids: Vec<String>,
+    status: Option<SalesStatus>,
+    limit: Option<String>,
+    cursor: Option<String>,
+    walk: Walk,
+}
+
+impl SalesArgs {
+    fn new(
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<SalesOrderFilter>,
+    ) -> std::result::Result<Self, AppError> {
+        let mut errors = Vec::new();
+        if first.is_some() && last.is_some() {
+            errors.push(FieldError::new("last", "cannot be combined with first"));
+        }
+        if after.is_some() && before.is_some() {
+            errors.push(FieldError::new("before", "cannot be combined with after"));
+        }
+        if !errors.is_empty() {
+            return Err(AppError::validation(errors));
+        }
+        let walk = if last.is_some() || before.is_some() {
+            Walk::Backward
+        } else {
+            Walk::Forward
+        };
+        let filter = filter.unwrap_or_default();
+        Ok(Self {
+            from: filter.from,
+            to: filter.to,
+            branch_ids: filter
+                .branch_ids
+                .unwrap_or_default()
+                .into_iter()
+                .map(|id| id.0)
+                .collect(),
+            status: filter.status,
+            limit: first.or(last).map(|n| n.to_string()),
+            cursor: after.or(before),
+            walk,
+        })
+    }
+
+    fn params(&self) -> SalesListParams<'_> {
+        SalesListParams {
+            from: self.from.as_deref(),
+            to: self.to.as_deref(),
+            branch_ids: self.branch_ids.iter().map(String::as_str).collect(),
+            status: self.status.map(SalesStatus::as_str),
+            limit: self.limit.as_deref(),
+            cursor: self.cursor.as_deref(),
+            walk: self.walk,
+        }
+    }
+
+    /// Names the GraphQL argument in validation details (`limit` is `first`/`last` here).
+    fn rename(&self, err: AppError) -> AppError {
+        let (limit, cursor) = match self.walk {
+            Walk::Forward => ("first", "after"),
+            Walk::Backward => ("last", "before"),
+        };
+        match err {
+            AppError::InvalidRequest { message, details } => AppError::InvalidRequest {
+                message,
+                details: details
+                    .into_iter()
+                    .map(|mut d| {
+                        d.field = match d.field.as_str() {
+                            "limit" => limit.to_owned(),
+                            "cursor" => cursor.to_owned(),
+                            "branch_id" => "filter.branchIds".to_owned(),
+                            "from" => "filter.from".to_owned(),
+                            "to" => "filter.to".to_owned(),
+                            "status" => "filter.status".to_owned(),
+                            other => other.to_owned(),
+                        };
+                        d
+                    })
+                    .collect(),
+            },
+            other => other,
+        }
+    }
+}
+
 pub struct SalesOrderConnection {
-    pub edges: Vec<SalesOrderEdge>,
-    pub page_info: PageInfo,
+    edges: Vec<SalesOrderEdge>,
+    page_info: PageInfo,
+    args: SalesArgs,
+}
+
+#[Object]
+impl SalesOrderConnection {
+    async fn edges(&self) -> &[SalesOrderEdge] {
+        &self.edges
+    }
+
+    async fn page_info(&self) -> &PageInfo {
+        &self.page_info
+    }
+
+    /// Orders matching the filters (computed only when selected).
+    async fn total_count(&self, ctx: &Context<'_>) -> Result<i64> {
+        let (state, caller) = (state(ctx)?, caller(ctx)?);
+        let total = sales::count(
+            &state.db,
+            &state.cursors,
+            &caller.scope,
+            state.clock.now(),
+            &self.args.params(),
+        )
+        .await
+        .map_err(|e| gql(self.args.rename(e)))?;
+        Ok(i64::try_from(total).unwrap_or(i64::MAX))
+    }
 }
 
 #[derive(SimpleObject)]

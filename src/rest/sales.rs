@@ -10,6 +10,7 @@ use super::extract::{Authorized, QueryPairs, ReadSales};
 use super::{DataResponse, ListResponse};
 use crate::clock::Timestamp;
 use crate::domain::money::Amount;
+use crate::domain::pagination::Walk;
 use crate::domain::sales::{self, SalesListParams};
 use crate::entities::enums::{OrderType, PaymentStatus, SalesStatus};
 use crate::entities::{sales_order_items, sales_orders};
@@ -136,6 +137,7 @@ pub async fn list_sales(
         status: query.get("status"),
         limit: query.get("limit"),
         cursor: query.get("cursor"),
+        walk: Walk::Forward,
     };
     let page = sales::list(
         &state.db,

@@ -439,3 +439,88 @@ async fn a_page_costs_the_same_few_statements_whatever_its_size() {
     );
     assert_eq!(counts[2], 5, "{counts:?}");
 }
+
+#[tokio::test]
+async fn backward_pagination_and_total_count_agree_with_the_forward_walk() {
+    let app = TestApp::spawn().await;
+    app.seed().await;
+    let token = app.token("demo-full-access", None).await;
+    let fetch = |args: String| {
+        let app = &app;
+        let token = &token;
+        async move {
+            let body = query(
+                app,
+                token,
+                &format!("{{ salesOrders({args}) {{ totalCount edges {{ node {{ uuid }} }} pageInfo {{ hasNextPage hasPreviousPage startCursor endCursor }} }} }}"),
+            )
+            .await;
+            body["data"]["salesOrders"].clone()
+        }
+    };
+    let ids = |connection: &Value| -> Vec<String> {
+        connection["edges"]
+            .as_array()
+            .expect("edges")
+            .iter()
+            .map(|e| e["node"]["uuid"].as_str().expect("uuid").to_owned())
+            .collect()
+    };
+
+    let mut forward = Vec::new();
+    let mut total = None;
+    let mut after: Option<String> = None;
+    loop {
+        let args = match &after {
+            Some(c) => format!("first: 30, after: \"{c}\""),
+            None => "first: 30".to_owned(),
+        };
+        let connection = fetch(args).await;
+        total = connection["totalCount"].as_u64().or(total);
+        forward.extend(ids(&connection));
+        if connection["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+        after = connection["pageInfo"]["endCursor"]
+            .as_str()
+            .map(str::to_owned);
+    }
+    assert_eq!(
+        total,
+        Some(forward.len() as u64),
+        "totalCount counts the whole filter"
+    );
+
+    let mut pages: Vec<Vec<String>> = Vec::new();
+    let mut before: Option<String> = None;
+    loop {
+        let args = match &before {
+            Some(c) => format!("last: 30, before: \"{c}\""),
+            None => "last: 30".to_owned(),
+        };
+        let connection = fetch(args).await;
+        pages.push(ids(&connection));
+        if connection["pageInfo"]["hasPreviousPage"] != true {
+            break;
+        }
+        before = connection["pageInfo"]["startCursor"]
+            .as_str()
+            .map(str::to_owned);
+    }
+    let backward: Vec<String> = pages.into_iter().rev().flatten().collect();
+    assert_eq!(
+        backward, forward,
+        "walking backward visits the same orders in the same order"
+    );
+
+    let body = query(
+        &app,
+        &token,
+        "{ salesOrders(first: 2, last: 2) { edges { cursor } } }",
+    )
+    .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["details"][0]["field"],
+        "last"
+    );
+}
