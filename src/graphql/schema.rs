@@ -100,6 +100,73 @@ fn page_info<T>(page: &Page<T>, after: bool) -> PageInfo {
 
 pub struct Query;
 
+/// Anything with an opaque global id, fetchable with `node(id:)`.
+#[derive(async_graphql::Interface)]
+#[graphql(field(name = "id", ty = "ID", desc = "Opaque global id."))]
+pub enum Node {
+    SalesOrder(SalesOrder),
+    Customer(Customer),
+    Branch(Branch),
+}
+
+/// `base64url("Type:uuid")`.
+fn global_id(kind: &str, id: Uuid) -> ID {
+    use base64::Engine;
+    ID(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{kind}:{id}")))
+}
+
+fn parse_global_id(id: &str) -> Option<(String, Uuid)> {
+    use base64::Engine;
+    if id.len() > 200 {
+        return None;
+    }
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(id)
+        .ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    let (kind, uuid) = text.split_once(':')?;
+    Some((kind.to_owned(), Uuid::parse_str(uuid).ok()?))
+}
+
+/// Resolves a global id within the caller's tenant and branches. Unknown, malformed or
+/// out-of-scope ids are null (existence is never revealed); a type whose scope the token
+/// lacks is null with an `insufficient_scope` error.
+async fn resolve_node(ctx: &Context<'_>, id: &str) -> Result<Option<Node>> {
+    let (state, caller) = (state(ctx)?, caller(ctx)?);
+    let Some((kind, uuid)) = parse_global_id(id) else {
+        return Ok(None);
+    };
+    let internal = |e: sea_orm::DbErr| gql(AppError::from(e));
+    match kind.as_str() {
+        "SalesOrder" => {
+            caller.require(Scope::ReadSales).map_err(gql)?;
+            Ok(sales::find(&state.db, &caller.scope, uuid)
+                .await
+                .map_err(internal)?
+                .map(|o| Node::SalesOrder(SalesOrder(o))))
+        }
+        "Customer" => {
+            caller.require(Scope::ReadCustomers).map_err(gql)?;
+            use sea_orm::{ColumnTrait, QueryFilter};
+            Ok(caller
+                .scope
+                .select::<customer_entity::Entity>()
+                .filter(customer_entity::Column::Id.eq(uuid))
+                .one(&state.db)
+                .await
+                .map_err(internal)?
+                .map(|c| Node::Customer(Customer(c))))
+        }
+        "Branch" => Ok(
+            crate::domain::branches::find(&state.db, &caller.scope, uuid)
+                .await
+                .map_err(internal)?
+                .map(|b| Node::Branch(Branch(b))),
+        ),
+        _ => Ok(None),
+    }
+}
+
 /// Filters of `salesOrders`, validated exactly as the REST `/sales` query.
 #[derive(InputObject, Debug, Default)]
 pub struct SalesOrderFilter {
@@ -114,6 +181,23 @@ pub struct SalesOrderFilter {
 
 #[Object]
 impl Query {
+    /// Any object by its global id.
+    async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>> {
+        resolve_node(ctx, &id).await
+    }
+
+    /// Several objects by global id, in the order asked (null where not found); at most 100.
+    async fn nodes(&self, ctx: &Context<'_>, ids: Vec<ID>) -> Result<Vec<Option<Node>>> {
+        if ids.len() > 100 {
+            return Err(gql(AppError::invalid_field("ids", "at most 100 ids")));
+        }
+        let mut out = Vec::with_capacity(ids.len());
+        for id in &ids {
+            out.push(resolve_node(ctx, id).await?);
+        }
+        Ok(out)
+    }
+
     /// Who is calling: application, tenant, plan, scopes, branches and rate limit.
     async fn viewer(&self, ctx: &Context<'_>) -> Result<Viewer> {
         let caller = caller(ctx)?;
@@ -406,6 +490,10 @@ pub struct SalesOrder(sales_orders::Model);
 
 #[Object]
 impl SalesOrder {
+    /// Opaque global id (for `node(id:)`).
+    async fn id(&self) -> ID {
+        global_id("SalesOrder", self.0.id)
+    }
     /// The REST id of the order.
     async fn uuid(&self) -> Uuid {
         self.0.id
@@ -514,6 +602,10 @@ pub struct Branch(crate::entities::branches::Model);
 
 #[Object]
 impl Branch {
+    /// Opaque global id (for `node(id:)`).
+    async fn id(&self) -> ID {
+        global_id("Branch", self.0.id)
+    }
     /// The REST id of the branch.
     async fn uuid(&self) -> Uuid {
         self.0.id
@@ -598,6 +690,11 @@ pub struct Customer(customer_entity::Model);
 /// without it.
 #[Object]
 impl Customer {
+    /// Opaque global id (for `node(id:)`).
+    async fn id(&self) -> ID {
+        global_id("Customer", self.0.id)
+    }
+    /// The REST id of the customer.
     async fn uuid(&self) -> Uuid {
         self.0.id
     }

@@ -524,3 +524,55 @@ async fn backward_pagination_and_total_count_agree_with_the_forward_walk() {
         "last"
     );
 }
+
+#[tokio::test]
+async fn node_lookups_respect_scopes_tenants_and_pii() {
+    let app = TestApp::spawn().await;
+    app.seed().await;
+    let with = app.token("demo-full-access", None).await;
+    let without = app.token("demo-no-pii", None).await;
+    let body = query(
+        &app,
+        &with,
+        "{ customers(first: 1) { edges { node { id uuid phone } } } salesOrders(first: 1) { edges { node { id uuid } } } }",
+    )
+    .await;
+    let customer = &body["data"]["customers"]["edges"][0]["node"];
+    let customer_id = customer["id"].as_str().expect("global id").to_owned();
+    let order = &body["data"]["salesOrders"]["edges"][0]["node"];
+    let order_id = order["id"].as_str().expect("global id").to_owned();
+
+    let lookup = format!(
+        "{{ node(id: \"{customer_id}\") {{ id ... on Customer {{ uuid phone email }} }} nodes(ids: [\"{order_id}\", \"bm9wZQ\"]) {{ id ... on SalesOrder {{ uuid }} }} }}"
+    );
+    let body = query(&app, &with, &lookup).await;
+    assert_eq!(body["data"]["node"]["uuid"], customer["uuid"]);
+    assert_eq!(body["data"]["node"]["phone"], customer["phone"]);
+    assert_eq!(body["data"]["nodes"][0]["uuid"], order["uuid"]);
+    assert_eq!(
+        body["data"]["nodes"][1],
+        Value::Null,
+        "unknown ids are null"
+    );
+
+    // The same lookup without the PII scope: the customer arrives, its PII does not.
+    let body = query(&app, &without, &lookup).await;
+    assert_eq!(body["data"]["node"]["uuid"], customer["uuid"]);
+    assert_eq!(body["data"]["node"]["phone"], Value::Null);
+    assert_eq!(body["data"]["node"]["email"], Value::Null);
+    assert!(!body.to_string().contains("@"));
+
+    // Without read:customers the customer node is null with insufficient_scope.
+    let sales_only = app.token("demo-full-access", Some("read:sales")).await;
+    let body = query(
+        &app,
+        &sales_only,
+        &format!("{{ node(id: \"{customer_id}\") {{ id }} }}"),
+    )
+    .await;
+    assert_eq!(body["data"]["node"], Value::Null);
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"],
+        "insufficient_scope"
+    );
+}
