@@ -13,7 +13,10 @@ cd "$(dirname "$0")/.."
 
 EXAMPLES=${EXAMPLES:-25}
 
-if ! command -v schemathesis >/dev/null 2>&1; then
+# The console script of the interpreter's own scripts directory (pyenv shims may not know a
+# freshly installed command until rehashed).
+SCHEMATHESIS="$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))')/schemathesis"
+if [ ! -x "$SCHEMATHESIS" ]; then
   python3 -m pip install --quiet --disable-pip-version-check 'schemathesis>=4,<5'
 fi
 
@@ -44,7 +47,7 @@ TOKEN=$(curl -fsS -X POST "$BASE/oauth/token" \
   -d grant_type=client_credentials -d client_id=demo-full-access -d client_secret=pgs_demo_full_access_secret |
   python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')
 
-schemathesis run "$BASE/api/partner/v1/openapi.json" \
+"$SCHEMATHESIS" run "$BASE/api/partner/v1/openapi.json" \
   --url "$BASE" \
   --header "Authorization: Bearer $TOKEN" \
   --checks all \
