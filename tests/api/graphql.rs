@@ -576,3 +576,69 @@ async fn node_lookups_respect_scopes_tenants_and_pii() {
         "insufficient_scope"
     );
 }
+
+#[tokio::test]
+async fn summaries_equal_the_rest_reports() {
+    let app = TestApp::spawn().await;
+    app.seed().await;
+    let token = app.token("demo-full-access", None).await;
+    let rest: Value = app
+        .get_with(
+            "/api/partner/v1/reports/sales-summary?from=2026-05-20&to=2026-06-14",
+            &token,
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    let body = query(
+        &app,
+        &token,
+        "{ salesSummary(from: \"2026-05-20\", to: \"2026-06-14\") { totals { orderCount grossSales netSales taxAmount refundedAmount } byDay { date netSales } topProducts { skuCode netSales } } inventorySummary { totals { skuCount onHand stockValue lowStockCount } } }",
+    )
+    .await;
+    let summary = &body["data"]["salesSummary"];
+    assert_eq!(
+        summary["totals"]["orderCount"],
+        rest["totals"]["order_count"]
+    );
+    assert_eq!(
+        summary["totals"]["grossSales"],
+        rest["totals"]["gross_sales"]
+    );
+    assert_eq!(summary["totals"]["netSales"], rest["totals"]["net_sales"]);
+    assert_eq!(
+        summary["totals"]["refundedAmount"],
+        rest["totals"]["refunded_amount"]
+    );
+    assert_eq!(
+        summary["byDay"].as_array().map(Vec::len),
+        rest["by_day"].as_array().map(Vec::len)
+    );
+    assert_eq!(
+        summary["topProducts"][0]["skuCode"],
+        rest["top_products"][0]["sku_code"]
+    );
+
+    let stock: Value = app
+        .get_with("/api/partner/v1/reports/inventory-summary", &token)
+        .await
+        .json()
+        .await
+        .expect("json");
+    let totals = &body["data"]["inventorySummary"]["totals"];
+    assert_eq!(totals["skuCount"], stock["sku_count"]);
+    assert_eq!(totals["onHand"], stock["total_on_hand"]);
+    assert_eq!(totals["stockValue"], stock["stock_value"]);
+
+    let body = query(
+        &app,
+        &token,
+        "{ salesSummary(branchId: \"00000000-0000-0000-0000-000000000000\") { currency } viewer { plan } }",
+    )
+    .await;
+    assert_eq!(body["data"]["salesSummary"], Value::Null);
+    assert_eq!(body["data"]["viewer"]["plan"], "PRO");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "not_found");
+    assert_eq!(body["errors"][0]["message"], "Branch not found");
+}
