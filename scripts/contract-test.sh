@@ -20,32 +20,8 @@ if [ ! -x "$SCHEMATHESIS" ]; then
   python3 -m pip install --quiet --disable-pip-version-check 'schemathesis>=4,<5'
 fi
 
-cargo build --quiet --bin partner-gateway
-WORK=$(mktemp -d /tmp/partner-gateway-contract.XXXXXX)
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
-BASE="http://127.0.0.1:$PORT"
-
-# Demo mode: demo data and credentials; a quota large enough for the fuzzer.
-env -u JWT_SECRET -u DATABASE_URL RUST_LOG=warn \
-  target/debug/partner-gateway --database-url "sqlite://$WORK/contract.db" --bind "127.0.0.1:$PORT" \
-  --rate-limit-pro 10000000 serve >"$WORK/server.log" 2>&1 &
-SERVER=$!
-cleanup() {
-  kill "$SERVER" 2>/dev/null || true
-  wait "$SERVER" 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT INT TERM
-
-for _ in $(seq 1 120); do
-  if curl -fsS "$BASE/readyz" >/dev/null 2>&1; then break; fi
-  if ! kill -0 "$SERVER" 2>/dev/null; then cat "$WORK/server.log" >&2; exit 1; fi
-  sleep 0.5
-done
-
-TOKEN=$(curl -fsS -X POST "$BASE/oauth/token" \
-  -d grant_type=client_credentials -d client_id=demo-full-access -d client_secret=pgs_demo_full_access_secret |
-  python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')
+# shellcheck source=lib/demo-server.sh
+source "$(dirname "$0")/lib/demo-server.sh"
 
 "$SCHEMATHESIS" run "$BASE/api/partner/v1/openapi.json" \
   --url "$BASE" \

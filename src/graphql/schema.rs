@@ -383,24 +383,7 @@ fn rename_fields(err: AppError, names: &[(&str, &str)]) -> AppError {
 
 /// The REST parameter `limit` is `first` here; `cursor` is `after`.
 fn rename_limit(err: AppError) -> AppError {
-    match err {
-        AppError::InvalidRequest { message, details } => AppError::InvalidRequest {
-            message,
-            details: details
-                .into_iter()
-                .map(|mut d| {
-                    d.field = match d.field.as_str() {
-                        "limit" => "first".to_owned(),
-                        "cursor" => "after".to_owned(),
-                        "branch_id" => "filter.branchIds".to_owned(),
-                        other => other.to_owned(),
-                    };
-                    d
-                })
-                .collect(),
-        },
-        other => other,
-    }
+    rename_fields(err, &[("limit", "first"), ("cursor", "after")])
 }
 
 #[derive(SimpleObject, Debug)]
@@ -491,27 +474,17 @@ impl SalesArgs {
             Walk::Forward => ("first", "after"),
             Walk::Backward => ("last", "before"),
         };
-        match err {
-            AppError::InvalidRequest { message, details } => AppError::InvalidRequest {
-                message,
-                details: details
-                    .into_iter()
-                    .map(|mut d| {
-                        d.field = match d.field.as_str() {
-                            "limit" => limit.to_owned(),
-                            "cursor" => cursor.to_owned(),
-                            "branch_id" => "filter.branchIds".to_owned(),
-                            "from" => "filter.from".to_owned(),
-                            "to" => "filter.to".to_owned(),
-                            "status" => "filter.status".to_owned(),
-                            other => other.to_owned(),
-                        };
-                        d
-                    })
-                    .collect(),
-            },
-            other => other,
-        }
+        rename_fields(
+            err,
+            &[
+                ("limit", limit),
+                ("cursor", cursor),
+                ("branch_id", "filter.branchIds"),
+                ("from", "filter.from"),
+                ("to", "filter.to"),
+                ("status", "filter.status"),
+            ],
+        )
     }
 }
 
