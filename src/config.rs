@@ -109,6 +109,35 @@ pub struct ConfigArgs {
     )]
     pub rate_limit_enterprise: u32,
 
+    /// GraphQL: largest document in bytes.
+    #[arg(long, env = "GRAPHQL_MAX_BODY_BYTES", default_value_t = 64 * 1024, global = true)]
+    pub graphql_max_body_bytes: usize,
+
+    /// GraphQL: deepest bracket nesting (selections and input values), checked before parsing.
+    #[arg(long, env = "GRAPHQL_MAX_NESTING", default_value_t = 48, global = true)]
+    pub graphql_max_nesting: usize,
+
+    /// GraphQL: deepest selection set.
+    #[arg(long, env = "GRAPHQL_MAX_DEPTH", default_value_t = 12, global = true)]
+    pub graphql_max_depth: usize,
+
+    /// GraphQL: highest cost (a connection costs first × its children).
+    #[arg(
+        long,
+        env = "GRAPHQL_MAX_COMPLEXITY",
+        default_value_t = 20_000,
+        global = true
+    )]
+    pub graphql_max_complexity: usize,
+
+    /// GraphQL: most aliases in one document.
+    #[arg(long, env = "GRAPHQL_MAX_ALIASES", default_value_t = 64, global = true)]
+    pub graphql_max_aliases: usize,
+
+    /// GraphQL: most operations in one batch.
+    #[arg(long, env = "GRAPHQL_MAX_BATCH", default_value_t = 10, global = true)]
+    pub graphql_max_batch: usize,
+
     /// Seconds to let in-flight requests finish after a shutdown signal.
     #[arg(
         long,
@@ -159,6 +188,7 @@ pub struct Config {
     pub log_format: LogFormat,
     pub shutdown_grace: Duration,
     pub rate_limits: RateLimitConfig,
+    pub graphql: crate::graphql::limits::GraphqlLimits,
 }
 
 /// Every problem found, so one run reports all of them.
@@ -234,6 +264,27 @@ impl Config {
             }
         }
 
+        for (name, value, max) in [
+            (
+                "GRAPHQL_MAX_BODY_BYTES",
+                args.graphql_max_body_bytes,
+                1024 * 1024,
+            ),
+            ("GRAPHQL_MAX_NESTING", args.graphql_max_nesting, 256),
+            ("GRAPHQL_MAX_DEPTH", args.graphql_max_depth, 64),
+            (
+                "GRAPHQL_MAX_COMPLEXITY",
+                args.graphql_max_complexity,
+                10_000_000,
+            ),
+            ("GRAPHQL_MAX_ALIASES", args.graphql_max_aliases, 10_000),
+            ("GRAPHQL_MAX_BATCH", args.graphql_max_batch, 100),
+        ] {
+            if !(1..=max).contains(&value) {
+                problems.push(format!("{name} must be between 1 and {max}"));
+            }
+        }
+
         let demo = !args.no_demo && args.jwt_secret.is_none();
         let secret = match (&args.jwt_secret, demo) {
             (Some(secret), _) if secret.len() < MIN_SECRET_BYTES => {
@@ -281,6 +332,14 @@ impl Config {
                 rate_limits: RateLimitConfig {
                     pro: args.rate_limit_pro,
                     enterprise: args.rate_limit_enterprise,
+                },
+                graphql: crate::graphql::limits::GraphqlLimits {
+                    max_body_bytes: args.graphql_max_body_bytes,
+                    max_nesting: args.graphql_max_nesting,
+                    max_depth: args.graphql_max_depth,
+                    max_complexity: args.graphql_max_complexity,
+                    max_aliases: args.graphql_max_aliases,
+                    max_batch: args.graphql_max_batch,
                 },
             }),
             _ => Err(ConfigError(problems)),

@@ -24,7 +24,6 @@ use crate::config::Config;
 use crate::domain::pagination::CursorCodec;
 use crate::error::AppError;
 use crate::graphql::Graphql;
-use crate::graphql::limits::GraphqlLimits;
 use crate::state::AppState;
 use crate::{db, rest};
 
@@ -46,6 +45,7 @@ pub async fn build_state_with(
     db: sea_orm::DatabaseConnection,
 ) -> anyhow::Result<AppState> {
     let jwt_config = config.require_jwt()?;
+    let graphql = Graphql::new(config.graphql);
     let jwt = JwtKeys::new(jwt_config);
     let cursors = CursorCodec::new(jwt_config.secret.expose().as_bytes());
     let rate_limits = RateLimits::new(config.rate_limits);
@@ -57,7 +57,7 @@ pub async fn build_state_with(
         jwt: Arc::new(jwt),
         rate_limits: Arc::new(rate_limits),
         cursors: Arc::new(cursors),
-        graphql: Arc::new(Graphql::new(GraphqlLimits::default())),
+        graphql: Arc::new(graphql),
     })
 }
 

@@ -642,3 +642,37 @@ async fn summaries_equal_the_rest_reports() {
     assert_eq!(body["errors"][0]["extensions"]["code"], "not_found");
     assert_eq!(body["errors"][0]["message"], "Branch not found");
 }
+
+#[tokio::test]
+async fn limits_are_configurable() {
+    let app = TestApp::spawn_with(crate::helpers::fixed_now(), |args| {
+        args.graphql_max_aliases = 1;
+        args.graphql_max_batch = 1;
+    })
+    .await;
+    app.seed().await;
+    let token = app.token("demo-full-access", None).await;
+    let (status, _, body) = post(
+        &app,
+        Some(&token),
+        json!({"query": "{ a: viewer { plan } b: viewer { plan } }"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        body["details"][0]["message"]
+            .as_str()
+            .expect("message")
+            .contains("1 aliases"),
+        "{body}"
+    );
+    let (status, _, _) = post(
+        &app,
+        Some(&token),
+        json!([{"query": "{ viewer { plan } }"}, {"query": "{ viewer { plan } }"}]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let body = query(&app, &token, "{ a: viewer { plan } }").await;
+    assert_eq!(body["data"]["a"]["plan"], "PRO");
+}

@@ -82,6 +82,12 @@ impl TestDb {
             shutdown_grace_seconds: 5,
             rate_limit_pro: 1_000,
             rate_limit_enterprise: 10_000,
+            graphql_max_body_bytes: 64 * 1024,
+            graphql_max_nesting: 48,
+            graphql_max_depth: 12,
+            graphql_max_complexity: 20_000,
+            graphql_max_aliases: 64,
+            graphql_max_batch: 10,
         }
     }
 
