@@ -13,6 +13,7 @@ use super::pagination::{
 use super::params::{joined, parse_bool, parse_enum, parse_uuid, parse_uuid_list};
 use super::scope::TenantScope;
 use crate::clock::Timestamp;
+use crate::domain::money::Amount;
 use crate::entities::enums::MovementType;
 use crate::entities::{inventory_levels, inventory_movements, warehouses};
 use crate::error::{AppError, AppResult};
@@ -62,6 +63,30 @@ pub struct LevelListParams<'a> {
     pub low_stock: Option<&'a str>,
     pub limit: Option<&'a str>,
     pub cursor: Option<&'a str>,
+}
+
+/// The stock rules every door shares.
+pub trait StockRules {
+    /// On hand less reserved.
+    fn available(&self) -> Amount;
+    /// At or below the reorder point (out of stock included).
+    fn is_low_stock(&self) -> bool;
+    /// Nothing (or less) on hand.
+    fn is_out_of_stock(&self) -> bool;
+}
+
+impl StockRules for inventory_levels::Model {
+    fn available(&self) -> Amount {
+        self.on_hand - self.reserved
+    }
+
+    fn is_low_stock(&self) -> bool {
+        self.on_hand <= self.reorder_point
+    }
+
+    fn is_out_of_stock(&self) -> bool {
+        self.on_hand <= Amount::ZERO
+    }
 }
 
 /// A stock level with the warehouse it is in.

@@ -10,7 +10,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QuerySelect, QueryTrait
 use uuid::Uuid;
 
 use super::dates::{DateWindow, resolve_window};
-use super::inventory::{WAREHOUSE_NOT_FOUND, visible_warehouses};
+use super::inventory::{StockRules, WAREHOUSE_NOT_FOUND, visible_warehouses};
 use super::money::{Amount, sum_expr};
 use super::params::parse_uuid;
 use super::scope::TenantScope;
@@ -317,11 +317,12 @@ impl StockTotals {
         self.sku_count += 1;
         self.on_hand = self.on_hand + level.on_hand;
         self.reserved = self.reserved + level.reserved;
-        self.available = self.available + (level.on_hand - level.reserved);
+        self.available = self.available + level.available();
         self.stock_value += level.on_hand.to_decimal() * cost.to_decimal();
-        if level.on_hand <= Amount::ZERO {
+        // The two counts are disjoint: out of stock first, then low.
+        if level.is_out_of_stock() {
             self.out_of_stock_count += 1;
-        } else if level.on_hand <= level.reorder_point {
+        } else if level.is_low_stock() {
             self.low_stock_count += 1;
         }
     }

@@ -9,7 +9,9 @@ use uuid::Uuid;
 use super::ListResponse;
 use super::extract::{Authorized, QueryPairs, ReadInventory};
 use crate::clock::Timestamp;
-use crate::domain::inventory::{self, Level, LevelListParams, Movement, MovementListParams};
+use crate::domain::inventory::{
+    self, Level, LevelListParams, Movement, MovementListParams, StockRules,
+};
 use crate::domain::money::Amount;
 use crate::entities::enums::MovementType;
 use crate::error::AppResult;
@@ -45,9 +47,9 @@ impl From<Level> for InventoryLevelResponse {
             product_sku_id: level.product_sku_id,
             on_hand: level.on_hand,
             reserved: level.reserved,
-            available: level.on_hand - level.reserved,
+            available: level.available(),
             reorder_point: level.reorder_point,
-            is_low_stock: level.on_hand <= level.reorder_point,
+            is_low_stock: level.is_low_stock(),
             updated_at: level.updated_at,
         }
     }
