@@ -2,17 +2,38 @@
 
 use sea_orm::ConnectionTrait;
 
-use super::pagination::{
-    CursorCodec, Fingerprint, Page, Position, decode_cursor, fetch_page, parse_limit,
-};
+use super::pagination::{CursorCodec, Fingerprint, Listing, Page, PageRequest, Position};
 use super::scope::TenantScope;
 use crate::entities::customers;
 use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Default, Clone)]
 pub struct CustomerListParams<'a> {
-    pub limit: Option<&'a str>,
-    pub cursor: Option<&'a str>,
+    pub page: PageRequest<'a>,
+}
+
+fn listing(
+    codec: &CursorCodec,
+    scope: &TenantScope,
+    params: &CustomerListParams<'_>,
+) -> AppResult<Listing<customers::Entity>> {
+    let mut errors = Vec::new();
+    let fingerprint = Fingerprint::new("customers", scope.tenant_id());
+    let plan = params.page.plan(codec, &fingerprint, &mut errors);
+    if !errors.is_empty() {
+        return Err(AppError::validation(errors));
+    }
+    Ok(Listing {
+        query: scope.select::<customers::Entity>(),
+        fingerprint,
+        plan,
+        window: None,
+        order: (customers::Column::CreatedAt, customers::Column::Id),
+        key: |c| Position {
+            at: c.created_at.millis(),
+            id: c.id,
+        },
+    })
 }
 
 /// Customers of the caller's tenant, newest first (`created_at`, then id).
@@ -22,27 +43,15 @@ pub async fn list(
     scope: &TenantScope,
     params: &CustomerListParams<'_>,
 ) -> AppResult<Page<customers::Model>> {
-    let mut errors = Vec::new();
-    let limit = parse_limit(params.limit, &mut errors);
-    let fingerprint = Fingerprint::new("customers", scope.tenant_id());
-    let resume = decode_cursor(codec, params.cursor, &fingerprint, &mut errors);
-    if !errors.is_empty() {
-        return Err(AppError::validation(errors));
-    }
-    Ok(fetch_page(
-        db,
-        codec,
-        &fingerprint,
-        scope.select::<customers::Entity>(),
-        customers::Column::CreatedAt,
-        customers::Column::Id,
-        limit,
-        resume,
-        None,
-        |c| Position {
-            at: c.created_at.millis(),
-            id: c.id,
-        },
-    )
-    .await?)
+    Ok(listing(codec, scope, params)?.page(db, codec).await?)
+}
+
+/// How many customers the tenant has.
+pub async fn count(
+    db: &impl ConnectionTrait,
+    codec: &CursorCodec,
+    scope: &TenantScope,
+    params: &CustomerListParams<'_>,
+) -> AppResult<u64> {
+    Ok(listing(codec, scope, params)?.count(db).await?)
 }

@@ -3,13 +3,13 @@
 use std::collections::HashMap;
 
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
+};
 use uuid::Uuid;
 
 use super::dates::resolve_window;
-use super::pagination::{
-    CursorCodec, Fingerprint, Page, Position, decode_cursor, fetch_page, parse_limit,
-};
+use super::pagination::{CursorCodec, Fingerprint, Listing, Page, PageRequest, Position};
 use super::params::{joined, parse_bool, parse_enum, parse_uuid, parse_uuid_list};
 use super::scope::TenantScope;
 use crate::clock::Timestamp;
@@ -31,6 +31,34 @@ pub async fn visible_warehouses(
         .order_by_asc(warehouses::Column::Code)
         .all(db)
         .await
+}
+
+/// Rows bound to a warehouse (`column`) that the caller may see: those in warehouses of the
+/// caller's branches.
+fn in_visible_warehouses<E: super::scope::TenantOwned>(
+    scope: &TenantScope,
+    column: E::Column,
+) -> Select<E> {
+    let query = scope.select::<E>();
+    if scope.allowed_branches().is_none() {
+        return query;
+    }
+    let warehouse_ids = scope
+        .select_in_branches::<warehouses::Entity>(&[])
+        .select_only()
+        .column(warehouses::Column::Id)
+        .into_query();
+    query.filter(column.in_subquery(warehouse_ids))
+}
+
+/// Stock levels the caller may see.
+pub fn visible_levels(scope: &TenantScope) -> Select<inventory_levels::Entity> {
+    in_visible_warehouses(scope, inventory_levels::Column::WarehouseId)
+}
+
+/// Stock movements the caller may see.
+pub fn visible_movements(scope: &TenantScope) -> Select<inventory_movements::Entity> {
+    in_visible_warehouses(scope, inventory_movements::Column::WarehouseId)
 }
 
 /// Resolves a single `warehouse_id` against the caller's scope (ignoring `branch_id`), so an
@@ -61,8 +89,7 @@ pub struct LevelListParams<'a> {
     pub branch_ids: Vec<&'a str>,
     pub product_sku_id: Option<&'a str>,
     pub low_stock: Option<&'a str>,
-    pub limit: Option<&'a str>,
-    pub cursor: Option<&'a str>,
+    pub page: PageRequest<'a>,
 }
 
 /// The stock rules every door shares.
@@ -96,19 +123,18 @@ pub struct Level {
     pub branch_id: Uuid,
 }
 
-/// Stock levels, most recently changed first.
-pub async fn list_levels(
+/// Validates the parameters and builds the query, with the branch of every warehouse in it.
+async fn level_listing(
     db: &impl ConnectionTrait,
     codec: &CursorCodec,
     scope: &TenantScope,
     params: &LevelListParams<'_>,
-) -> AppResult<Page<Level>> {
+) -> AppResult<(Listing<inventory_levels::Entity>, HashMap<Uuid, Uuid>)> {
     let mut errors = Vec::new();
     let warehouse = parse_uuid("warehouse_id", params.warehouse_id, &mut errors);
     let branches = parse_uuid_list("branch_id", &params.branch_ids, &mut errors);
     let sku = parse_uuid("product_sku_id", params.product_sku_id, &mut errors);
     let low_stock = parse_bool("low_stock", params.low_stock, &mut errors);
-    let limit = parse_limit(params.limit, &mut errors);
     let fingerprint = Fingerprint::new("inventory", scope.tenant_id())
         .with(
             "warehouse_id",
@@ -123,7 +149,7 @@ pub async fn list_levels(
             "low_stock",
             low_stock.map(|b| b.to_string()).unwrap_or_default(),
         );
-    let resume = decode_cursor(codec, params.cursor, &fingerprint, &mut errors);
+    let plan = params.page.plan(codec, &fingerprint, &mut errors);
     if !errors.is_empty() {
         return Err(AppError::validation(errors));
     }
@@ -150,22 +176,32 @@ pub async fn list_levels(
         }
         None => {}
     }
-    let page = fetch_page(
-        db,
-        codec,
-        &fingerprint,
+    let listing = Listing {
         query,
-        inventory_levels::Column::UpdatedAt,
-        inventory_levels::Column::Id,
-        limit,
-        resume,
-        None,
-        |l| Position {
+        fingerprint,
+        plan,
+        window: None,
+        order: (
+            inventory_levels::Column::UpdatedAt,
+            inventory_levels::Column::Id,
+        ),
+        key: |l| Position {
             at: l.updated_at.millis(),
             id: l.id,
         },
-    )
-    .await?;
+    };
+    Ok((listing, branch_of))
+}
+
+/// Stock levels, most recently changed first.
+pub async fn list_levels(
+    db: &impl ConnectionTrait,
+    codec: &CursorCodec,
+    scope: &TenantScope,
+    params: &LevelListParams<'_>,
+) -> AppResult<Page<Level>> {
+    let (listing, branch_of) = level_listing(db, codec, scope, params).await?;
+    let page = listing.page(db, codec).await?;
     Ok(page.map(|level| Level {
         branch_id: branch_of
             .get(&level.warehouse_id)
@@ -175,6 +211,17 @@ pub async fn list_levels(
     }))
 }
 
+/// How many stock levels match the filters.
+pub async fn count_levels(
+    db: &impl ConnectionTrait,
+    codec: &CursorCodec,
+    scope: &TenantScope,
+    params: &LevelListParams<'_>,
+) -> AppResult<u64> {
+    let (listing, _) = level_listing(db, codec, scope, params).await?;
+    Ok(listing.count(db).await?)
+}
+
 #[derive(Debug, Default, Clone)]
 pub struct MovementListParams<'a> {
     pub from: Option<&'a str>,
@@ -182,8 +229,7 @@ pub struct MovementListParams<'a> {
     pub warehouse_id: Option<&'a str>,
     pub branch_ids: Vec<&'a str>,
     pub movement_type: Option<&'a str>,
-    pub limit: Option<&'a str>,
-    pub cursor: Option<&'a str>,
+    pub page: PageRequest<'a>,
 }
 
 /// A movement with the branch of its warehouse.
@@ -193,20 +239,18 @@ pub struct Movement {
     pub branch_id: Uuid,
 }
 
-/// Stock movements, newest first (`created_at`, then id).
-pub async fn list_movements(
+async fn movement_listing(
     db: &impl ConnectionTrait,
     codec: &CursorCodec,
     scope: &TenantScope,
     now: Timestamp,
     params: &MovementListParams<'_>,
-) -> AppResult<Page<Movement>> {
+) -> AppResult<(Listing<inventory_movements::Entity>, HashMap<Uuid, Uuid>)> {
     let mut errors = Vec::new();
     let warehouse = parse_uuid("warehouse_id", params.warehouse_id, &mut errors);
     let branches = parse_uuid_list("branch_id", &params.branch_ids, &mut errors);
     let movement_type =
         parse_enum::<MovementType>("movement_type", params.movement_type, &mut errors);
-    let limit = parse_limit(params.limit, &mut errors);
     let fingerprint = Fingerprint::new("inventory_movements", scope.tenant_id())
         .with("from", params.from.unwrap_or_default().trim())
         .with("to", params.to.unwrap_or_default().trim())
@@ -219,12 +263,12 @@ pub async fn list_movements(
             "movement_type",
             movement_type.map(|m| m.as_str()).unwrap_or_default(),
         );
-    let resume = decode_cursor(codec, params.cursor, &fingerprint, &mut errors);
+    let plan = params.page.plan(codec, &fingerprint, &mut errors);
     let resolved = resolve_window(params.from, params.to, now, false, &mut errors);
     if !errors.is_empty() {
         return Err(AppError::validation(errors));
     }
-    let window = resume.and_then(|r| r.window).or(resolved);
+    let window = plan.window(resolved);
     let warehouses = resolve_warehouses(db, scope, &branches, warehouse).await?;
     let branch_of: HashMap<Uuid, Uuid> = warehouses.iter().map(|w| (w.id, w.branch_id)).collect();
     let mut query = scope
@@ -238,22 +282,33 @@ pub async fn list_movements(
     if let Some(movement_type) = movement_type {
         query = query.filter(inventory_movements::Column::MovementType.eq(movement_type));
     }
-    let page = fetch_page(
-        db,
-        codec,
-        &fingerprint,
+    let listing = Listing {
         query,
-        inventory_movements::Column::CreatedAt,
-        inventory_movements::Column::Id,
-        limit,
-        resume,
+        fingerprint,
+        plan,
         window,
-        |m| Position {
+        order: (
+            inventory_movements::Column::CreatedAt,
+            inventory_movements::Column::Id,
+        ),
+        key: |m| Position {
             at: m.created_at.millis(),
             id: m.id,
         },
-    )
-    .await?;
+    };
+    Ok((listing, branch_of))
+}
+
+/// Stock movements, newest first (`created_at`, then id).
+pub async fn list_movements(
+    db: &impl ConnectionTrait,
+    codec: &CursorCodec,
+    scope: &TenantScope,
+    now: Timestamp,
+    params: &MovementListParams<'_>,
+) -> AppResult<Page<Movement>> {
+    let (listing, branch_of) = movement_listing(db, codec, scope, now, params).await?;
+    let page = listing.page(db, codec).await?;
     Ok(page.map(|movement| Movement {
         branch_id: branch_of
             .get(&movement.warehouse_id)
@@ -261,4 +316,16 @@ pub async fn list_movements(
             .unwrap_or_default(),
         movement,
     }))
+}
+
+/// How many movements match the filters.
+pub async fn count_movements(
+    db: &impl ConnectionTrait,
+    codec: &CursorCodec,
+    scope: &TenantScope,
+    now: Timestamp,
+    params: &MovementListParams<'_>,
+) -> AppResult<u64> {
+    let (listing, _) = movement_listing(db, codec, scope, now, params).await?;
+    Ok(listing.count(db).await?)
 }

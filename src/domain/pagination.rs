@@ -9,8 +9,8 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    Select,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -217,41 +217,6 @@ impl<T> Page<T> {
     }
 }
 
-/// Fetches `limit` rows of `query` after `resume` (newest first by `at` then `id`), one extra
-/// row to learn whether more exist, and signs a cursor for every row.
-#[allow(clippy::too_many_arguments)]
-pub async fn fetch_page<E, C>(
-    db: &C,
-    codec: &CursorCodec,
-    fingerprint: &Fingerprint,
-    query: Select<E>,
-    at: E::Column,
-    id: E::Column,
-    limit: u64,
-    resume: Option<Resume>,
-    window: Option<DateWindow>,
-    key: impl Fn(&E::Model) -> Position,
-) -> Result<Page<E::Model>, sea_orm::DbErr>
-where
-    E: EntityTrait,
-    C: ConnectionTrait,
-{
-    let walk = Walk::Forward;
-    fetch_walk(
-        db,
-        codec,
-        fingerprint,
-        query,
-        (at, id),
-        limit,
-        resume,
-        window,
-        walk,
-        key,
-    )
-    .await
-}
-
 /// Which way a page is taken from the newest-first order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Walk {
@@ -262,10 +227,102 @@ pub enum Walk {
     Backward,
 }
 
-/// [`fetch_page`] in either direction. `has_more` tells whether more rows lie beyond the page
-/// in the walking direction.
+/// The paging part of a list request as received: `limit`, `cursor` and the walking direction.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct PageRequest<'a> {
+    pub limit: Option<&'a str>,
+    pub cursor: Option<&'a str>,
+    /// `Backward` walks towards newer rows from `cursor` (GraphQL `last`/`before`).
+    pub walk: Walk,
+}
+
+impl<'a> PageRequest<'a> {
+    /// A REST page: `limit` and `cursor`, walking forward.
+    pub fn forward(limit: Option<&'a str>, cursor: Option<&'a str>) -> Self {
+        Self {
+            limit,
+            cursor,
+            walk: Walk::Forward,
+        }
+    }
+
+    /// Validates `limit` and `cursor` (against the query's fingerprint), collecting problems.
+    pub fn plan(
+        &self,
+        codec: &CursorCodec,
+        fingerprint: &Fingerprint,
+        errors: &mut Vec<FieldError>,
+    ) -> PagePlan {
+        PagePlan {
+            limit: parse_limit(self.limit, errors),
+            resume: decode_cursor(codec, self.cursor, fingerprint, errors),
+            walk: self.walk,
+        }
+    }
+}
+
+/// A validated [`PageRequest`].
+#[derive(Debug, Clone, Copy)]
+pub struct PagePlan {
+    pub limit: u64,
+    pub resume: Option<Resume>,
+    pub walk: Walk,
+}
+
+impl PagePlan {
+    /// The date window of the walk: the one the cursor carries, else the one resolved now.
+    pub fn window(&self, resolved: Option<DateWindow>) -> Option<DateWindow> {
+        self.resume.and_then(|r| r.window).or(resolved)
+    }
+}
+
+/// A validated, filtered list query, ready to be paged or counted.
+pub struct Listing<E: EntityTrait> {
+    pub query: Select<E>,
+    pub fingerprint: Fingerprint,
+    pub plan: PagePlan,
+    pub window: Option<DateWindow>,
+    /// The newest-first sort key: a timestamp column, then the id.
+    pub order: (E::Column, E::Column),
+    pub key: fn(&E::Model) -> Position,
+}
+
+impl<E> Listing<E>
+where
+    E: EntityTrait,
+    E::Model: Sync,
+{
+    pub async fn page(
+        self,
+        db: &impl ConnectionTrait,
+        codec: &CursorCodec,
+    ) -> Result<Page<E::Model>, sea_orm::DbErr> {
+        fetch_walk(
+            db,
+            codec,
+            &self.fingerprint,
+            self.query,
+            self.order,
+            self.plan.limit,
+            self.plan.resume,
+            self.window,
+            self.plan.walk,
+            self.key,
+        )
+        .await
+    }
+
+    /// Rows matching the filters (the cursor's window applies, its position does not).
+    pub async fn count(self, db: &impl ConnectionTrait) -> Result<u64, sea_orm::DbErr> {
+        self.query.count(db).await
+    }
+}
+
+/// Fetches `limit` rows of `query` from `resume` in the direction of `walk` (one extra row to
+/// learn whether more exist) and signs a cursor for every row. `has_more` tells whether more
+/// rows lie beyond the page in the walking direction.
 #[allow(clippy::too_many_arguments)]
-pub async fn fetch_walk<E, C>(
+async fn fetch_walk<E, C>(
     db: &C,
     codec: &CursorCodec,
     fingerprint: &Fingerprint,

@@ -5,9 +5,7 @@ use std::collections::HashMap;
 use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
-use super::pagination::{
-    CursorCodec, Fingerprint, Page, Position, decode_cursor, fetch_page, parse_limit,
-};
+use super::pagination::{CursorCodec, Fingerprint, Listing, Page, PageRequest, Position};
 use super::params::parse_enum;
 use super::scope::TenantScope;
 use crate::entities::enums::ProductStatus;
@@ -18,8 +16,7 @@ use crate::error::{AppError, AppResult, FieldError};
 pub struct ProductListParams<'a> {
     pub status: Option<&'a str>,
     pub category: Option<&'a str>,
-    pub limit: Option<&'a str>,
-    pub cursor: Option<&'a str>,
+    pub page: PageRequest<'a>,
 }
 
 /// A product with its SKUs (in SKU code order).
@@ -29,24 +26,21 @@ pub struct ProductWithSkus {
     pub skus: Vec<product_skus::Model>,
 }
 
-/// Products of the caller's tenant, newest first, each with its SKUs (two queries a page).
-pub async fn list(
-    db: &impl ConnectionTrait,
+fn listing(
     codec: &CursorCodec,
     scope: &TenantScope,
     params: &ProductListParams<'_>,
-) -> AppResult<Page<ProductWithSkus>> {
+) -> AppResult<Listing<products::Entity>> {
     let mut errors = Vec::new();
     let status = parse_enum::<ProductStatus>("status", params.status, &mut errors);
     let category = params.category.map(str::trim);
     if category.is_some_and(|c| c.is_empty() || c.len() > 100) {
         errors.push(FieldError::new("category", "must be 1 to 100 characters"));
     }
-    let limit = parse_limit(params.limit, &mut errors);
     let fingerprint = Fingerprint::new("products", scope.tenant_id())
         .with("status", status.map(|s| s.as_str()).unwrap_or_default())
         .with("category", category.unwrap_or_default());
-    let resume = decode_cursor(codec, params.cursor, &fingerprint, &mut errors);
+    let plan = params.page.plan(codec, &fingerprint, &mut errors);
     if !errors.is_empty() {
         return Err(AppError::validation(errors));
     }
@@ -57,39 +51,75 @@ pub async fn list(
     if let Some(category) = category {
         query = query.filter(products::Column::Category.eq(category));
     }
-    let page = fetch_page(
-        db,
-        codec,
-        &fingerprint,
+    Ok(Listing {
         query,
-        products::Column::CreatedAt,
-        products::Column::Id,
-        limit,
-        resume,
-        None,
-        |p| Position {
+        fingerprint,
+        plan,
+        window: None,
+        order: (products::Column::CreatedAt, products::Column::Id),
+        key: |p| Position {
             at: p.created_at.millis(),
             id: p.id,
         },
-    )
-    .await?;
-    let ids: Vec<Uuid> = page.items.iter().map(|p| p.id).collect();
-    let mut skus_by_product: HashMap<Uuid, Vec<product_skus::Model>> = HashMap::new();
-    if !ids.is_empty() {
-        for sku in scope
-            .select::<product_skus::Entity>()
-            .filter(product_skus::Column::ProductId.is_in(ids))
-            .order_by_asc(product_skus::Column::SkuCode)
-            .all(db)
-            .await?
-        {
-            skus_by_product.entry(sku.product_id).or_default().push(sku);
-        }
-    }
+    })
+}
+
+/// Products of the caller's tenant, newest first.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    codec: &CursorCodec,
+    scope: &TenantScope,
+    params: &ProductListParams<'_>,
+) -> AppResult<Page<products::Model>> {
+    Ok(listing(codec, scope, params)?.page(db, codec).await?)
+}
+
+/// How many products match the filters.
+pub async fn count(
+    db: &impl ConnectionTrait,
+    codec: &CursorCodec,
+    scope: &TenantScope,
+    params: &ProductListParams<'_>,
+) -> AppResult<u64> {
+    Ok(listing(codec, scope, params)?.count(db).await?)
+}
+
+/// [`list`], each product with its SKUs (two queries a page).
+pub async fn list_with_skus(
+    db: &impl ConnectionTrait,
+    codec: &CursorCodec,
+    scope: &TenantScope,
+    params: &ProductListParams<'_>,
+) -> AppResult<Page<ProductWithSkus>> {
+    let page = list(db, codec, scope, params).await?;
+    let mut skus_by_product = skus_of_products(db, scope, page.items.iter().map(|p| p.id)).await?;
     Ok(page.map(|product| ProductWithSkus {
         skus: skus_by_product.remove(&product.id).unwrap_or_default(),
         product,
     }))
+}
+
+/// The SKUs of `products` (in SKU code order), within the caller's tenant.
+pub async fn skus_of_products(
+    db: &impl ConnectionTrait,
+    scope: &TenantScope,
+    products: impl IntoIterator<Item = Uuid>,
+) -> Result<HashMap<Uuid, Vec<product_skus::Model>>, sea_orm::DbErr> {
+    let ids: Vec<Uuid> = products.into_iter().collect();
+    let mut skus_by_product: HashMap<Uuid, Vec<product_skus::Model>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(skus_by_product);
+    }
+    for sku in scope
+        .select::<product_skus::Entity>()
+        .filter(product_skus::Column::ProductId.is_in(ids))
+        .order_by_asc(product_skus::Column::SkuCode)
+        .all(db)
+        .await?
+    {
+        skus_by_product.entry(sku.product_id).or_default().push(sku);
+    }
+    Ok(skus_by_product)
 }
 
 /// SKUs by id, within the caller's tenant.

@@ -4,9 +4,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use super::dates::resolve_window;
-use super::pagination::{
-    CursorCodec, Fingerprint, Page, Position, decode_cursor, fetch_page, parse_limit,
-};
+use super::pagination::{CursorCodec, Fingerprint, Listing, Page, PageRequest, Position};
 use super::params::{joined, parse_enum, parse_uuid, parse_uuid_list};
 use super::scope::TenantScope;
 use crate::clock::Timestamp;
@@ -21,23 +19,19 @@ pub struct PurchaseOrderListParams<'a> {
     pub branch_ids: Vec<&'a str>,
     pub status: Option<&'a str>,
     pub supplier_id: Option<&'a str>,
-    pub limit: Option<&'a str>,
-    pub cursor: Option<&'a str>,
+    pub page: PageRequest<'a>,
 }
 
-/// Purchase orders in the caller's branches, newest first (`order_date`, then id).
-pub async fn list_orders(
-    db: &impl ConnectionTrait,
+fn order_listing(
     codec: &CursorCodec,
     scope: &TenantScope,
     now: Timestamp,
     params: &PurchaseOrderListParams<'_>,
-) -> AppResult<Page<purchase_orders::Model>> {
+) -> AppResult<Listing<purchase_orders::Entity>> {
     let mut errors = Vec::new();
     let branches = parse_uuid_list("branch_id", &params.branch_ids, &mut errors);
     let status = parse_enum::<PurchaseOrderStatus>("status", params.status, &mut errors);
     let supplier = parse_uuid("supplier_id", params.supplier_id, &mut errors);
-    let limit = parse_limit(params.limit, &mut errors);
     let fingerprint = Fingerprint::new("purchase_orders", scope.tenant_id())
         .with("from", params.from.unwrap_or_default().trim())
         .with("to", params.to.unwrap_or_default().trim())
@@ -47,12 +41,12 @@ pub async fn list_orders(
             "supplier_id",
             supplier.map(|s| s.to_string()).unwrap_or_default(),
         );
-    let resume = decode_cursor(codec, params.cursor, &fingerprint, &mut errors);
+    let plan = params.page.plan(codec, &fingerprint, &mut errors);
     let resolved = resolve_window(params.from, params.to, now, false, &mut errors);
     if !errors.is_empty() {
         return Err(AppError::validation(errors));
     }
-    let window = resume.and_then(|r| r.window).or(resolved);
+    let window = plan.window(resolved);
     let mut query = scope.select_in_branches::<purchase_orders::Entity>(&branches);
     if let Some(window) = window {
         query = query
@@ -65,22 +59,41 @@ pub async fn list_orders(
     if let Some(supplier) = supplier {
         query = query.filter(purchase_orders::Column::SupplierId.eq(supplier));
     }
-    Ok(fetch_page(
-        db,
-        codec,
-        &fingerprint,
+    Ok(Listing {
         query,
-        purchase_orders::Column::OrderDate,
-        purchase_orders::Column::Id,
-        limit,
-        resume,
+        fingerprint,
+        plan,
         window,
-        |po| Position {
+        order: (purchase_orders::Column::OrderDate, purchase_orders::Column::Id),
+        key: |po| Position {
             at: po.order_date.millis(),
             id: po.id,
         },
-    )
-    .await?)
+    })
+}
+
+/// Purchase orders in the caller's branches, newest first (`order_date`, then id).
+pub async fn list_orders(
+    db: &impl ConnectionTrait,
+    codec: &CursorCodec,
+    scope: &TenantScope,
+    now: Timestamp,
+    params: &PurchaseOrderListParams<'_>,
+) -> AppResult<Page<purchase_orders::Model>> {
+    Ok(order_listing(codec, scope, now, params)?
+        .page(db, codec)
+        .await?)
+}
+
+/// How many purchase orders match the filters.
+pub async fn count_orders(
+    db: &impl ConnectionTrait,
+    codec: &CursorCodec,
+    scope: &TenantScope,
+    now: Timestamp,
+    params: &PurchaseOrderListParams<'_>,
+) -> AppResult<u64> {
+    Ok(order_listing(codec, scope, now, params)?.count(db).await?)
 }
 
 /// All lines of a purchase order visible to the caller; `None` when the order is not.
@@ -109,8 +122,31 @@ pub async fn order_items(
 
 #[derive(Debug, Default, Clone)]
 pub struct SupplierListParams<'a> {
-    pub limit: Option<&'a str>,
-    pub cursor: Option<&'a str>,
+    pub page: PageRequest<'a>,
+}
+
+fn supplier_listing(
+    codec: &CursorCodec,
+    scope: &TenantScope,
+    params: &SupplierListParams<'_>,
+) -> AppResult<Listing<suppliers::Entity>> {
+    let mut errors = Vec::new();
+    let fingerprint = Fingerprint::new("suppliers", scope.tenant_id());
+    let plan = params.page.plan(codec, &fingerprint, &mut errors);
+    if !errors.is_empty() {
+        return Err(AppError::validation(errors));
+    }
+    Ok(Listing {
+        query: scope.select::<suppliers::Entity>(),
+        fingerprint,
+        plan,
+        window: None,
+        order: (suppliers::Column::CreatedAt, suppliers::Column::Id),
+        key: |s| Position {
+            at: s.created_at.millis(),
+            id: s.id,
+        },
+    })
 }
 
 /// Suppliers of the caller's tenant, newest first.
@@ -120,27 +156,17 @@ pub async fn list_suppliers(
     scope: &TenantScope,
     params: &SupplierListParams<'_>,
 ) -> AppResult<Page<suppliers::Model>> {
-    let mut errors = Vec::new();
-    let limit = parse_limit(params.limit, &mut errors);
-    let fingerprint = Fingerprint::new("suppliers", scope.tenant_id());
-    let resume = decode_cursor(codec, params.cursor, &fingerprint, &mut errors);
-    if !errors.is_empty() {
-        return Err(AppError::validation(errors));
-    }
-    Ok(fetch_page(
-        db,
-        codec,
-        &fingerprint,
-        scope.select::<suppliers::Entity>(),
-        suppliers::Column::CreatedAt,
-        suppliers::Column::Id,
-        limit,
-        resume,
-        None,
-        |s| Position {
-            at: s.created_at.millis(),
-            id: s.id,
-        },
-    )
-    .await?)
+    Ok(supplier_listing(codec, scope, params)?
+        .page(db, codec)
+        .await?)
+}
+
+/// How many suppliers the tenant has.
+pub async fn count_suppliers(
+    db: &impl ConnectionTrait,
+    codec: &CursorCodec,
+    scope: &TenantScope,
+    params: &SupplierListParams<'_>,
+) -> AppResult<u64> {
+    Ok(supplier_listing(codec, scope, params)?.count(db).await?)
 }

@@ -1,12 +1,10 @@
 //! Sales orders.
 
-use sea_orm::{ColumnTrait, ConnectionTrait, PaginatorTrait, QueryFilter, QueryOrder, Select};
+use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
-use super::dates::{DateWindow, resolve_window};
-use super::pagination::{
-    CursorCodec, Fingerprint, Page, Position, Resume, Walk, decode_cursor, fetch_walk, parse_limit,
-};
+use super::dates::resolve_window;
+use super::pagination::{CursorCodec, Fingerprint, Listing, Page, PageRequest, Position};
 use super::params::{joined, parse_enum, parse_uuid_list};
 use super::scope::TenantScope;
 use crate::clock::Timestamp;
@@ -21,50 +19,38 @@ pub struct SalesListParams<'a> {
     pub to: Option<&'a str>,
     pub branch_ids: Vec<&'a str>,
     pub status: Option<&'a str>,
-    pub limit: Option<&'a str>,
-    pub cursor: Option<&'a str>,
-    /// Walk towards newer orders from `cursor` (GraphQL `last`/`before`).
-    pub walk: Walk,
-}
-
-struct Filtered {
-    query: Select<sales_orders::Entity>,
-    fingerprint: Fingerprint,
-    resume: Option<Resume>,
-    window: Option<DateWindow>,
-    limit: u64,
+    pub page: PageRequest<'a>,
 }
 
 /// Validates the parameters (all problems at once) and builds the filtered query.
-fn filtered(
+fn listing(
     codec: &CursorCodec,
     scope: &TenantScope,
     now: Timestamp,
     params: &SalesListParams<'_>,
-) -> AppResult<Filtered> {
+) -> AppResult<Listing<sales_orders::Entity>> {
     let mut errors = Vec::new();
     let branches = parse_uuid_list("branch_id", &params.branch_ids, &mut errors);
     let status = parse_enum::<SalesStatus>("status", params.status, &mut errors);
-    let limit = parse_limit(params.limit, &mut errors);
     let fingerprint = Fingerprint::new("sales", scope.tenant_id())
         .with("from", params.from.unwrap_or_default().trim())
         .with("to", params.to.unwrap_or_default().trim())
         .with("branch_id", joined(&branches))
         .with("status", status.map(|s| s.as_str()).unwrap_or_default());
-    let resume = decode_cursor(codec, params.cursor, &fingerprint, &mut errors);
+    let plan = params.page.plan(codec, &fingerprint, &mut errors);
     // The 30-day lookback applies to the request that starts a walk; later pages keep the
     // window resolved then.
     let resolved = resolve_window(
         params.from,
         params.to,
         now,
-        params.cursor.is_none(),
+        params.page.cursor.is_none(),
         &mut errors,
     );
     if !errors.is_empty() {
         return Err(AppError::validation(errors));
     }
-    let window = resume.and_then(|r| r.window).or(resolved);
+    let window = plan.window(resolved);
     let mut query = scope.select_in_branches::<sales_orders::Entity>(&branches);
     if let Some(window) = window {
         query = query
@@ -74,12 +60,16 @@ fn filtered(
     if let Some(status) = status {
         query = query.filter(sales_orders::Column::Status.eq(status));
     }
-    Ok(Filtered {
+    Ok(Listing {
         query,
         fingerprint,
-        resume,
+        plan,
         window,
-        limit,
+        order: (sales_orders::Column::OrderDate, sales_orders::Column::Id),
+        key: |order| Position {
+            at: order.order_date.millis(),
+            id: order.id,
+        },
     })
 }
 
@@ -91,23 +81,7 @@ pub async fn list(
     now: Timestamp,
     params: &SalesListParams<'_>,
 ) -> AppResult<Page<sales_orders::Model>> {
-    let f = filtered(codec, scope, now, params)?;
-    Ok(fetch_walk(
-        db,
-        codec,
-        &f.fingerprint,
-        f.query,
-        (sales_orders::Column::OrderDate, sales_orders::Column::Id),
-        f.limit,
-        f.resume,
-        f.window,
-        params.walk,
-        |order| Position {
-            at: order.order_date.millis(),
-            id: order.id,
-        },
-    )
-    .await?)
+    Ok(listing(codec, scope, now, params)?.page(db, codec).await?)
 }
 
 /// How many orders match the filters (the cursor's window applies, its position does not).
@@ -118,7 +92,7 @@ pub async fn count(
     now: Timestamp,
     params: &SalesListParams<'_>,
 ) -> AppResult<u64> {
-    Ok(filtered(codec, scope, now, params)?.query.count(db).await?)
+    Ok(listing(codec, scope, now, params)?.count(db).await?)
 }
 
 /// One order, if it is in the caller's tenant and branches; anything else is "not found".

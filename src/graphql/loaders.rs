@@ -1,6 +1,7 @@
 //! Per-request, tenant-scoped dataloaders (the `dataloader` crate). Its `load` panics on a
 //! missing key and its batch function cannot fail, so every value is a `Result` and callers
-//! use `try_load`.
+//! use `try_load`. Every query starts from the caller's scope, so a loader can only ever
+//! return rows the caller may see.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -10,57 +11,51 @@ use dataloader::cached::Loader;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Select};
 use uuid::Uuid;
 
+use crate::domain::inventory::{visible_levels, visible_movements};
 use crate::domain::scope::TenantScope;
-use crate::entities::{branches, customers, sales_order_items};
+use crate::entities::{
+    branches, customers, inventory_levels, inventory_movements, product_skus, products,
+    purchase_order_items, purchase_orders, sales_order_items, sales_orders, suppliers, warehouses,
+};
 use crate::error::AppError;
 
 pub type Loaded<T> = Result<T, Arc<AppError>>;
 
-pub struct OrderItemsBatch {
-    db: DatabaseConnection,
-    scope: TenantScope,
-}
+/// Most keys a single batch query carries.
+const MAX_BATCH: usize = 500;
 
-impl BatchFn<Uuid, Loaded<Vec<sales_order_items::Model>>> for OrderItemsBatch {
-    async fn load(
-        &mut self,
-        keys: &[Uuid],
-    ) -> HashMap<Uuid, Loaded<Vec<sales_order_items::Model>>> {
-        let result = self
-            .scope
-            .select::<sales_order_items::Entity>()
-            .filter(sales_order_items::Column::SalesOrderId.is_in(keys.iter().copied()))
-            .order_by_asc(sales_order_items::Column::SalesOrderId)
-            .order_by_asc(sales_order_items::Column::LineNo)
-            .all(&self.db)
-            .await;
-        match result {
-            Ok(rows) => {
-                let mut by_order: HashMap<Uuid, Loaded<Vec<_>>> =
-                    keys.iter().map(|k| (*k, Ok(Vec::new()))).collect();
-                for row in rows {
-                    if let Some(Ok(items)) = by_order.get_mut(&row.sales_order_id) {
-                        items.push(row);
-                    }
-                }
-                by_order
-            }
-            Err(err) => {
-                let shared = Arc::new(AppError::from(err));
-                keys.iter().map(|k| (*k, Err(shared.clone()))).collect()
-            }
-        }
-    }
-}
-
-/// Loads rows by id through a scoped query (`select` starts from the caller's scope).
-pub struct ByIdBatch<E: EntityTrait> {
+/// Where a loader's rows come from: a scoped query and the column its keys match.
+struct Source<E: EntityTrait> {
     db: DatabaseConnection,
     scope: TenantScope,
     select: fn(&TenantScope) -> Select<E>,
-    id: E::Column,
+    column: E::Column,
     key: fn(&E::Model) -> Uuid,
 }
+
+impl<E: EntityTrait> Source<E> {
+    async fn rows(&self, keys: &[Uuid]) -> Result<Vec<E::Model>, Arc<AppError>> {
+        self.rows_ordered(keys, None).await
+    }
+
+    async fn rows_ordered(
+        &self,
+        keys: &[Uuid],
+        order: Option<E::Column>,
+    ) -> Result<Vec<E::Model>, Arc<AppError>> {
+        let mut query = (self.select)(&self.scope).filter(self.column.is_in(keys.iter().copied()));
+        if let Some(order) = order {
+            query = query.order_by_asc(self.column).order_by_asc(order);
+        }
+        query
+            .all(&self.db)
+            .await
+            .map_err(|err| Arc::new(AppError::from(err)))
+    }
+}
+
+/// One row per id (`None` when the caller may not see it).
+pub struct ByIdBatch<E: EntityTrait>(Source<E>);
 
 impl<E> BatchFn<Uuid, Loaded<Option<E::Model>>> for ByIdBatch<E>
 where
@@ -68,60 +63,163 @@ where
     E::Model: Clone + Send + Sync,
 {
     async fn load(&mut self, keys: &[Uuid]) -> HashMap<Uuid, Loaded<Option<E::Model>>> {
-        let result = (self.select)(&self.scope)
-            .filter(self.id.is_in(keys.iter().copied()))
-            .all(&self.db)
-            .await;
-        match result {
+        match self.0.rows(keys).await {
             Ok(rows) => {
                 let mut found: HashMap<Uuid, Loaded<Option<E::Model>>> =
                     keys.iter().map(|k| (*k, Ok(None))).collect();
                 for row in rows {
-                    found.insert((self.key)(&row), Ok(Some(row)));
+                    found.insert((self.0.key)(&row), Ok(Some(row)));
                 }
                 found
             }
-            Err(err) => {
-                let shared = Arc::new(AppError::from(err));
-                keys.iter().map(|k| (*k, Err(shared.clone()))).collect()
-            }
+            Err(err) => keys.iter().map(|k| (*k, Err(err.clone()))).collect(),
         }
     }
 }
 
-type ById<E> = Loader<Uuid, Loaded<Option<<E as EntityTrait>::Model>>, ByIdBatch<E>>;
+/// Every child row of each parent id, in `order`.
+pub struct ByParentBatch<E: EntityTrait> {
+    source: Source<E>,
+    order: E::Column,
+}
+
+impl<E> BatchFn<Uuid, Loaded<Vec<E::Model>>> for ByParentBatch<E>
+where
+    E: EntityTrait,
+    E::Model: Clone + Send + Sync,
+{
+    async fn load(&mut self, keys: &[Uuid]) -> HashMap<Uuid, Loaded<Vec<E::Model>>> {
+        match self.source.rows_ordered(keys, Some(self.order)).await {
+            Ok(rows) => {
+                let mut by_parent: HashMap<Uuid, Loaded<Vec<E::Model>>> =
+                    keys.iter().map(|k| (*k, Ok(Vec::new()))).collect();
+                for row in rows {
+                    if let Some(Ok(children)) = by_parent.get_mut(&(self.source.key)(&row)) {
+                        children.push(row);
+                    }
+                }
+                by_parent
+            }
+            Err(err) => keys.iter().map(|k| (*k, Err(err.clone()))).collect(),
+        }
+    }
+}
+
+pub type ById<E> = Loader<Uuid, Loaded<Option<<E as EntityTrait>::Model>>, ByIdBatch<E>>;
+pub type ByParent<E> = Loader<Uuid, Loaded<Vec<<E as EntityTrait>::Model>>, ByParentBatch<E>>;
 
 /// The loaders of one request.
 pub struct Loaders {
-    pub order_items: Loader<Uuid, Loaded<Vec<sales_order_items::Model>>, OrderItemsBatch>,
+    pub sales_orders: ById<sales_orders::Entity>,
+    pub order_items: ByParent<sales_order_items::Entity>,
     pub customers: ById<customers::Entity>,
     pub branches: ById<branches::Entity>,
+    pub products: ById<products::Entity>,
+    pub skus: ById<product_skus::Entity>,
+    pub product_skus: ByParent<product_skus::Entity>,
+    pub warehouses: ById<warehouses::Entity>,
+    pub levels: ById<inventory_levels::Entity>,
+    pub movements: ById<inventory_movements::Entity>,
+    pub purchase_orders: ById<purchase_orders::Entity>,
+    pub purchase_order_items: ByParent<purchase_order_items::Entity>,
+    /// Stock received against a purchase order, by purchase order.
+    pub receipts: ByParent<inventory_movements::Entity>,
+    pub suppliers: ById<suppliers::Entity>,
 }
 
 impl Loaders {
     pub fn new(db: DatabaseConnection, scope: TenantScope) -> Self {
+        fn source<E: EntityTrait>(
+            db: &DatabaseConnection,
+            scope: &TenantScope,
+            select: fn(&TenantScope) -> Select<E>,
+            column: E::Column,
+            key: fn(&E::Model) -> Uuid,
+        ) -> Source<E> {
+            Source {
+                db: db.clone(),
+                scope: scope.clone(),
+                select,
+                column,
+                key,
+            }
+        }
+        macro_rules! by_id {
+            ($select:expr, $column:expr) => {
+                Loader::new(ByIdBatch(source(&db, &scope, $select, $column, |row| row.id)))
+                    .with_max_batch_size(MAX_BATCH)
+            };
+        }
+        macro_rules! by_parent {
+            ($select:expr, $column:expr, $key:expr, $order:expr) => {
+                Loader::new(ByParentBatch {
+                    source: source(&db, &scope, $select, $column, $key),
+                    order: $order,
+                })
+                .with_max_batch_size(MAX_BATCH)
+            };
+        }
         Self {
-            order_items: Loader::new(OrderItemsBatch {
-                db: db.clone(),
-                scope: scope.clone(),
-            })
-            .with_max_batch_size(500),
-            customers: Loader::new(ByIdBatch {
-                db: db.clone(),
-                scope: scope.clone(),
-                select: |s| s.select::<customers::Entity>(),
-                id: customers::Column::Id,
-                key: |c| c.id,
-            })
-            .with_max_batch_size(500),
-            branches: Loader::new(ByIdBatch {
-                db,
-                scope,
-                select: |s| s.select_in_branches::<branches::Entity>(&[]),
-                id: branches::Column::Id,
-                key: |b| b.id,
-            })
-            .with_max_batch_size(500),
+            sales_orders: by_id!(
+                |s| s.select_in_branches::<sales_orders::Entity>(&[]),
+                sales_orders::Column::Id
+            ),
+            order_items: by_parent!(
+                |s| s.select::<sales_order_items::Entity>(),
+                sales_order_items::Column::SalesOrderId,
+                |row| row.sales_order_id,
+                sales_order_items::Column::LineNo
+            ),
+            customers: by_id!(
+                |s| s.select::<customers::Entity>(),
+                customers::Column::Id
+            ),
+            branches: by_id!(
+                |s| s.select_in_branches::<branches::Entity>(&[]),
+                branches::Column::Id
+            ),
+            products: by_id!(|s| s.select::<products::Entity>(), products::Column::Id),
+            skus: by_id!(
+                |s| s.select::<product_skus::Entity>(),
+                product_skus::Column::Id
+            ),
+            product_skus: by_parent!(
+                |s| s.select::<product_skus::Entity>(),
+                product_skus::Column::ProductId,
+                |row| row.product_id,
+                product_skus::Column::SkuCode
+            ),
+            warehouses: by_id!(
+                |s| s.select_in_branches::<warehouses::Entity>(&[]),
+                warehouses::Column::Id
+            ),
+            levels: by_id!(visible_levels, inventory_levels::Column::Id),
+            movements: by_id!(visible_movements, inventory_movements::Column::Id),
+            purchase_orders: by_id!(
+                |s| s.select_in_branches::<purchase_orders::Entity>(&[]),
+                purchase_orders::Column::Id
+            ),
+            purchase_order_items: by_parent!(
+                |s| s.select::<purchase_order_items::Entity>(),
+                purchase_order_items::Column::PurchaseOrderId,
+                |row| row.purchase_order_id,
+                purchase_order_items::Column::LineNo
+            ),
+            receipts: by_parent!(
+                |s| visible_movements(s).filter(
+                    inventory_movements::Column::ReferenceType.eq(RECEIPT_REFERENCE)
+                ),
+                inventory_movements::Column::ReferenceId,
+                |row| row.reference_id.unwrap_or_default(),
+                inventory_movements::Column::CreatedAt
+            ),
+            suppliers: by_id!(
+                |s| s.select::<suppliers::Entity>(),
+                suppliers::Column::Id
+            ),
         }
     }
 }
+
+/// The `reference_type` of a movement that receives stock against a purchase order.
+pub const RECEIPT_REFERENCE: &str = "PURCHASE_ORDER";

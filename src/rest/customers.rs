@@ -123,8 +123,7 @@ pub async fn list_customers(
     query: QueryPairs,
 ) -> AppResult<Json<ListResponse<CustomerResponse>>> {
     let params = CustomerListParams {
-        limit: query.get("limit"),
-        cursor: query.get("cursor"),
+        page: query.page(),
     };
     let page = customers::list(&state.db, &state.cursors, &auth.caller.scope, &params).await?;
     let with_pii = auth.caller.can_read_pii();

@@ -1,6 +1,7 @@
 //! Extractors that own the input rules: the authenticated caller with a required scope, and the
 //! raw query string (validated by the domain, after the scope check, as SPEC §3 orders).
 
+use crate::domain::pagination::PageRequest;
 use std::marker::PhantomData;
 
 use axum::extract::FromRequestParts;
@@ -77,6 +78,11 @@ impl QueryPairs {
             .iter()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
+    }
+
+    /// `limit` and `cursor`, walking forward.
+    pub fn page(&self) -> PageRequest<'_> {
+        PageRequest::forward(self.get("limit"), self.get("cursor"))
     }
 
     /// Every value of `name`.

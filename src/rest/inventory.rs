@@ -121,8 +121,7 @@ pub async fn list_inventory(
         branch_ids: query.all("branch_id"),
         product_sku_id: query.get("product_sku_id"),
         low_stock: query.get("low_stock"),
-        limit: query.get("limit"),
-        cursor: query.get("cursor"),
+        page: query.page(),
     };
     let page =
         inventory::list_levels(&state.db, &state.cursors, &auth.caller.scope, &params).await?;
@@ -164,8 +163,7 @@ pub async fn list_movements(
         warehouse_id: query.get("warehouse_id"),
         branch_ids: query.all("branch_id"),
         movement_type: query.get("movement_type"),
-        limit: query.get("limit"),
-        cursor: query.get("cursor"),
+        page: query.page(),
     };
     let page = inventory::list_movements(
         &state.db,

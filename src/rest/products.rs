@@ -103,9 +103,8 @@ pub async fn list_products(
     let params = ProductListParams {
         status: query.get("status"),
         category: query.get("category"),
-        limit: query.get("limit"),
-        cursor: query.get("cursor"),
+        page: query.page(),
     };
-    let page = products::list(&state.db, &state.cursors, &auth.caller.scope, &params).await?;
+    let page = products::list_with_skus(&state.db, &state.cursors, &auth.caller.scope, &params).await?;
     Ok(Json(ListResponse::from_page(page, ProductResponse::from)))
 }

@@ -163,8 +163,7 @@ pub async fn list_purchase_orders(
         branch_ids: query.all("branch_id"),
         status: query.get("status"),
         supplier_id: query.get("supplier_id"),
-        limit: query.get("limit"),
-        cursor: query.get("cursor"),
+        page: query.page(),
     };
     let page = purchasing::list_orders(
         &state.db,
@@ -224,8 +223,7 @@ pub async fn list_suppliers(
     query: QueryPairs,
 ) -> AppResult<Json<ListResponse<SupplierResponse>>> {
     let params = SupplierListParams {
-        limit: query.get("limit"),
-        cursor: query.get("cursor"),
+        page: query.page(),
     };
     let page =
         purchasing::list_suppliers(&state.db, &state.cursors, &auth.caller.scope, &params).await?;

@@ -10,7 +10,6 @@ use super::extract::{Authorized, QueryPairs, ReadSales};
 use super::{DataResponse, ListResponse};
 use crate::clock::Timestamp;
 use crate::domain::money::Amount;
-use crate::domain::pagination::Walk;
 use crate::domain::sales::{self, SalesListParams};
 use crate::entities::enums::{OrderType, PaymentStatus, SalesStatus};
 use crate::entities::{sales_order_items, sales_orders};
@@ -135,9 +134,7 @@ pub async fn list_sales(
         to: query.get("to"),
         branch_ids: query.all("branch_id"),
         status: query.get("status"),
-        limit: query.get("limit"),
-        cursor: query.get("cursor"),
-        walk: Walk::Forward,
+        page: query.page(),
     };
     let page = sales::list(
         &state.db,

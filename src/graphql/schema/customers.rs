@@ -1,0 +1,203 @@
+//! Customers. The nine personal-data fields are nullable, guarded by `read:customers:pii`
+//! and absent from introspection for tokens without it.
+
+use async_graphql::{Context, ID, Object, Result};
+use uuid::Uuid;
+
+use super::node::global_id;
+use super::{
+    Date, Paging, ScopeGuard, connection, loaded, loaders, page_cost, requires_scopes, scopes,
+    state, wants_total,
+};
+use crate::auth::caller::Caller;
+use crate::auth::scopes::Scope;
+use crate::clock::Timestamp;
+use crate::domain::customers::{self as domain, CustomerListParams};
+use crate::domain::money::Amount;
+use crate::entities::customers;
+use crate::entities::enums::MemberTier;
+
+/// PII fields exist in introspection only for tokens that may read them.
+fn pii_visible(ctx: &Context<'_>) -> bool {
+    ctx.data_opt::<Caller>().is_some_and(Caller::can_read_pii)
+}
+
+connection!(
+    CustomerConnection,
+    CustomerEdge,
+    Customer,
+    "Customers of the tenant (computed only when selected)."
+);
+
+#[derive(Default)]
+pub struct CustomerQuery;
+
+#[Object]
+impl CustomerQuery {
+    /// Customers, newest first. PII fields need `read:customers:pii`.
+    #[graphql(
+        guard = "ScopeGuard(Scope::ReadCustomers)",
+        directive = requires_scopes::apply(scopes(Scope::ReadCustomers)),
+        complexity = "page_cost(first, last, child_complexity)"
+    )]
+    async fn customers(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Option<CustomerConnection>> {
+        let state = state(ctx)?;
+        let scope = &super::caller(ctx)?.scope;
+        let paging = Paging::new(first, after, last, before)?;
+        let params = CustomerListParams {
+            page: paging.request(),
+        };
+        let error = |e| paging.error(e, &[]);
+        let page = domain::list(&state.db, &state.cursors, scope, &params)
+            .await
+            .map_err(error)?;
+        let total = match wants_total(ctx) {
+            true => Some(
+                domain::count(&state.db, &state.cursors, scope, &params)
+                    .await
+                    .map_err(error)?,
+            ),
+            false => None,
+        };
+        Ok(Some(CustomerConnection::new(
+            page, &paging, total, Customer,
+        )))
+    }
+
+    /// A customer by REST id (null when unknown). PII fields need `read:customers:pii`.
+    #[graphql(
+        guard = "ScopeGuard(Scope::ReadCustomers)",
+        directive = requires_scopes::apply(scopes(Scope::ReadCustomers))
+    )]
+    async fn customer(&self, ctx: &Context<'_>, uuid: Uuid) -> Result<Option<Customer>> {
+        Ok(loaded(loaders(ctx)?.customers.try_load(uuid).await)?.map(Customer))
+    }
+}
+
+pub struct Customer(pub customers::Model);
+
+/// Personal data: nullable, guarded by `read:customers:pii`, hidden from introspection
+/// without it.
+#[Object]
+impl Customer {
+    /// Opaque global id (for `node(id:)`).
+    pub async fn id(&self) -> ID {
+        global_id("Customer", self.0.id)
+    }
+    /// The REST id of the customer.
+    async fn uuid(&self) -> Uuid {
+        self.0.id
+    }
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn member_tier(&self) -> MemberTier {
+        self.0.member_tier
+    }
+    async fn points(&self) -> i64 {
+        self.0.points
+    }
+    async fn total_spent(&self) -> Amount {
+        self.0.total_spent
+    }
+    async fn visit_count(&self) -> i32 {
+        self.0.visit_count
+    }
+    async fn last_visit_at(&self) -> Option<Timestamp> {
+        self.0.last_visit_at
+    }
+    async fn created_at(&self) -> Timestamp {
+        self.0.created_at
+    }
+    /// PII. Requires scope `read:customers:pii`.
+    #[graphql(
+        guard = "ScopeGuard(Scope::ReadCustomersPii)",
+        visible = "pii_visible",
+        directive = requires_scopes::apply(scopes(Scope::ReadCustomersPii))
+    )]
+    async fn phone(&self) -> Option<&str> {
+        self.0.phone.as_deref()
+    }
+    /// PII. Requires scope `read:customers:pii`.
+    #[graphql(
+        guard = "ScopeGuard(Scope::ReadCustomersPii)",
+        visible = "pii_visible",
+        directive = requires_scopes::apply(scopes(Scope::ReadCustomersPii))
+    )]
+    async fn email(&self) -> Option<&str> {
+        self.0.email.as_deref()
+    }
+    /// PII. Requires scope `read:customers:pii`.
+    #[graphql(
+        guard = "ScopeGuard(Scope::ReadCustomersPii)",
+        visible = "pii_visible",
+        directive = requires_scopes::apply(scopes(Scope::ReadCustomersPii))
+    )]
+    async fn date_of_birth(&self) -> Option<Date> {
+        self.0.date_of_birth.map(Date)
+    }
+    /// PII. Requires scope `read:customers:pii`.
+    #[graphql(
+        guard = "ScopeGuard(Scope::ReadCustomersPii)",
+        visible = "pii_visible",
+        directive = requires_scopes::apply(scopes(Scope::ReadCustomersPii))
+    )]
+    async fn address(&self) -> Option<&str> {
+        self.0.address.as_deref()
+    }
+    /// PII. Requires scope `read:customers:pii`.
+    #[graphql(
+        guard = "ScopeGuard(Scope::ReadCustomersPii)",
+        visible = "pii_visible",
+        directive = requires_scopes::apply(scopes(Scope::ReadCustomersPii))
+    )]
+    async fn city(&self) -> Option<&str> {
+        self.0.city.as_deref()
+    }
+    /// PII. Requires scope `read:customers:pii`.
+    #[graphql(
+        guard = "ScopeGuard(Scope::ReadCustomersPii)",
+        visible = "pii_visible",
+        directive = requires_scopes::apply(scopes(Scope::ReadCustomersPii))
+    )]
+    async fn state(&self) -> Option<&str> {
+        self.0.state.as_deref()
+    }
+    /// PII. Requires scope `read:customers:pii`.
+    #[graphql(
+        guard = "ScopeGuard(Scope::ReadCustomersPii)",
+        visible = "pii_visible",
+        directive = requires_scopes::apply(scopes(Scope::ReadCustomersPii))
+    )]
+    async fn postal_code(&self) -> Option<&str> {
+        self.0.postal_code.as_deref()
+    }
+    /// PII. Requires scope `read:customers:pii`.
+    #[graphql(
+        guard = "ScopeGuard(Scope::ReadCustomersPii)",
+        visible = "pii_visible",
+        directive = requires_scopes::apply(scopes(Scope::ReadCustomersPii))
+    )]
+    async fn country(&self) -> Option<&str> {
+        self.0.country.as_deref()
+    }
+    /// PII. Requires scope `read:customers:pii`.
+    #[graphql(
+        guard = "ScopeGuard(Scope::ReadCustomersPii)",
+        visible = "pii_visible",
+        directive = requires_scopes::apply(scopes(Scope::ReadCustomersPii))
+    )]
+    async fn tax_id(&self) -> Option<&str> {
+        self.0.tax_id.as_deref()
+    }
+}

@@ -1,0 +1,354 @@
+//! Warehouses, stock levels and stock movements. Warehouse-bound rows follow their
+//! warehouse's branch.
+
+use async_graphql::{Context, ID, InputObject, Object, Result};
+use uuid::Uuid;
+
+use super::catalog::Sku;
+use super::node::global_id;
+use super::viewer::Branch;
+use super::{
+    Paging, ScopeGuard, connection, filter_id, filter_ids, loaded, loaders, page_cost,
+    requires_scopes, scopes, state, wants_total,
+};
+use crate::auth::scopes::Scope;
+use crate::clock::Timestamp;
+use crate::domain::inventory::{self as domain, LevelListParams, MovementListParams, StockRules};
+use crate::domain::money::Amount;
+use crate::entities::enums::{MovementType, RecordStatus, WarehouseKind};
+use crate::entities::{inventory_levels, inventory_movements, warehouses};
+
+/// Filters of `inventoryLevels`, validated exactly as the REST `/inventory` query.
+#[derive(InputObject, Debug, Default)]
+pub struct InventoryLevelFilter {
+    /// One warehouse (REST or global id); unknown or outside the token's branches is
+    /// `not_found`.
+    pub warehouse_id: Option<ID>,
+    /// Branch ids (REST or global), intersected with the token's branches.
+    pub branch_ids: Option<Vec<ID>>,
+    /// One SKU (REST or global id).
+    pub product_sku_id: Option<ID>,
+    /// Only levels at or below (`true`) or above (`false`) their reorder point.
+    pub low_stock: Option<bool>,
+}
+
+const LEVEL_FILTER_NAMES: &[(&str, &str)] = &[
+    ("warehouse_id", "filter.warehouseId"),
+    ("branch_id", "filter.branchIds"),
+    ("product_sku_id", "filter.productSkuId"),
+    ("low_stock", "filter.lowStock"),
+];
+
+/// Filters of `inventoryMovements`, validated exactly as the REST `/inventory/movements` query.
+#[derive(InputObject, Debug, Default)]
+pub struct InventoryMovementFilter {
+    /// First day, `YYYY-MM-DD` (UTC). Default: 30 days before `to`.
+    pub from: Option<String>,
+    /// Last day, inclusive, `YYYY-MM-DD` (UTC). Default: today.
+    pub to: Option<String>,
+    /// One warehouse (REST or global id).
+    pub warehouse_id: Option<ID>,
+    /// Branch ids (REST or global), intersected with the token's branches.
+    pub branch_ids: Option<Vec<ID>>,
+    pub movement_type: Option<MovementType>,
+}
+
+const MOVEMENT_FILTER_NAMES: &[(&str, &str)] = &[
+    ("from", "filter.from"),
+    ("to", "filter.to"),
+    ("warehouse_id", "filter.warehouseId"),
+    ("branch_id", "filter.branchIds"),
+    ("movement_type", "filter.movementType"),
+];
+
+connection!(
+    InventoryLevelConnection,
+    InventoryLevelEdge,
+    InventoryLevel,
+    "Stock levels matching the filters (computed only when selected)."
+);
+
+connection!(
+    InventoryMovementConnection,
+    InventoryMovementEdge,
+    InventoryMovement,
+    "Movements matching the filters (computed only when selected)."
+);
+
+#[derive(Default)]
+pub struct InventoryQuery;
+
+#[Object]
+impl InventoryQuery {
+    /// Stock levels, most recently changed first.
+    #[graphql(
+        guard = "ScopeGuard(Scope::ReadInventory)",
+        directive = requires_scopes::apply(scopes(Scope::ReadInventory)),
+        complexity = "page_cost(first, last, child_complexity)"
+    )]
+    async fn inventory_levels(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<InventoryLevelFilter>,
+    ) -> Result<Option<InventoryLevelConnection>> {
+        let state = state(ctx)?;
+        let scope = &super::caller(ctx)?.scope;
+        let paging = Paging::new(first, after, last, before)?;
+        let filter = filter.unwrap_or_default();
+        let warehouse = filter.warehouse_id.as_ref().map(|id| filter_id(id, "Warehouse"));
+        let branch_ids = filter_ids(&filter.branch_ids, "Branch");
+        let sku = filter.product_sku_id.as_ref().map(|id| filter_id(id, "Sku"));
+        let low_stock = filter.low_stock.map(|b| b.to_string());
+        let params = LevelListParams {
+            warehouse_id: warehouse.as_deref(),
+            branch_ids: branch_ids.iter().map(String::as_str).collect(),
+            product_sku_id: sku.as_deref(),
+            low_stock: low_stock.as_deref(),
+            page: paging.request(),
+        };
+        let error = |e| paging.error(e, LEVEL_FILTER_NAMES);
+        let page = domain::list_levels(&state.db, &state.cursors, scope, &params)
+            .await
+            .map_err(error)?;
+        let total = match wants_total(ctx) {
+            true => Some(
+                domain::count_levels(&state.db, &state.cursors, scope, &params)
+                    .await
+                    .map_err(error)?,
+            ),
+            false => None,
+        };
+        Ok(Some(InventoryLevelConnection::new(
+            page,
+            &paging,
+            total,
+            |l| InventoryLevel(l.level),
+        )))
+    }
+
+    /// Stock movements, newest first.
+    #[graphql(
+        guard = "ScopeGuard(Scope::ReadInventory)",
+        directive = requires_scopes::apply(scopes(Scope::ReadInventory)),
+        complexity = "page_cost(first, last, child_complexity)"
+    )]
+    async fn inventory_movements(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<InventoryMovementFilter>,
+    ) -> Result<Option<InventoryMovementConnection>> {
+        let state = state(ctx)?;
+        let scope = &super::caller(ctx)?.scope;
+        let paging = Paging::new(first, after, last, before)?;
+        let filter = filter.unwrap_or_default();
+        let warehouse = filter.warehouse_id.as_ref().map(|id| filter_id(id, "Warehouse"));
+        let branch_ids = filter_ids(&filter.branch_ids, "Branch");
+        let params = MovementListParams {
+            from: filter.from.as_deref(),
+            to: filter.to.as_deref(),
+            warehouse_id: warehouse.as_deref(),
+            branch_ids: branch_ids.iter().map(String::as_str).collect(),
+            movement_type: filter.movement_type.map(MovementType::as_str),
+            page: paging.request(),
+        };
+        let now = state.clock.now();
+        let error = |e| paging.error(e, MOVEMENT_FILTER_NAMES);
+        let page = domain::list_movements(&state.db, &state.cursors, scope, now, &params)
+            .await
+            .map_err(error)?;
+        let total = match wants_total(ctx) {
+            true => Some(
+                domain::count_movements(&state.db, &state.cursors, scope, now, &params)
+                    .await
+                    .map_err(error)?,
+            ),
+            false => None,
+        };
+        Ok(Some(InventoryMovementConnection::new(
+            page,
+            &paging,
+            total,
+            |m| InventoryMovement(m.movement),
+        )))
+    }
+
+    /// A warehouse by its REST id (null when unknown or outside the token's branches).
+    #[graphql(
+        guard = "ScopeGuard(Scope::ReadInventory)",
+        directive = requires_scopes::apply(scopes(Scope::ReadInventory))
+    )]
+    async fn warehouse(&self, ctx: &Context<'_>, uuid: Uuid) -> Result<Option<Warehouse>> {
+        Ok(loaded(loaders(ctx)?.warehouses.try_load(uuid).await)?.map(Warehouse))
+    }
+}
+
+pub struct Warehouse(pub warehouses::Model);
+
+#[Object]
+impl Warehouse {
+    /// Opaque global id (for `node(id:)`).
+    pub async fn id(&self) -> ID {
+        global_id("Warehouse", self.0.id)
+    }
+    /// The REST id of the warehouse.
+    async fn uuid(&self) -> Uuid {
+        self.0.id
+    }
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn kind(&self) -> WarehouseKind {
+        self.0.kind
+    }
+    async fn status(&self) -> RecordStatus {
+        self.0.status
+    }
+    async fn branch_id(&self) -> Uuid {
+        self.0.branch_id
+    }
+    /// The branch the warehouse belongs to.
+    async fn branch(&self, ctx: &Context<'_>) -> Result<Option<Branch>> {
+        Ok(loaded(loaders(ctx)?.branches.try_load(self.0.branch_id).await)?.map(Branch))
+    }
+}
+
+/// The warehouse of a stock row, through the request's loader.
+async fn warehouse_of(ctx: &Context<'_>, id: Uuid) -> Result<Option<Warehouse>> {
+    Ok(loaded(loaders(ctx)?.warehouses.try_load(id).await)?.map(Warehouse))
+}
+
+async fn sku_of(ctx: &Context<'_>, id: Uuid) -> Result<Option<Sku>> {
+    Ok(loaded(loaders(ctx)?.skus.try_load(id).await)?.map(Sku))
+}
+
+pub struct InventoryLevel(pub inventory_levels::Model);
+
+/// The stock of one SKU in one warehouse.
+#[Object]
+impl InventoryLevel {
+    /// Opaque global id (for `node(id:)`).
+    pub async fn id(&self) -> ID {
+        global_id("InventoryLevel", self.0.id)
+    }
+    /// The REST id of the level.
+    async fn uuid(&self) -> Uuid {
+        self.0.id
+    }
+    async fn warehouse_id(&self) -> Uuid {
+        self.0.warehouse_id
+    }
+    async fn product_sku_id(&self) -> Uuid {
+        self.0.product_sku_id
+    }
+    async fn on_hand(&self) -> Amount {
+        self.0.on_hand
+    }
+    async fn reserved(&self) -> Amount {
+        self.0.reserved
+    }
+    /// On hand less reserved.
+    async fn available(&self) -> Amount {
+        self.0.available()
+    }
+    async fn reorder_point(&self) -> Amount {
+        self.0.reorder_point
+    }
+    /// At or below the reorder point (out of stock included).
+    async fn is_low_stock(&self) -> bool {
+        self.0.is_low_stock()
+    }
+    /// Nothing (or less) on hand.
+    async fn is_out_of_stock(&self) -> bool {
+        self.0.is_out_of_stock()
+    }
+    async fn updated_at(&self) -> Timestamp {
+        self.0.updated_at
+    }
+
+    /// The SKU stocked.
+    #[graphql(
+        guard = "ScopeGuard(Scope::ReadProducts)",
+        directive = requires_scopes::apply(scopes(Scope::ReadProducts))
+    )]
+    async fn sku(&self, ctx: &Context<'_>) -> Result<Option<Sku>> {
+        sku_of(ctx, self.0.product_sku_id).await
+    }
+
+    /// The warehouse holding the stock.
+    async fn warehouse(&self, ctx: &Context<'_>) -> Result<Option<Warehouse>> {
+        warehouse_of(ctx, self.0.warehouse_id).await
+    }
+}
+
+pub struct InventoryMovement(pub inventory_movements::Model);
+
+/// One change of stock; `balanceAfter` is the level's on-hand quantity after it.
+#[Object]
+impl InventoryMovement {
+    /// Opaque global id (for `node(id:)`).
+    pub async fn id(&self) -> ID {
+        global_id("InventoryMovement", self.0.id)
+    }
+    /// The REST id of the movement.
+    async fn uuid(&self) -> Uuid {
+        self.0.id
+    }
+    async fn warehouse_id(&self) -> Uuid {
+        self.0.warehouse_id
+    }
+    async fn product_sku_id(&self) -> Uuid {
+        self.0.product_sku_id
+    }
+    async fn movement_type(&self) -> MovementType {
+        self.0.movement_type
+    }
+    /// Signed: positive into the warehouse, negative out of it.
+    async fn quantity(&self) -> Amount {
+        self.0.quantity
+    }
+    async fn balance_after(&self) -> Amount {
+        self.0.balance_after
+    }
+    /// What caused the movement: `SALES_ORDER`, `PURCHASE_ORDER`, `TRANSFER`, …
+    async fn reference_type(&self) -> Option<&str> {
+        self.0.reference_type.as_deref()
+    }
+    async fn reference_id(&self) -> Option<Uuid> {
+        self.0.reference_id
+    }
+    /// The document number of the reference, e.g. a PO number.
+    async fn reference(&self) -> Option<&str> {
+        self.0.reference.as_deref()
+    }
+    async fn note(&self) -> Option<&str> {
+        self.0.note.as_deref()
+    }
+    async fn created_at(&self) -> Timestamp {
+        self.0.created_at
+    }
+
+    /// The SKU moved.
+    #[graphql(
+        guard = "ScopeGuard(Scope::ReadProducts)",
+        directive = requires_scopes::apply(scopes(Scope::ReadProducts))
+    )]
+    async fn sku(&self, ctx: &Context<'_>) -> Result<Option<Sku>> {
+        sku_of(ctx, self.0.product_sku_id).await
+    }
+
+    /// The warehouse the stock moved in or out of.
+    async fn warehouse(&self, ctx: &Context<'_>) -> Result<Option<Warehouse>> {
+        warehouse_of(ctx, self.0.warehouse_id).await
+    }
+}

@@ -1,0 +1,322 @@
+//! The GraphQL schema: translation to and from the domain, nothing else.
+//!
+//! Every list is a Relay connection over the domain's keyset pages; every related object comes
+//! through a per-request loader; every field that needs a scope says so in the SDL with
+//! `@requiresScopes` and is refused (null plus an `insufficient_scope` error) without it.
+
+mod catalog;
+mod customers;
+mod inventory;
+mod node;
+mod purchasing;
+mod reports;
+mod sales;
+mod viewer;
+
+use async_graphql::{
+    Context, EmptyMutation, EmptySubscription, Guard, ID, MergedObject, Result, SimpleObject,
+    TypeDirective,
+};
+use serde::{Deserialize, Serialize};
+
+use super::errors::gql;
+use super::loaders::{Loaded, Loaders};
+use crate::auth::caller::Caller;
+use crate::auth::scopes::Scope;
+use crate::clock::Timestamp;
+use crate::domain::money::Amount;
+use crate::domain::pagination::{Page, PageRequest, Walk};
+use crate::error::{AppError, FieldError};
+use crate::state::AppState;
+
+pub use self::node::Node;
+
+async_graphql::scalar!(
+    Amount,
+    "Decimal",
+    "An exact decimal as a string, e.g. \"12510.4\"."
+);
+async_graphql::scalar!(
+    Timestamp,
+    "DateTime",
+    "A UTC instant, ISO 8601 with milliseconds, e.g. \"2026-06-15T03:22:16.709Z\"."
+);
+
+/// A calendar day, `YYYY-MM-DD`.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Date(pub chrono::NaiveDate);
+
+async_graphql::scalar!(Date, "Date", "A calendar day, `YYYY-MM-DD`.");
+
+/// Marks a field that needs OAuth scopes: any one of the inner lists, all of its scopes.
+/// Without them the field resolves to null with an `insufficient_scope` error.
+#[TypeDirective(name = "requiresScopes", location = "FieldDefinition")]
+fn requires_scopes(scopes: Vec<Vec<String>>) {}
+
+/// The `@requiresScopes` argument for a single scope.
+fn scopes(scope: Scope) -> Vec<Vec<String>> {
+    vec![vec![scope.as_str().to_owned()]]
+}
+
+/// The whole query root.
+#[derive(MergedObject, Default)]
+pub struct Query(
+    viewer::ViewerQuery,
+    node::NodeQuery,
+    sales::SalesQuery,
+    customers::CustomerQuery,
+    catalog::CatalogQuery,
+    inventory::InventoryQuery,
+    purchasing::PurchasingQuery,
+    reports::ReportQuery,
+);
+
+pub type PartnerSchema = async_graphql::Schema<Query, EmptyMutation, EmptySubscription>;
+
+/// Builds the schema with its limits.
+pub fn build(limits: &super::limits::GraphqlLimits) -> PartnerSchema {
+    async_graphql::Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity)
+        .limit_recursive_depth(limits.max_nesting)
+        .extension(async_graphql::extensions::Analyzer)
+        .finish()
+}
+
+fn internal(what: &str) -> async_graphql::Error {
+    gql(AppError::internal(anyhow::anyhow!("{what}")))
+}
+
+fn caller<'a>(ctx: &Context<'a>) -> Result<&'a Caller> {
+    ctx.data::<Caller>()
+        .map_err(|_| internal("GraphQL request without caller"))
+}
+
+fn state<'a>(ctx: &Context<'a>) -> Result<&'a AppState> {
+    ctx.data::<AppState>()
+        .map_err(|_| internal("GraphQL request without state"))
+}
+
+fn loaders<'a>(ctx: &Context<'a>) -> Result<&'a Loaders> {
+    ctx.data::<std::sync::Arc<Loaders>>()
+        .map(|l| l.as_ref())
+        .map_err(|_| internal("GraphQL request without loaders"))
+}
+
+/// A loader answer: a failed batch (or a loader fault) is an opaque internal error.
+fn loaded<T>(answer: std::result::Result<Loaded<T>, std::io::Error>) -> Result<T> {
+    match answer {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(err)) => Err(gql(AppError::internal(anyhow::anyhow!(
+            "batch load failed: {err:?}"
+        )))),
+        Err(err) => Err(gql(AppError::internal(anyhow::anyhow!(
+            "dataloader: {err}"
+        )))),
+    }
+}
+
+/// Refuses the field unless the token holds `scope` (the field resolves to null with an
+/// `insufficient_scope` error; siblings still resolve).
+pub struct ScopeGuard(pub Scope);
+
+impl Guard for ScopeGuard {
+    async fn check(&self, ctx: &Context<'_>) -> Result<()> {
+        let caller = caller(ctx)?;
+        let allowed = match self.0 {
+            Scope::ReadCustomersPii => caller.can_read_pii(),
+            scope => caller.scopes.contains(scope),
+        };
+        if allowed {
+            Ok(())
+        } else {
+            Err(gql(AppError::InsufficientScope {
+                required_scopes: vec![self.0.as_str().to_owned()],
+            }))
+        }
+    }
+}
+
+/// The cost of a connection field: the page size times the cost of one node.
+fn page_cost(first: Option<i32>, last: Option<i32>, child: usize) -> usize {
+    let size = first
+        .or(last)
+        .map_or(50, |n| n.clamp(0, crate::domain::pagination::MAX_LIMIT as i32));
+    (size as usize).saturating_mul(child)
+}
+
+#[derive(SimpleObject, Debug, Clone)]
+pub struct PageInfo {
+    pub has_next_page: bool,
+    pub has_previous_page: bool,
+    pub start_cursor: Option<String>,
+    pub end_cursor: Option<String>,
+}
+
+/// The Relay arguments of a connection field: `first`/`after` walk towards older rows,
+/// `last`/`before` towards newer ones; either way edges come newest first.
+pub struct Paging {
+    limit: Option<String>,
+    cursor: Option<String>,
+    walk: Walk,
+}
+
+impl Paging {
+    fn new(
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Self> {
+        let mut errors = Vec::new();
+        if first.is_some() && last.is_some() {
+            errors.push(FieldError::new("last", "cannot be combined with first"));
+        }
+        if after.is_some() && before.is_some() {
+            errors.push(FieldError::new("before", "cannot be combined with after"));
+        }
+        if !errors.is_empty() {
+            return Err(gql(AppError::validation(errors)));
+        }
+        let walk = if last.is_some() || before.is_some() {
+            Walk::Backward
+        } else {
+            Walk::Forward
+        };
+        Ok(Self {
+            limit: first.or(last).map(|n| n.to_string()),
+            cursor: after.or(before),
+            walk,
+        })
+    }
+
+    fn request(&self) -> PageRequest<'_> {
+        PageRequest {
+            limit: self.limit.as_deref(),
+            cursor: self.cursor.as_deref(),
+            walk: self.walk,
+        }
+    }
+
+    /// A domain error with REST parameter names turned into this field's argument names.
+    fn error(&self, err: AppError, filters: &[(&str, &str)]) -> async_graphql::Error {
+        let (limit, cursor) = match self.walk {
+            Walk::Forward => ("first", "after"),
+            Walk::Backward => ("last", "before"),
+        };
+        let mut names = vec![("limit", limit), ("cursor", cursor)];
+        names.extend_from_slice(filters);
+        gql(rename_fields(err, &names))
+    }
+
+    fn page_info<T>(&self, page: &Page<T>) -> PageInfo {
+        let resumed = self.cursor.is_some();
+        let (has_next_page, has_previous_page) = match self.walk {
+            Walk::Forward => (page.has_more, resumed),
+            Walk::Backward => (resumed, page.has_more),
+        };
+        PageInfo {
+            has_next_page,
+            has_previous_page,
+            start_cursor: page.cursors.first().cloned(),
+            end_cursor: page.cursors.last().cloned(),
+        }
+    }
+}
+
+/// Whether the connection being resolved selects `totalCount` (it costs a query, so it is
+/// computed only when asked for).
+fn wants_total(ctx: &Context<'_>) -> bool {
+    ctx.look_ahead().field("totalCount").exists()
+}
+
+/// Names GraphQL arguments in validation details.
+fn rename_fields(err: AppError, names: &[(&str, &str)]) -> AppError {
+    match err {
+        AppError::InvalidRequest { message, details } => AppError::InvalidRequest {
+            message,
+            details: details
+                .into_iter()
+                .map(|mut d| {
+                    if let Some((_, to)) = names.iter().find(|(from, _)| *from == d.field) {
+                        d.field = (*to).to_owned();
+                    }
+                    d
+                })
+                .collect(),
+        },
+        other => other,
+    }
+}
+
+/// A filter id: the REST id, or a global id of the expected type (decoded to its REST id).
+fn filter_id(id: &ID, kind: &str) -> String {
+    match node::parse_global_id(id) {
+        Some((found, uuid)) if found == kind => uuid.to_string(),
+        _ => id.0.clone(),
+    }
+}
+
+fn filter_ids(ids: &Option<Vec<ID>>, kind: &str) -> Vec<String> {
+    ids.iter().flatten().map(|id| filter_id(id, kind)).collect()
+}
+
+/// A Relay connection type and its edge type, built from a domain page.
+macro_rules! connection {
+    ($connection:ident, $edge:ident, $node:ty, $count:literal) => {
+        pub struct $connection {
+            edges: Vec<$edge>,
+            page_info: $crate::graphql::schema::PageInfo,
+            total_count: Option<u64>,
+        }
+
+        #[derive(async_graphql::SimpleObject)]
+        pub struct $edge {
+            pub cursor: String,
+            pub node: $node,
+        }
+
+        impl $connection {
+            #[allow(dead_code)]
+            fn new<T>(
+                page: $crate::domain::pagination::Page<T>,
+                paging: &$crate::graphql::schema::Paging,
+                total_count: Option<u64>,
+                node: impl FnMut(T) -> $node,
+            ) -> Self {
+                let page_info = paging.page_info(&page);
+                Self {
+                    edges: page
+                        .items
+                        .into_iter()
+                        .map(node)
+                        .zip(page.cursors)
+                        .map(|(node, cursor)| $edge { cursor, node })
+                        .collect(),
+                    page_info,
+                    total_count,
+                }
+            }
+        }
+
+        #[async_graphql::Object]
+        impl $connection {
+            async fn edges(&self) -> &[$edge] {
+                &self.edges
+            }
+
+            async fn page_info(&self) -> &$crate::graphql::schema::PageInfo {
+                &self.page_info
+            }
+
+            #[doc = $count]
+            async fn total_count(&self) -> async_graphql::Result<i64> {
+                self.total_count
+                    .map(|n| i64::try_from(n).unwrap_or(i64::MAX))
+                    .ok_or_else(|| $crate::graphql::schema::internal("totalCount not computed"))
+            }
+        }
+    };
+}
+use connection;

@@ -1,0 +1,359 @@
+//! Suppliers and purchase orders.
+
+use async_graphql::{Context, ID, InputObject, Object, Result};
+use uuid::Uuid;
+
+use super::catalog::Sku;
+use super::inventory::{InventoryMovement, Warehouse};
+use super::node::global_id;
+use super::viewer::Branch;
+use super::{
+    Date, Paging, ScopeGuard, connection, filter_id, filter_ids, loaded, loaders, page_cost,
+    requires_scopes, scopes, state, wants_total,
+};
+use crate::auth::scopes::Scope;
+use crate::clock::Timestamp;
+use crate::domain::money::Amount;
+use crate::domain::purchasing::{self as domain, PurchaseOrderListParams, SupplierListParams};
+use crate::entities::enums::{PurchaseOrderStatus, RecordStatus};
+use crate::entities::{purchase_order_items, purchase_orders, suppliers};
+
+/// Filters of `purchaseOrders`, validated exactly as the REST `/purchase-orders` query.
+#[derive(InputObject, Debug, Default)]
+pub struct PurchaseOrderFilter {
+    /// First day, `YYYY-MM-DD` (UTC). Default: 30 days before `to`.
+    pub from: Option<String>,
+    /// Last day, inclusive, `YYYY-MM-DD` (UTC). Default: today.
+    pub to: Option<String>,
+    /// Branch ids (REST or global), intersected with the token's branches.
+    pub branch_ids: Option<Vec<ID>>,
+    pub status: Option<PurchaseOrderStatus>,
+    /// One supplier (REST or global id).
+    pub supplier_id: Option<ID>,
+}
+
+const FILTER_NAMES: &[(&str, &str)] = &[
+    ("from", "filter.from"),
+    ("to", "filter.to"),
+    ("branch_id", "filter.branchIds"),
+    ("status", "filter.status"),
+    ("supplier_id", "filter.supplierId"),
+];
+
+connection!(
+    PurchaseOrderConnection,
+    PurchaseOrderEdge,
+    PurchaseOrder,
+    "Purchase orders matching the filters (computed only when selected)."
+);
+
+connection!(
+    SupplierConnection,
+    SupplierEdge,
+    Supplier,
+    "Suppliers of the tenant (computed only when selected)."
+);
+
+#[derive(Default)]
+pub struct PurchasingQuery;
+
+#[Object]
+impl PurchasingQuery {
+    /// Purchase orders, newest first (`orderDate`).
+    #[graphql(
+        guard = "ScopeGuard(Scope::ReadPurchasing)",
+        directive = requires_scopes::apply(scopes(Scope::ReadPurchasing)),
+        complexity = "page_cost(first, last, child_complexity)"
+    )]
+    async fn purchase_orders(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<PurchaseOrderFilter>,
+    ) -> Result<Option<PurchaseOrderConnection>> {
+        let state = state(ctx)?;
+        let scope = &super::caller(ctx)?.scope;
+        let paging = Paging::new(first, after, last, before)?;
+        let filter = filter.unwrap_or_default();
+        let branch_ids = filter_ids(&filter.branch_ids, "Branch");
+        let supplier = filter.supplier_id.as_ref().map(|id| filter_id(id, "Supplier"));
+        let params = PurchaseOrderListParams {
+            from: filter.from.as_deref(),
+            to: filter.to.as_deref(),
+            branch_ids: branch_ids.iter().map(String::as_str).collect(),
+            status: filter.status.map(PurchaseOrderStatus::as_str),
+            supplier_id: supplier.as_deref(),
+            page: paging.request(),
+        };
+        let now = state.clock.now();
+        let error = |e| paging.error(e, FILTER_NAMES);
+        let page = domain::list_orders(&state.db, &state.cursors, scope, now, &params)
+            .await
+            .map_err(error)?;
+        let total = match wants_total(ctx) {
+            true => Some(
+                domain::count_orders(&state.db, &state.cursors, scope, now, &params)
+                    .await
+                    .map_err(error)?,
+            ),
+            false => None,
+        };
+        Ok(Some(PurchaseOrderConnection::new(
+            page,
+            &paging,
+            total,
+            PurchaseOrder,
+        )))
+    }
+
+    /// A purchase order by its REST id (null when unknown or outside the token's branches).
+    #[graphql(
+        guard = "ScopeGuard(Scope::ReadPurchasing)",
+        directive = requires_scopes::apply(scopes(Scope::ReadPurchasing))
+    )]
+    async fn purchase_order(
+        &self,
+        ctx: &Context<'_>,
+        uuid: Uuid,
+    ) -> Result<Option<PurchaseOrder>> {
+        Ok(loaded(loaders(ctx)?.purchase_orders.try_load(uuid).await)?.map(PurchaseOrder))
+    }
+
+    /// Suppliers, newest first. Supplier contacts are business data, not PII.
+    #[graphql(
+        guard = "ScopeGuard(Scope::ReadPurchasing)",
+        directive = requires_scopes::apply(scopes(Scope::ReadPurchasing)),
+        complexity = "page_cost(first, last, child_complexity)"
+    )]
+    async fn suppliers(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Option<SupplierConnection>> {
+        let state = state(ctx)?;
+        let scope = &super::caller(ctx)?.scope;
+        let paging = Paging::new(first, after, last, before)?;
+        let params = SupplierListParams {
+            page: paging.request(),
+        };
+        let error = |e| paging.error(e, &[]);
+        let page = domain::list_suppliers(&state.db, &state.cursors, scope, &params)
+            .await
+            .map_err(error)?;
+        let total = match wants_total(ctx) {
+            true => Some(
+                domain::count_suppliers(&state.db, &state.cursors, scope, &params)
+                    .await
+                    .map_err(error)?,
+            ),
+            false => None,
+        };
+        Ok(Some(SupplierConnection::new(page, &paging, total, Supplier)))
+    }
+
+    /// A supplier by its REST id (null when unknown).
+    #[graphql(
+        guard = "ScopeGuard(Scope::ReadPurchasing)",
+        directive = requires_scopes::apply(scopes(Scope::ReadPurchasing))
+    )]
+    async fn supplier(&self, ctx: &Context<'_>, uuid: Uuid) -> Result<Option<Supplier>> {
+        Ok(loaded(loaders(ctx)?.suppliers.try_load(uuid).await)?.map(Supplier))
+    }
+}
+
+pub struct PurchaseOrder(pub purchase_orders::Model);
+
+#[Object]
+impl PurchaseOrder {
+    /// Opaque global id (for `node(id:)`).
+    pub async fn id(&self) -> ID {
+        global_id("PurchaseOrder", self.0.id)
+    }
+    /// The REST id of the purchase order.
+    async fn uuid(&self) -> Uuid {
+        self.0.id
+    }
+    async fn po_number(&self) -> &str {
+        &self.0.po_number
+    }
+    async fn status(&self) -> PurchaseOrderStatus {
+        self.0.status
+    }
+    async fn branch_id(&self) -> Uuid {
+        self.0.branch_id
+    }
+    async fn warehouse_id(&self) -> Uuid {
+        self.0.warehouse_id
+    }
+    async fn supplier_id(&self) -> Uuid {
+        self.0.supplier_id
+    }
+    async fn order_date(&self) -> Timestamp {
+        self.0.order_date
+    }
+    async fn expected_date(&self) -> Option<Date> {
+        self.0.expected_date.map(Date)
+    }
+    /// When the last goods were received.
+    async fn received_at(&self) -> Option<Timestamp> {
+        self.0.received_at
+    }
+    async fn subtotal(&self) -> Amount {
+        self.0.subtotal
+    }
+    async fn tax_amount(&self) -> Amount {
+        self.0.tax_amount
+    }
+    async fn total_amount(&self) -> Amount {
+        self.0.total_amount
+    }
+    async fn currency(&self) -> &str {
+        &self.0.currency
+    }
+    async fn notes(&self) -> Option<&str> {
+        self.0.notes.as_deref()
+    }
+    async fn external_reference(&self) -> Option<&str> {
+        self.0.external_reference.as_deref()
+    }
+    async fn created_at(&self) -> Timestamp {
+        self.0.created_at
+    }
+    async fn updated_at(&self) -> Timestamp {
+        self.0.updated_at
+    }
+
+    /// Every line, in line order (batched across the page).
+    async fn items(&self, ctx: &Context<'_>) -> Result<Vec<PurchaseOrderItem>> {
+        let items = loaded(loaders(ctx)?.purchase_order_items.try_load(self.0.id).await)?;
+        Ok(items.into_iter().map(PurchaseOrderItem).collect())
+    }
+
+    async fn supplier(&self, ctx: &Context<'_>) -> Result<Option<Supplier>> {
+        Ok(loaded(loaders(ctx)?.suppliers.try_load(self.0.supplier_id).await)?.map(Supplier))
+    }
+
+    async fn branch(&self, ctx: &Context<'_>) -> Result<Option<Branch>> {
+        Ok(loaded(loaders(ctx)?.branches.try_load(self.0.branch_id).await)?.map(Branch))
+    }
+
+    /// The warehouse receiving the goods.
+    #[graphql(
+        guard = "ScopeGuard(Scope::ReadInventory)",
+        directive = requires_scopes::apply(scopes(Scope::ReadInventory))
+    )]
+    async fn warehouse(&self, ctx: &Context<'_>) -> Result<Option<Warehouse>> {
+        Ok(loaded(loaders(ctx)?.warehouses.try_load(self.0.warehouse_id).await)?.map(Warehouse))
+    }
+
+    /// The stock movements that received goods against this order, oldest first.
+    #[graphql(
+        guard = "ScopeGuard(Scope::ReadInventory)",
+        directive = requires_scopes::apply(scopes(Scope::ReadInventory))
+    )]
+    async fn receipts(&self, ctx: &Context<'_>) -> Result<Vec<InventoryMovement>> {
+        let receipts = loaded(loaders(ctx)?.receipts.try_load(self.0.id).await)?;
+        Ok(receipts.into_iter().map(InventoryMovement).collect())
+    }
+}
+
+pub struct PurchaseOrderItem(purchase_order_items::Model);
+
+#[Object]
+impl PurchaseOrderItem {
+    async fn uuid(&self) -> Uuid {
+        self.0.id
+    }
+    async fn line_no(&self) -> i32 {
+        self.0.line_no
+    }
+    async fn product_sku_id(&self) -> Uuid {
+        self.0.product_sku_id
+    }
+    async fn quantity(&self) -> Amount {
+        self.0.quantity
+    }
+    async fn received_quantity(&self) -> Amount {
+        self.0.received_quantity
+    }
+    /// Ordered less received (never below zero).
+    async fn outstanding_quantity(&self) -> Amount {
+        let outstanding = self.0.quantity - self.0.received_quantity;
+        outstanding.max(Amount::ZERO)
+    }
+    async fn unit_cost(&self) -> Amount {
+        self.0.unit_cost
+    }
+    async fn line_total(&self) -> Amount {
+        self.0.line_total
+    }
+    async fn created_at(&self) -> Timestamp {
+        self.0.created_at
+    }
+    async fn updated_at(&self) -> Timestamp {
+        self.0.updated_at
+    }
+
+    /// The SKU ordered.
+    #[graphql(
+        guard = "ScopeGuard(Scope::ReadProducts)",
+        directive = requires_scopes::apply(scopes(Scope::ReadProducts))
+    )]
+    async fn sku(&self, ctx: &Context<'_>) -> Result<Option<Sku>> {
+        Ok(loaded(loaders(ctx)?.skus.try_load(self.0.product_sku_id).await)?.map(Sku))
+    }
+}
+
+pub struct Supplier(pub suppliers::Model);
+
+/// A supplier; its contact fields are business data, not PII.
+#[Object]
+impl Supplier {
+    /// Opaque global id (for `node(id:)`).
+    pub async fn id(&self) -> ID {
+        global_id("Supplier", self.0.id)
+    }
+    /// The REST id of the supplier.
+    async fn uuid(&self) -> Uuid {
+        self.0.id
+    }
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn contact_name(&self) -> Option<&str> {
+        self.0.contact_name.as_deref()
+    }
+    async fn phone(&self) -> Option<&str> {
+        self.0.phone.as_deref()
+    }
+    async fn email(&self) -> Option<&str> {
+        self.0.email.as_deref()
+    }
+    async fn address(&self) -> Option<&str> {
+        self.0.address.as_deref()
+    }
+    async fn tax_id(&self) -> Option<&str> {
+        self.0.tax_id.as_deref()
+    }
+    async fn payment_terms_days(&self) -> i32 {
+        self.0.payment_terms_days
+    }
+    async fn status(&self) -> RecordStatus {
+        self.0.status
+    }
+    async fn created_at(&self) -> Timestamp {
+        self.0.created_at
+    }
+    async fn updated_at(&self) -> Timestamp {
+        self.0.updated_at
+    }
+}

@@ -1,0 +1,254 @@
+//! Sales orders and their items.
+
+use async_graphql::{Context, ID, InputObject, Object, Result};
+use uuid::Uuid;
+
+use super::catalog::Sku;
+use super::customers::Customer;
+use super::node::global_id;
+use super::viewer::Branch;
+use super::{
+    Paging, ScopeGuard, connection, filter_ids, loaded, loaders, page_cost, requires_scopes,
+    scopes, state, wants_total,
+};
+use crate::auth::scopes::Scope;
+use crate::clock::Timestamp;
+use crate::domain::money::Amount;
+use crate::domain::sales::{self, SalesListParams};
+use crate::entities::enums::{OrderType, PaymentStatus, SalesStatus};
+use crate::entities::{sales_order_items, sales_orders};
+
+/// Filters of `salesOrders`, validated exactly as the REST `/sales` query.
+#[derive(InputObject, Debug, Default)]
+pub struct SalesOrderFilter {
+    /// First day, `YYYY-MM-DD` (UTC). Default: 30 days before `to`; not earlier than 30 days
+    /// before today.
+    pub from: Option<String>,
+    /// Last day, inclusive, `YYYY-MM-DD` (UTC). Default: today.
+    pub to: Option<String>,
+    /// Branch ids (REST or global), intersected with the token's branches.
+    pub branch_ids: Option<Vec<ID>>,
+    pub status: Option<SalesStatus>,
+}
+
+/// Validation details name these arguments (the REST parameter on the left).
+const FILTER_NAMES: &[(&str, &str)] = &[
+    ("branch_id", "filter.branchIds"),
+    ("from", "filter.from"),
+    ("to", "filter.to"),
+    ("status", "filter.status"),
+];
+
+connection!(
+    SalesOrderConnection,
+    SalesOrderEdge,
+    SalesOrder,
+    "Orders matching the filters (computed only when selected)."
+);
+
+#[derive(Default)]
+pub struct SalesQuery;
+
+#[Object]
+impl SalesQuery {
+    /// Sales orders, newest first. Page forward with `first`/`after` or backward with
+    /// `last`/`before` (defaults: 50, at most 200).
+    #[graphql(
+        guard = "ScopeGuard(Scope::ReadSales)",
+        directive = requires_scopes::apply(scopes(Scope::ReadSales)),
+        complexity = "page_cost(first, last, child_complexity)"
+    )]
+    async fn sales_orders(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<SalesOrderFilter>,
+    ) -> Result<Option<SalesOrderConnection>> {
+        let state = state(ctx)?;
+        let scope = &super::caller(ctx)?.scope;
+        let paging = Paging::new(first, after, last, before)?;
+        let filter = filter.unwrap_or_default();
+        let branch_ids = filter_ids(&filter.branch_ids, "Branch");
+        let params = SalesListParams {
+            from: filter.from.as_deref(),
+            to: filter.to.as_deref(),
+            branch_ids: branch_ids.iter().map(String::as_str).collect(),
+            status: filter.status.map(SalesStatus::as_str),
+            page: paging.request(),
+        };
+        let now = state.clock.now();
+        let error = |e| paging.error(e, FILTER_NAMES);
+        let page = sales::list(&state.db, &state.cursors, scope, now, &params)
+            .await
+            .map_err(error)?;
+        let total = match wants_total(ctx) {
+            true => Some(
+                sales::count(&state.db, &state.cursors, scope, now, &params)
+                    .await
+                    .map_err(error)?,
+            ),
+            false => None,
+        };
+        Ok(Some(SalesOrderConnection::new(
+            page, &paging, total, SalesOrder,
+        )))
+    }
+
+    /// A sales order by its REST id (null when unknown or outside the token's branches).
+    #[graphql(
+        guard = "ScopeGuard(Scope::ReadSales)",
+        directive = requires_scopes::apply(scopes(Scope::ReadSales))
+    )]
+    async fn sales_order(&self, ctx: &Context<'_>, uuid: Uuid) -> Result<Option<SalesOrder>> {
+        Ok(loaded(loaders(ctx)?.sales_orders.try_load(uuid).await)?.map(SalesOrder))
+    }
+}
+
+pub struct SalesOrder(pub sales_orders::Model);
+
+#[Object]
+impl SalesOrder {
+    /// Opaque global id (for `node(id:)`).
+    pub async fn id(&self) -> ID {
+        global_id("SalesOrder", self.0.id)
+    }
+    /// The REST id of the order.
+    async fn uuid(&self) -> Uuid {
+        self.0.id
+    }
+    async fn order_number(&self) -> &str {
+        &self.0.order_number
+    }
+    async fn branch_id(&self) -> Uuid {
+        self.0.branch_id
+    }
+    async fn customer_id(&self) -> Option<Uuid> {
+        self.0.customer_id
+    }
+    async fn order_date(&self) -> Timestamp {
+        self.0.order_date
+    }
+    async fn status(&self) -> SalesStatus {
+        self.0.status
+    }
+    async fn order_type(&self) -> OrderType {
+        self.0.order_type
+    }
+    async fn subtotal(&self) -> Amount {
+        self.0.subtotal
+    }
+    async fn discount_amount(&self) -> Amount {
+        self.0.discount_amount
+    }
+    async fn tax_amount(&self) -> Amount {
+        self.0.tax_amount
+    }
+    async fn service_charge_amount(&self) -> Amount {
+        self.0.service_charge_amount
+    }
+    async fn total_amount(&self) -> Amount {
+        self.0.total_amount
+    }
+    async fn paid_amount(&self) -> Amount {
+        self.0.paid_amount
+    }
+    async fn refunded_amount(&self) -> Amount {
+        self.0.refunded_amount
+    }
+    async fn payment_status(&self) -> PaymentStatus {
+        self.0.payment_status
+    }
+    async fn created_at(&self) -> Timestamp {
+        self.0.created_at
+    }
+    async fn updated_at(&self) -> Timestamp {
+        self.0.updated_at
+    }
+
+    /// Every item of the order, in line order (batched across the page).
+    async fn items(&self, ctx: &Context<'_>) -> Result<Vec<SalesOrderItem>> {
+        let items = loaded(loaders(ctx)?.order_items.try_load(self.0.id).await)?;
+        Ok(items.into_iter().map(SalesOrderItem).collect())
+    }
+
+    /// The customer of the order, if any (PII fields: see `Customer`).
+    #[graphql(
+        guard = "ScopeGuard(Scope::ReadCustomers)",
+        directive = requires_scopes::apply(scopes(Scope::ReadCustomers))
+    )]
+    async fn customer(&self, ctx: &Context<'_>) -> Result<Option<Customer>> {
+        let Some(id) = self.0.customer_id else {
+            return Ok(None);
+        };
+        Ok(loaded(loaders(ctx)?.customers.try_load(id).await)?.map(Customer))
+    }
+
+    /// The branch that issued the order.
+    async fn branch(&self, ctx: &Context<'_>) -> Result<Option<Branch>> {
+        Ok(loaded(loaders(ctx)?.branches.try_load(self.0.branch_id).await)?.map(Branch))
+    }
+}
+
+pub struct SalesOrderItem(sales_order_items::Model);
+
+/// A line of a sales order; `skuCode`, `skuName` and `productName` are as sold.
+#[Object]
+impl SalesOrderItem {
+    async fn uuid(&self) -> Uuid {
+        self.0.id
+    }
+    async fn line_no(&self) -> i32 {
+        self.0.line_no
+    }
+    async fn product_sku_id(&self) -> Uuid {
+        self.0.product_sku_id
+    }
+    async fn sku_code(&self) -> &str {
+        &self.0.sku_code
+    }
+    async fn sku_name(&self) -> &str {
+        &self.0.sku_name
+    }
+    async fn product_name(&self) -> &str {
+        &self.0.product_name
+    }
+    async fn quantity(&self) -> Amount {
+        self.0.quantity
+    }
+    async fn unit_price(&self) -> Amount {
+        self.0.unit_price
+    }
+    async fn discount_amount(&self) -> Amount {
+        self.0.discount_amount
+    }
+    async fn tax_amount(&self) -> Amount {
+        self.0.tax_amount
+    }
+    async fn line_total(&self) -> Amount {
+        self.0.line_total
+    }
+    async fn refunded_quantity(&self) -> Amount {
+        self.0.refunded_quantity
+    }
+    async fn refunded_amount(&self) -> Amount {
+        self.0.refunded_amount
+    }
+    async fn is_fully_refunded(&self) -> bool {
+        self.0.is_fully_refunded
+    }
+    async fn created_at(&self) -> Timestamp {
+        self.0.created_at
+    }
+
+    /// The SKU as it is in the catalogue today.
+    #[graphql(
+        guard = "ScopeGuard(Scope::ReadProducts)",
+        directive = requires_scopes::apply(scopes(Scope::ReadProducts))
+    )]
+    async fn sku(&self, ctx: &Context<'_>) -> Result<Option<Sku>> {
+        Ok(loaded(loaders(ctx)?.skus.try_load(self.0.product_sku_id).await)?.map(Sku))
+    }
+}
