@@ -64,7 +64,10 @@ fn order_listing(
         fingerprint,
         plan,
         window,
-        order: (purchase_orders::Column::OrderDate, purchase_orders::Column::Id),
+        order: (
+            purchase_orders::Column::OrderDate,
+            purchase_orders::Column::Id,
+        ),
         key: |po| Position {
             at: po.order_date.millis(),
             id: po.id,

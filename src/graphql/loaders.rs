@@ -146,8 +146,10 @@ impl Loaders {
         }
         macro_rules! by_id {
             ($select:expr, $column:expr) => {
-                Loader::new(ByIdBatch(source(&db, &scope, $select, $column, |row| row.id)))
-                    .with_max_batch_size(MAX_BATCH)
+                Loader::new(ByIdBatch(source(&db, &scope, $select, $column, |row| {
+                    row.id
+                })))
+                .with_max_batch_size(MAX_BATCH)
             };
         }
         macro_rules! by_parent {
@@ -170,10 +172,7 @@ impl Loaders {
                 |row| row.sales_order_id,
                 sales_order_items::Column::LineNo
             ),
-            customers: by_id!(
-                |s| s.select::<customers::Entity>(),
-                customers::Column::Id
-            ),
+            customers: by_id!(|s| s.select::<customers::Entity>(), customers::Column::Id),
             branches: by_id!(
                 |s| s.select_in_branches::<branches::Entity>(&[]),
                 branches::Column::Id
@@ -206,17 +205,13 @@ impl Loaders {
                 purchase_order_items::Column::LineNo
             ),
             receipts: by_parent!(
-                |s| visible_movements(s).filter(
-                    inventory_movements::Column::ReferenceType.eq(RECEIPT_REFERENCE)
-                ),
+                |s| visible_movements(s)
+                    .filter(inventory_movements::Column::ReferenceType.eq(RECEIPT_REFERENCE)),
                 inventory_movements::Column::ReferenceId,
                 |row| row.reference_id.unwrap_or_default(),
                 inventory_movements::Column::CreatedAt
             ),
-            suppliers: by_id!(
-                |s| s.select::<suppliers::Entity>(),
-                suppliers::Column::Id
-            ),
+            suppliers: by_id!(|s| s.select::<suppliers::Entity>(), suppliers::Column::Id),
         }
     }
 }

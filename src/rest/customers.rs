@@ -122,9 +122,7 @@ pub async fn list_customers(
     auth: Authorized<ReadCustomers>,
     query: QueryPairs,
 ) -> AppResult<Json<ListResponse<CustomerResponse>>> {
-    let params = CustomerListParams {
-        page: query.page(),
-    };
+    let params = CustomerListParams { page: query.page() };
     let page = customers::list(&state.db, &state.cursors, &auth.caller.scope, &params).await?;
     let with_pii = auth.caller.can_read_pii();
     Ok(Json(ListResponse::from_page(page, |c| {

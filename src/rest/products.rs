@@ -105,6 +105,7 @@ pub async fn list_products(
         category: query.get("category"),
         page: query.page(),
     };
-    let page = products::list_with_skus(&state.db, &state.cursors, &auth.caller.scope, &params).await?;
+    let page =
+        products::list_with_skus(&state.db, &state.cursors, &auth.caller.scope, &params).await?;
     Ok(Json(ListResponse::from_page(page, ProductResponse::from)))
 }

@@ -222,9 +222,7 @@ pub async fn list_suppliers(
     auth: Authorized<ReadPurchasing>,
     query: QueryPairs,
 ) -> AppResult<Json<ListResponse<SupplierResponse>>> {
-    let params = SupplierListParams {
-        page: query.page(),
-    };
+    let params = SupplierListParams { page: query.page() };
     let page =
         purchasing::list_suppliers(&state.db, &state.cursors, &auth.caller.scope, &params).await?;
     Ok(Json(ListResponse::from_page(page, SupplierResponse::from)))

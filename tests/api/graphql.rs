@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::TestApp;
 
-async fn post(
+pub(crate) async fn post(
     app: &TestApp,
     token: Option<&str>,
     body: Value,
@@ -29,7 +29,7 @@ async fn post(
     (status, content_type, response.json().await.expect("json"))
 }
 
-async fn query(app: &TestApp, token: &str, document: &str) -> Value {
+pub(crate) async fn query(app: &TestApp, token: &str, document: &str) -> Value {
     let (status, content_type, body) = post(app, Some(token), json!({ "query": document })).await;
     let excerpt: String = body.to_string().chars().take(500).collect();
     assert_eq!(status, StatusCode::OK, "{excerpt}");
@@ -352,62 +352,106 @@ async fn pii_does_not_leak_through_an_orders_customer() {
 
 #[tokio::test]
 async fn a_page_costs_the_same_few_statements_whatever_its_size() {
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
-    let test_db = crate::helpers::TestDb::new().await;
-    let config = test_db.config();
-    let mut db = partner_gateway::db::connect(&config.database)
-        .await
-        .expect("connect");
-    let statements = Arc::new(AtomicUsize::new(0));
-    let counter = statements.clone();
-    db.set_metric_callback(move |_| {
-        counter.fetch_add(1, Ordering::SeqCst);
-    });
-    let clock: Arc<dyn partner_gateway::clock::Clock> = Arc::new(
-        partner_gateway::clock::FixedClock::new(crate::helpers::fixed_now()),
-    );
-    let state = partner_gateway::startup::build_state_with(config, clock.clone(), db)
-        .await
-        .expect("state");
-    partner_gateway::demo::seed(
-        &state.db,
-        clock.now(),
-        &partner_gateway::demo::SeedOptions::small(4),
-    )
-    .await
-    .expect("seed");
-    let app = partner_gateway::startup::Application::bind(state.clone())
-        .await
-        .expect("bind");
-    let base = format!("http://{}", app.local_addr().expect("address"));
-    tokio::spawn(app.run_until(std::future::pending()));
-    let client = reqwest::Client::new();
-    let token: Value = client
-        .post(format!("{base}/oauth/token"))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", "demo-full-access"),
-            ("client_secret", "pgs_demo_full_access_secret"),
-        ])
-        .send()
-        .await
-        .expect("token")
-        .json()
-        .await
-        .expect("json");
-    let token = token["access_token"].as_str().expect("token").to_owned();
-
+    let counted = CountedApp::start().await;
     let mut counts = Vec::new();
     for n in [1, 50, 200] {
         let document = format!(
             "{{ salesOrders(first: {n}) {{ edges {{ node {{ orderNumber items {{ skuCode quantity }} customer {{ code }} branch {{ name }} }} }} }} }}"
         );
-        statements.store(0, Ordering::SeqCst);
-        let body: Value = client
-            .post(format!("{base}/graphql"))
-            .bearer_auth(&token)
+        let (body, statements) = counted.run(&document).await;
+        assert_eq!(
+            body["data"]["salesOrders"]["edges"]
+                .as_array()
+                .expect("edges")
+                .len(),
+            n
+        );
+        counts.push(statements);
+    }
+    // The caller check, the page, and one batch each for items, customers and branches (a
+    // single walk-in order without a customer skips the customer batch).
+    assert!(counts.iter().all(|c| (4..=5).contains(c)), "{counts:?}");
+    assert_eq!(
+        counts[1], counts[2],
+        "50 and 200 orders cost the same: {counts:?}"
+    );
+    assert_eq!(counts[2], 5, "{counts:?}");
+}
+
+/// A server on a database whose statements are counted (SeaORM's metric callback).
+pub(crate) struct CountedApp {
+    base: String,
+    client: reqwest::Client,
+    token: String,
+    statements: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    _db: crate::helpers::TestDb,
+}
+
+impl CountedApp {
+    pub(crate) async fn start() -> Self {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+
+        let test_db = crate::helpers::TestDb::new().await;
+        let config = test_db.config();
+        let mut db = partner_gateway::db::connect(&config.database)
+            .await
+            .expect("connect");
+        let statements = Arc::new(AtomicUsize::new(0));
+        let counter = statements.clone();
+        db.set_metric_callback(move |_| {
+            counter.fetch_add(1, Ordering::SeqCst);
+        });
+        let clock: Arc<dyn partner_gateway::clock::Clock> = Arc::new(
+            partner_gateway::clock::FixedClock::new(crate::helpers::fixed_now()),
+        );
+        let state = partner_gateway::startup::build_state_with(config, clock.clone(), db)
+            .await
+            .expect("state");
+        partner_gateway::demo::seed(
+            &state.db,
+            clock.now(),
+            &partner_gateway::demo::SeedOptions::small(4),
+        )
+        .await
+        .expect("seed");
+        let app = partner_gateway::startup::Application::bind(state.clone())
+            .await
+            .expect("bind");
+        let base = format!("http://{}", app.local_addr().expect("address"));
+        tokio::spawn(app.run_until(std::future::pending()));
+        let client = reqwest::Client::new();
+        let token: Value = client
+            .post(format!("{base}/oauth/token"))
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", "demo-full-access"),
+                ("client_secret", "pgs_demo_full_access_secret"),
+            ])
+            .send()
+            .await
+            .expect("token")
+            .json()
+            .await
+            .expect("json");
+        let token = token["access_token"].as_str().expect("token").to_owned();
+        Self {
+            base,
+            client,
+            token,
+            statements,
+            _db: test_db,
+        }
+    }
+
+    /// Runs a document without errors; returns the response and the statements it cost.
+    pub(crate) async fn run(&self, document: &str) -> (Value, usize) {
+        use std::sync::atomic::Ordering;
+        self.statements.store(0, Ordering::SeqCst);
+        let body: Value = self
+            .client
+            .post(format!("{}/graphql", self.base))
+            .bearer_auth(&self.token)
             .header("accept", "application/graphql-response+json")
             .json(&json!({ "query": document }))
             .send()
@@ -421,23 +465,8 @@ async fn a_page_costs_the_same_few_statements_whatever_its_size() {
             "{}",
             body.to_string().chars().take(300).collect::<String>()
         );
-        assert_eq!(
-            body["data"]["salesOrders"]["edges"]
-                .as_array()
-                .expect("edges")
-                .len(),
-            n
-        );
-        counts.push(statements.load(Ordering::SeqCst));
+        (body, self.statements.load(Ordering::SeqCst))
     }
-    // The caller check, the page, and one batch each for items, customers and branches (a
-    // single walk-in order without a customer skips the customer batch).
-    assert!(counts.iter().all(|c| (4..=5).contains(c)), "{counts:?}");
-    assert_eq!(
-        counts[1], counts[2],
-        "50 and 200 orders cost the same: {counts:?}"
-    );
-    assert_eq!(counts[2], 5, "{counts:?}");
 }
 
 #[tokio::test]

@@ -6,6 +6,7 @@ mod helpers;
 mod cli;
 mod config;
 mod graphql;
+mod graphql_lists;
 mod health;
 mod migrations;
 mod money;

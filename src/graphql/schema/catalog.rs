@@ -23,10 +23,8 @@ pub struct ProductFilter {
     pub category: Option<String>,
 }
 
-const FILTER_NAMES: &[(&str, &str)] = &[
-    ("status", "filter.status"),
-    ("category", "filter.category"),
-];
+const FILTER_NAMES: &[(&str, &str)] =
+    &[("status", "filter.status"), ("category", "filter.category")];
 
 connection!(
     ProductConnection,

@@ -99,9 +99,15 @@ impl InventoryQuery {
         let scope = &super::caller(ctx)?.scope;
         let paging = Paging::new(first, after, last, before)?;
         let filter = filter.unwrap_or_default();
-        let warehouse = filter.warehouse_id.as_ref().map(|id| filter_id(id, "Warehouse"));
+        let warehouse = filter
+            .warehouse_id
+            .as_ref()
+            .map(|id| filter_id(id, "Warehouse"));
         let branch_ids = filter_ids(&filter.branch_ids, "Branch");
-        let sku = filter.product_sku_id.as_ref().map(|id| filter_id(id, "Sku"));
+        let sku = filter
+            .product_sku_id
+            .as_ref()
+            .map(|id| filter_id(id, "Sku"));
         let low_stock = filter.low_stock.map(|b| b.to_string());
         let params = LevelListParams {
             warehouse_id: warehouse.as_deref(),
@@ -149,7 +155,10 @@ impl InventoryQuery {
         let scope = &super::caller(ctx)?.scope;
         let paging = Paging::new(first, after, last, before)?;
         let filter = filter.unwrap_or_default();
-        let warehouse = filter.warehouse_id.as_ref().map(|id| filter_id(id, "Warehouse"));
+        let warehouse = filter
+            .warehouse_id
+            .as_ref()
+            .map(|id| filter_id(id, "Warehouse"));
         let branch_ids = filter_ids(&filter.branch_ids, "Branch");
         let params = MovementListParams {
             from: filter.from.as_deref(),

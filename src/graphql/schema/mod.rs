@@ -140,9 +140,9 @@ impl Guard for ScopeGuard {
 
 /// The cost of a connection field: the page size times the cost of one node.
 fn page_cost(first: Option<i32>, last: Option<i32>, child: usize) -> usize {
-    let size = first
-        .or(last)
-        .map_or(50, |n| n.clamp(0, crate::domain::pagination::MAX_LIMIT as i32));
+    let size = first.or(last).map_or(50, |n| {
+        n.clamp(0, crate::domain::pagination::MAX_LIMIT as i32)
+    });
     (size as usize).saturating_mul(child)
 }
 

@@ -81,8 +81,7 @@ async fn resolve_node(ctx: &Context<'_>, id: &str) -> Result<Option<Node>> {
         }
         "InventoryLevel" => {
             needs(Scope::ReadInventory)?;
-            loaded(l.levels.try_load(uuid).await)?
-                .map(|m| Node::InventoryLevel(InventoryLevel(m)))
+            loaded(l.levels.try_load(uuid).await)?.map(|m| Node::InventoryLevel(InventoryLevel(m)))
         }
         "InventoryMovement" => {
             needs(Scope::ReadInventory)?;

@@ -79,7 +79,10 @@ impl PurchasingQuery {
         let paging = Paging::new(first, after, last, before)?;
         let filter = filter.unwrap_or_default();
         let branch_ids = filter_ids(&filter.branch_ids, "Branch");
-        let supplier = filter.supplier_id.as_ref().map(|id| filter_id(id, "Supplier"));
+        let supplier = filter
+            .supplier_id
+            .as_ref()
+            .map(|id| filter_id(id, "Supplier"));
         let params = PurchaseOrderListParams {
             from: filter.from.as_deref(),
             to: filter.to.as_deref(),
@@ -114,11 +117,7 @@ impl PurchasingQuery {
         guard = "ScopeGuard(Scope::ReadPurchasing)",
         directive = requires_scopes::apply(scopes(Scope::ReadPurchasing))
     )]
-    async fn purchase_order(
-        &self,
-        ctx: &Context<'_>,
-        uuid: Uuid,
-    ) -> Result<Option<PurchaseOrder>> {
+    async fn purchase_order(&self, ctx: &Context<'_>, uuid: Uuid) -> Result<Option<PurchaseOrder>> {
         Ok(loaded(loaders(ctx)?.purchase_orders.try_load(uuid).await)?.map(PurchaseOrder))
     }
 
@@ -154,7 +153,9 @@ impl PurchasingQuery {
             ),
             false => None,
         };
-        Ok(Some(SupplierConnection::new(page, &paging, total, Supplier)))
+        Ok(Some(SupplierConnection::new(
+            page, &paging, total, Supplier,
+        )))
     }
 
     /// A supplier by its REST id (null when unknown).
