@@ -20,6 +20,7 @@ use super::rng::DemoRng;
 use super::{DEMO_APPS, DemoAccess, DemoTenant, SeedOptions};
 use crate::clock::Timestamp;
 use crate::domain::applications::{self, NewApplication};
+use crate::domain::inventory::RECEIPT_REFERENCE;
 use crate::domain::money::Amount;
 use crate::entities::enums::{
     AppStatus, DocumentSource, MemberTier, MovementType, OrderType, PaymentStatus, Plan,
@@ -324,7 +325,7 @@ impl Stock {
                 sku,
                 MovementType::Receive,
                 quantity,
-                Some(("PURCHASE_ORDER", po, &po_number)),
+                Some((RECEIPT_REFERENCE, po, &po_number)),
                 None,
             ),
             StockChange::Transfer {

@@ -11,7 +11,7 @@ use dataloader::cached::Loader;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Select};
 use uuid::Uuid;
 
-use crate::domain::inventory::{visible_levels, visible_movements};
+use crate::domain::inventory::{RECEIPT_REFERENCE, visible_levels, visible_movements};
 use crate::domain::scope::TenantScope;
 use crate::entities::{
     branches, customers, inventory_levels, inventory_movements, product_skus, products,
@@ -215,6 +215,3 @@ impl Loaders {
         }
     }
 }
-
-/// The `reference_type` of a movement that receives stock against a purchase order.
-pub const RECEIPT_REFERENCE: &str = "PURCHASE_ORDER";
