@@ -15,5 +15,6 @@ pub mod rest;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod web;
 
 mod storage;

@@ -68,6 +68,7 @@ pub fn router(state: AppState) -> Router {
         .merge(rest::oauth::router())
         .merge(rest::openapi::router())
         .merge(crate::graphql::router())
+        .merge(crate::web::router())
         .nest("/api/partner/v1", rest::partner::router(state.clone()))
         .fallback(not_found)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))

@@ -3,7 +3,7 @@
 mod apps;
 mod serve;
 
-pub use serve::{banner, demo_token};
+pub use serve::banner;
 
 use std::sync::Arc;
 

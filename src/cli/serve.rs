@@ -4,16 +4,16 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use crate::auth::jwt::Grant;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::demo::{self, DemoApp, SeedOptions, SeedSummary};
-use crate::domain::applications;
 use crate::startup::{self, Application};
 use crate::state::AppState;
 
 /// The endpoints listed in the banner: (label, path).
 pub const ENDPOINTS: &[(&str, &str)] = &[
+    ("Home", "/"),
+    ("Playground", "/playground"),
     ("GraphQL", "/graphql"),
     ("REST API", "/api/partner/v1"),
     ("OpenAPI", "/api/partner/v1/openapi.json"),
@@ -77,7 +77,7 @@ pub async fn banner(state: &AppState, port: u16) -> anyhow::Result<String> {
             app.client_id, app.client_secret, app.purpose
         ));
     }
-    if let Some(token) = demo_token(state, DemoApp::full_access()).await? {
+    if let Some(token) = demo::access_token(state, DemoApp::full_access()).await? {
         out.push_str(&format!(
             "\n  Bearer token ({}, valid {} min):\n  {token}\n",
             DemoApp::full_access().client_id,
@@ -90,25 +90,6 @@ pub async fn banner(state: &AppState, port: u16) -> anyhow::Result<String> {
         ));
     }
     Ok(out)
-}
-
-/// A ready access token for a demo application, if it exists in this database and is active.
-pub async fn demo_token(state: &AppState, app: &DemoApp) -> anyhow::Result<Option<String>> {
-    let Some(row) = applications::find_by_client_id(&state.db, app.client_id).await? else {
-        return Ok(None);
-    };
-    if row.status != crate::entities::enums::AppStatus::Active {
-        return Ok(None);
-    }
-    let grant = Grant {
-        application_id: row.id,
-        tenant_id: row.tenant_id,
-        scopes: row.scope_set(),
-        branches: row.allowed_branches()?,
-    };
-    Ok(Some(
-        state.jwt.issue(&grant, state.clock.now())?.access_token,
-    ))
 }
 
 pub fn summary_json(summary: &SeedSummary) -> Value {

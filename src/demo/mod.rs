@@ -249,3 +249,27 @@ pub async fn seed(
 pub fn seconds(duration: Duration) -> String {
     format!("{:.1}s", duration.as_secs_f64())
 }
+
+/// A ready access token for a demo application, if it exists in this database and is active.
+pub async fn access_token(
+    state: &crate::state::AppState,
+    app: &DemoApp,
+) -> anyhow::Result<Option<String>> {
+    let Some(row) =
+        crate::domain::applications::find_by_client_id(&state.db, app.client_id).await?
+    else {
+        return Ok(None);
+    };
+    if row.status != crate::entities::enums::AppStatus::Active {
+        return Ok(None);
+    }
+    let grant = crate::auth::jwt::Grant {
+        application_id: row.id,
+        tenant_id: row.tenant_id,
+        scopes: row.scope_set(),
+        branches: row.allowed_branches()?,
+    };
+    Ok(Some(
+        state.jwt.issue(&grant, state.clock.now())?.access_token,
+    ))
+}

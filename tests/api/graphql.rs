@@ -30,7 +30,22 @@ pub(crate) async fn post(
 }
 
 pub(crate) async fn query(app: &TestApp, token: &str, document: &str) -> Value {
-    let (status, content_type, body) = post(app, Some(token), json!({ "query": document })).await;
+    query_with(app, token, document, json!({})).await
+}
+
+/// A document with variables; the answer must be a 200 GraphQL response.
+pub(crate) async fn query_with(
+    app: &TestApp,
+    token: &str,
+    document: &str,
+    variables: Value,
+) -> Value {
+    let (status, content_type, body) = post(
+        app,
+        Some(token),
+        json!({ "query": document, "variables": variables }),
+    )
+    .await;
     let excerpt: String = body.to_string().chars().take(500).collect();
     assert_eq!(status, StatusCode::OK, "{excerpt}");
     assert_eq!(

@@ -15,6 +15,7 @@ mod openapi;
 mod partner_catalog;
 mod partner_isolation;
 mod partner_sales;
+mod playground;
 mod seed;
 mod shutdown;
 mod tenancy;

@@ -1,10 +1,12 @@
 //! The sales and inventory summaries (the same domain reports as REST).
 
-use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use async_graphql::{ComplexObject, Context, ID, Object, Result, SimpleObject};
 use uuid::Uuid;
 
+use super::viewer::Branch;
 use super::{
-    Date, ScopeGuard, caller, filter_id, gql, rename_fields, requires_scopes, scopes, state,
+    Date, ScopeGuard, caller, filter_id, gql, loaded, loaders, rename_fields, requires_scopes,
+    scopes, state,
 };
 use crate::auth::scopes::Scope;
 use crate::clock::Timestamp;
@@ -103,10 +105,18 @@ pub struct DayTotal {
 }
 
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct BranchTotal {
     pub branch_id: Uuid,
     pub order_count: i64,
     pub net_sales: Amount,
+}
+
+#[ComplexObject]
+impl BranchTotal {
+    async fn branch(&self, ctx: &Context<'_>) -> Result<Option<Branch>> {
+        Ok(loaded(loaders(ctx)?.branches.try_load(self.branch_id).await)?.map(Branch))
+    }
 }
 
 #[derive(SimpleObject)]
