@@ -168,6 +168,8 @@ function ErrorPanel({ report, scopes }) {
   );
 }
 
+const TABS = defaultTabs();
+
 function Playground() {
   const [token, setTokenState] = useState(
     () => (config.demo && config.token) || sessionStorage.getItem(TOKEN_KEY) || '',
@@ -232,7 +234,8 @@ function Playground() {
       <main className="pg-graphiql">
         <GraphiQL
           fetcher={fetcher}
-          defaultTabs={defaultTabs()}
+          defaultTabs={TABS}
+          initialVariables={TABS[0]?.variables}
           defaultEditorToolsVisibility="variables"
           shouldPersistHeaders={false}
         />

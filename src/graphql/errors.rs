@@ -1,7 +1,7 @@
 //! GraphQL errors carry the REST catalogue's code in `extensions.code`; no internal text
 //! ever reaches a client.
 
-use async_graphql::{ErrorExtensions, Response, ServerError, Value};
+use async_graphql::{ErrorExtensions, Name, PathSegment, Response, ServerError, Value};
 
 use crate::error::AppError;
 
@@ -57,5 +57,33 @@ pub fn sanitize(mut response: Response) -> Response {
         }
         error.extensions = Some(extensions);
     }
+    for error in &response.errors {
+        null_at(&mut response.data, &error.path);
+    }
     response
+}
+
+/// async-graphql leaves a field whose resolver failed out of its object; GraphQL wants it
+/// there as `null` (clients such as Relay and Apollo treat a missing key as a broken cache).
+fn null_at(data: &mut Value, path: &[PathSegment]) {
+    let Some((last, parents)) = path.split_last() else {
+        return;
+    };
+    let mut node = data;
+    for segment in parents {
+        node = match (segment, node) {
+            (PathSegment::Field(name), Value::Object(map)) => match map.get_mut(name.as_str()) {
+                Some(child) => child,
+                None => return,
+            },
+            (PathSegment::Index(i), Value::List(items)) => match items.get_mut(*i) {
+                Some(child) => child,
+                None => return,
+            },
+            _ => return,
+        };
+    }
+    if let (PathSegment::Field(name), Value::Object(map)) = (last, node) {
+        map.entry(Name::new(name)).or_insert(Value::Null);
+    }
 }

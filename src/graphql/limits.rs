@@ -109,6 +109,107 @@ pub fn check_document(document: &str, limits: &GraphqlLimits) -> Result<(), AppE
     Ok(())
 }
 
+/// Introspection lists (`types`, `fields`, …) nested deeper than this along one path are
+/// refused: cycles such as `fields { type { fields { … } } }` multiply the size of the answer
+/// while costing little. The standard introspection query nests three (`types`, `fields`,
+/// `args`).
+pub const MAX_INTROSPECTION_LISTS: usize = 3;
+
+/// Selection depth allowed to a document that only reads the schema: GraphiQL's introspection
+/// query follows `ofType` nine levels deep.
+pub const INTROSPECTION_DEPTH: usize = 24;
+
+const INTROSPECTION_LISTS: &[&str] = &[
+    "types",
+    "fields",
+    "inputFields",
+    "interfaces",
+    "possibleTypes",
+    "enumValues",
+    "args",
+    "directives",
+];
+
+/// Checks the introspection part of a document that passed [`check_document`] (so its
+/// nesting is bounded and the parser is safe to call). Returns whether every operation only
+/// reads the schema (`__schema`, `__type`, `__typename`), which may then use the deeper
+/// [`INTROSPECTION_DEPTH`]. A document that does not parse is left to the executor.
+pub fn check_introspection(document: &str) -> Result<bool, AppError> {
+    use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
+
+    if !document.contains("__schema") && !document.contains("__type") {
+        return Ok(false);
+    }
+    let Ok(parsed) = async_graphql::parser::parse_query(document) else {
+        return Ok(false);
+    };
+
+    struct Walk<'a> {
+        doc: &'a ExecutableDocument,
+        too_nested: bool,
+    }
+
+    impl Walk<'_> {
+        /// `lists`: introspection lists above this selection set; `None` outside introspection.
+        fn set(&mut self, set: &SelectionSet, lists: Option<usize>, depth: usize) {
+            if self.too_nested || depth > 64 {
+                return;
+            }
+            for item in &set.items {
+                match &item.node {
+                    Selection::Field(field) => {
+                        let name = field.node.name.node.as_str();
+                        let lists = match lists {
+                            None if name == "__schema" || name == "__type" => Some(0),
+                            None => None,
+                            Some(n) if INTROSPECTION_LISTS.contains(&name) => Some(n + 1),
+                            Some(n) => Some(n),
+                        };
+                        if lists.is_some_and(|n| n > MAX_INTROSPECTION_LISTS) {
+                            self.too_nested = true;
+                            return;
+                        }
+                        self.set(&field.node.selection_set.node, lists, depth + 1);
+                    }
+                    Selection::FragmentSpread(spread) => {
+                        let name = &spread.node.fragment_name.node;
+                        if let Some(fragment) = self.doc.fragments.get(name) {
+                            self.set(&fragment.node.selection_set.node, lists, depth + 1);
+                        }
+                    }
+                    Selection::InlineFragment(inline) => {
+                        self.set(&inline.node.selection_set.node, lists, depth + 1);
+                    }
+                }
+            }
+        }
+    }
+
+    let mut walk = Walk {
+        doc: &parsed,
+        too_nested: false,
+    };
+    let mut schema_only = true;
+    for (_, operation) in parsed.operations.iter() {
+        let set = &operation.node.selection_set.node;
+        walk.set(set, None, 0);
+        schema_only &= set.items.iter().all(|item| match &item.node {
+            Selection::Field(field) => field.node.name.node.starts_with("__"),
+            _ => false,
+        });
+    }
+    if walk.too_nested {
+        return Err(refuse(
+            "query",
+            format!(
+                "introspection lists (types, fields, args, …) may nest at most \
+                 {MAX_INTROSPECTION_LISTS} deep"
+            ),
+        ));
+    }
+    Ok(schema_only)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,5 +249,29 @@ mod tests {
         assert!(check_document("{ a: viewer { plan } b: viewer { plan } }", &limits).is_ok());
         assert!(check_document("{ a: v b: v c: v }", &limits).is_err());
         assert!(check_document("query($x: Int, $y: Int) { f(a: 1, b: {c: 2}) }", &limits).is_ok());
+    }
+
+    #[test]
+    fn introspection_cycles_are_refused_and_the_standard_query_is_schema_only() {
+        let standard = "query IntrospectionQuery { __schema { queryType { name } types { ...FullType } directives { name args { ...InputValue } } } } \
+            fragment FullType on __Type { kind name fields(includeDeprecated: true) { name args { ...InputValue } type { ...TypeRef } } inputFields { ...InputValue } interfaces { ...TypeRef } enumValues { name } possibleTypes { ...TypeRef } } \
+            fragment InputValue on __InputValue { name type { ...TypeRef } } \
+            fragment TypeRef on __Type { kind name ofType { kind name ofType { kind name ofType { kind name } } } }";
+        assert!(check_introspection(standard).expect("allowed"));
+        assert!(!check_introspection("{ __typename viewer { plan } }").expect("allowed"));
+        assert!(
+            !check_introspection("{ __type(name: \"Query\") { name } viewer { plan } }")
+                .expect("allowed"),
+            "mixed documents keep the ordinary limits"
+        );
+        let cycle =
+            "{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }";
+        let err = check_introspection(cycle).expect_err("refused");
+        assert_eq!(err.body()["details"][0]["field"], "query");
+        let through_fragments = "{ __type(name: \"Query\") { ...F } } fragment F on __Type { fields { type { fields { type { fields { type { fields { name } } } } } } } }";
+        assert!(check_introspection(through_fragments).is_err());
+        // A fragment that spreads itself cannot recurse forever here.
+        let looping = "{ __schema { types { ...F } } } fragment F on __Type { name ...F }";
+        assert!(check_introspection(looping).is_ok());
     }
 }

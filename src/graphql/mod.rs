@@ -15,7 +15,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use self::limits::{GraphqlLimits, check_document};
+use self::limits::{GraphqlLimits, check_document, check_introspection};
 use self::loaders::Loaders;
 use self::schema::PartnerSchema;
 use crate::auth::caller;
@@ -28,6 +28,9 @@ pub const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 #[derive(Clone)]
 pub struct Graphql {
     pub schema: PartnerSchema,
+    /// The same schema for documents that only read the schema: deeper selections allowed
+    /// (GraphiQL's introspection query), introspection cycles refused beforehand.
+    pub introspection: PartnerSchema,
     pub limits: GraphqlLimits,
 }
 
@@ -41,8 +44,13 @@ impl std::fmt::Debug for Graphql {
 
 impl Graphql {
     pub fn new(limits: GraphqlLimits) -> Self {
+        let introspection = GraphqlLimits {
+            max_depth: limits.max_depth.max(limits::INTROSPECTION_DEPTH),
+            ..limits
+        };
         Self {
             schema: schema::build(&limits),
+            introspection: schema::build(&introspection),
             limits,
         }
     }
@@ -159,17 +167,19 @@ async fn execute(
                 ),
             ));
         }
+        let mut schema_only = true;
         for r in &requests {
             check_document(&r.query, &state.graphql.limits)?;
+            schema_only &= check_introspection(&r.query)?;
             if method == Method::GET && r.query.trim_start().starts_with("mutation") {
                 return Err(invalid("query", "mutations are not allowed over GET"));
             }
         }
-        Ok(batch)
+        Ok((batch, schema_only))
     }
     .await;
-    let batch = match result {
-        Ok(batch) => batch,
+    let (batch, schema_only) = match result {
+        Ok(found) => found,
         Err(err) => {
             let mut response = err.into_response();
             add_rate_headers(&mut response, rate);
@@ -178,7 +188,12 @@ async fn execute(
     };
     let loaders = std::sync::Arc::new(Loaders::new(state.db.clone(), caller.scope.clone()));
     let batch = batch.data(caller).data(state.clone()).data(loaders);
-    let response = match state.graphql.schema.execute_batch(batch).await {
+    let schema = if schema_only {
+        &state.graphql.introspection
+    } else {
+        &state.graphql.schema
+    };
+    let response = match schema.execute_batch(batch).await {
         BatchResponse::Single(r) => BatchResponse::Single(errors::sanitize(r)),
         BatchResponse::Batch(list) => {
             BatchResponse::Batch(list.into_iter().map(errors::sanitize).collect())
@@ -198,12 +213,15 @@ async fn execute(
     } else {
         StatusCode::OK
     };
-    let mut json = serde_json::to_value(&response).unwrap_or_default();
-    if request_failed && let Some(object) = json.as_object_mut() {
+    // Serialized as is, so `data` keeps the order of the selections.
+    let body = match (&response, request_failed) {
         // Nothing was executed: no `data` entry at all.
-        object.remove("data");
+        (BatchResponse::Single(r), true) => serde_json::to_vec(&serde_json::json!({
+            "errors": r.errors,
+        })),
+        _ => serde_json::to_vec(&response),
     }
-    let body = serde_json::to_vec(&json).unwrap_or_default();
+    .unwrap_or_default();
     let content_type = if graphql_media {
         GRAPHQL_RESPONSE
     } else {

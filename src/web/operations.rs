@@ -22,18 +22,19 @@ macro_rules! operations {
 }
 
 operations!(
-    "01-todays-sales",
-    "02-sales-paging-backward",
-    "03-customer-card-with-pii",
-    "04-customer-card-without-pii",
-    "05-orders-with-customers",
-    "06-low-stock",
-    "07-stock-movements",
-    "08-purchase-orders-with-receipts",
-    "09-sales-summary-by-branch",
-    "10-inventory-summary",
-    "11-viewer-and-rate-limit",
-    "12-product-catalog",
+    "01-latest-sales-with-items",
+    "02-todays-sales",
+    "03-sales-paging-backward",
+    "04-customer-card-with-pii",
+    "05-customer-card-without-pii",
+    "06-orders-with-customers",
+    "07-low-stock",
+    "08-stock-movements",
+    "09-purchase-orders-with-receipts",
+    "10-sales-summary-by-branch",
+    "11-inventory-summary",
+    "12-viewer-and-rate-limit",
+    "13-product-catalog",
 );
 
 const VARIABLES_PREFIX: &str = "# variables:";

@@ -117,6 +117,13 @@ async fn a_missing_scope_nulls_only_that_field() {
         json!(["read:sales"])
     );
     assert_eq!(error["path"], json!(["salesOrders"]));
+    assert!(
+        body["data"]
+            .as_object()
+            .expect("data")
+            .contains_key("salesOrders"),
+        "a refused field is present as null, not missing: {body}"
+    );
 }
 
 #[tokio::test]
@@ -133,6 +140,12 @@ async fn pii_never_leaks_without_the_scope() {
     for document in documents {
         let body = query(&app, &with, document).await;
         assert!(body.get("errors").is_none(), "{document}: {body}");
+        let keys_with_scope: Vec<String> = body["data"]["customers"]["edges"][0]["node"]
+            .as_object()
+            .expect("node")
+            .keys()
+            .cloned()
+            .collect();
         let text = body.to_string();
         assert!(
             text.contains("08"),
@@ -148,6 +161,14 @@ async fn pii_never_leaks_without_the_scope() {
         assert_eq!(edges.len(), 3, "{document}");
         for edge in edges {
             let node = edge["node"].as_object().expect("node");
+            let mut keys: Vec<String> = node.keys().cloned().collect();
+            let mut expected = keys_with_scope.clone();
+            keys.sort();
+            expected.sort();
+            assert_eq!(
+                keys, expected,
+                "{document}: refused fields are null, not missing"
+            );
             assert!(node["code"].is_string());
             for (key, value) in node {
                 if key != "code" {
@@ -719,4 +740,53 @@ async fn limits_are_configurable() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let body = query(&app, &token, "{ a: viewer { plan } }").await;
     assert_eq!(body["data"]["a"]["plan"], "PRO");
+}
+
+#[tokio::test]
+async fn the_full_introspection_query_runs_and_introspection_cycles_are_refused() {
+    let app = TestApp::spawn().await;
+    app.seed().await;
+    let token = app.token("demo-full-access", None).await;
+    // graphql-js's introspection query (what GraphiQL sends): `ofType` nine levels deep.
+    let introspection = include_str!("fixtures/introspection.graphql");
+    let body = query(&app, &token, introspection).await;
+    assert!(body.get("errors").is_none(), "{body}");
+    let types = body["data"]["__schema"]["types"].as_array().expect("types");
+    assert!(types.iter().any(|t| t["name"] == "SalesOrder"));
+
+    // The deeper allowance is for schema-only documents: an ordinary query keeps its depth.
+    let deep = "{ __typename salesOrders(first: 1) { edges { node { items { sku { product { skus { product { skus { product { skus { product { name } } } } } } } } } } } } }";
+    let (status, _, body) = post(&app, Some(&token), json!({ "query": deep })).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+
+    // An introspection cycle multiplies the answer: refused before execution.
+    let cycle = "{ __schema { types { fields { type { fields { type { fields { type { name } } } } } } } } }";
+    let (status, _, body) = post(&app, Some(&token), json!({ "query": cycle })).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"], "invalid_request");
+    let body = query(&app, &token, "{ viewer { plan } }").await;
+    assert_eq!(body["data"]["viewer"]["plan"], "PRO");
+}
+
+#[tokio::test]
+async fn responses_keep_the_order_of_the_selection_not_the_alphabet() {
+    let app = TestApp::spawn().await;
+    app.seed().await;
+    let token = app.token("demo-full-access", None).await;
+    let text = app
+        .client
+        .post(app.url("/graphql"))
+        .bearer_auth(&token)
+        .json(&json!({ "query": "{ viewer { tenantId scopes plan application } zebra: __typename alpha: __typename }" }))
+        .send()
+        .await
+        .expect("request")
+        .text()
+        .await
+        .expect("text");
+    let at = |key: &str| text.find(&format!("\"{key}\"")).expect(key);
+    assert!(at("tenantId") < at("scopes"), "{text}");
+    assert!(at("scopes") < at("plan"), "{text}");
+    assert!(at("plan") < at("application"), "{text}");
+    assert!(at("zebra") < at("alpha"), "{text}");
 }

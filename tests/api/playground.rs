@@ -55,7 +55,7 @@ async fn every_example_operation_runs_against_demo_data() {
     let no_pii = app.token("demo-no-pii", None).await;
     let card = all
         .iter()
-        .find(|op| op.name == "03-customer-card-with-pii")
+        .find(|op| op.name == "04-customer-card-with-pii")
         .expect("the PII card");
     let body = query_with(&app, &no_pii, card.document, json!({})).await;
     let node = &body["data"]["customers"]["edges"][0]["node"];
