@@ -18,6 +18,8 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/playground", get(page))
         .route("/playground/assets/{file}", get(asset))
+        // The bundle is mostly Monaco: gzip takes it from 6.9 MB to about 2.1 MB.
+        .layer(tower_http::compression::CompressionLayer::new().gzip(true))
 }
 
 /// The built bundle (`npm ci && npm run build` in `playground/`).

@@ -202,3 +202,30 @@ async fn in_demo_mode_the_playground_comes_with_a_working_token() {
     let scopes = body["data"]["viewer"]["scopes"].as_array().expect("scopes");
     assert!(scopes.contains(&json!("read:customers:pii")));
 }
+
+#[tokio::test]
+async fn the_bundle_is_sent_compressed_to_browsers_that_accept_it() {
+    let app = TestApp::spawn().await;
+    let plain = app
+        .get("/playground/assets/playground.js")
+        .await
+        .bytes()
+        .await
+        .expect("body");
+    let response = app
+        .client
+        .get(app.url("/playground/assets/playground.js"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-encoding"], "gzip");
+    let compressed = response.bytes().await.expect("body");
+    assert!(
+        compressed.len() * 2 < plain.len(),
+        "{} of {} bytes",
+        compressed.len(),
+        plain.len()
+    );
+}
