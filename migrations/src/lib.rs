@@ -20,6 +20,7 @@ mod m20261122_000004_create_inventory;
 mod m20261122_000005_create_purchasing;
 mod m20261122_000006_create_customers_and_sales;
 mod m20261122_000007_create_webhooks;
+mod m20261122_000008_index_movement_references;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000005_create_purchasing::Migration),
             Box::new(m20261122_000006_create_customers_and_sales::Migration),
             Box::new(m20261122_000007_create_webhooks::Migration),
+            Box::new(m20261122_000008_index_movement_references::Migration),
         ]
     }
 }

@@ -96,6 +96,7 @@ async fn keyset_and_uniqueness_indexes_exist() {
         "ix_sales_orders_branch_order_date",
         "ix_purchase_orders_tenant_order_date",
         "ix_inventory_movements_tenant_created",
+        "ix_inventory_movements_tenant_reference",
         "ix_customers_tenant_created",
         "ix_webhook_deliveries_subscription_created",
         "uq_api_applications_client_id",
@@ -108,6 +109,12 @@ async fn keyset_and_uniqueness_indexes_exist() {
             "missing index {expected}: {names:?}"
         );
     }
+    assert!(
+        !names
+            .iter()
+            .any(|n| n == "ix_inventory_movements_reference"),
+        "replaced by the tenant reference index"
+    );
 }
 
 async fn tenant(db: &DatabaseConnection, name: &str) -> Uuid {
