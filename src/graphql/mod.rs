@@ -5,6 +5,7 @@
 pub mod errors;
 pub mod limits;
 pub mod loaders;
+pub mod order;
 pub mod schema;
 
 use async_graphql::{BatchRequest, BatchResponse, Request};

@@ -1,0 +1,174 @@
+//! async-graphql resolves the fields of a query concurrently and emits each object's fields in
+//! the order they finish. GraphQL asks for the order of the selection set; this puts every
+//! object of the response back in that order (keys it does not know keep their place after).
+
+use async_graphql::Value;
+use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, Selection};
+
+/// Most nesting walked; deeper values (which the depth limit already forbids) stay as they
+/// are.
+const MAX_DEPTH: usize = 64;
+
+/// Reorders `data` after the operation `operation_name` (or the only one) of `document`.
+/// A document that does not parse, or names no operation found, leaves `data` untouched.
+pub fn restore(data: &mut Value, document: &str, operation_name: Option<&str>) {
+    let Ok(doc) = async_graphql::parser::parse_query(document) else {
+        return;
+    };
+    let operation = match (&doc.operations, operation_name) {
+        (DocumentOperations::Single(op), _) => op,
+        (DocumentOperations::Multiple(ops), Some(name)) => match ops.get(name) {
+            Some(op) => op,
+            None => return,
+        },
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => match ops.values().next() {
+            Some(op) => op,
+            None => return,
+        },
+        _ => return,
+    };
+    let sets = [&operation.node.selection_set.node.items[..]];
+    reorder(data, &doc, &sets, 0);
+}
+
+/// The response keys of `sets` in order, each with the sub-selections merged under it.
+fn keys<'a>(
+    doc: &'a ExecutableDocument,
+    sets: &[&'a [async_graphql::Positioned<Selection>]],
+    depth: usize,
+    out: &mut Vec<(&'a str, Vec<&'a [async_graphql::Positioned<Selection>]>)>,
+) {
+    if depth > MAX_DEPTH {
+        return;
+    }
+    for set in sets {
+        for item in set.iter() {
+            match &item.node {
+                Selection::Field(field) => {
+                    let field = &field.node;
+                    let key = field.alias.as_ref().unwrap_or(&field.name).node.as_str();
+                    let children = &field.selection_set.node.items[..];
+                    match out.iter_mut().find(|(k, _)| *k == key) {
+                        Some((_, merged)) => merged.push(children),
+                        None => out.push((key, vec![children])),
+                    }
+                }
+                Selection::InlineFragment(inline) => {
+                    keys(
+                        doc,
+                        &[&inline.node.selection_set.node.items[..]],
+                        depth + 1,
+                        out,
+                    );
+                }
+                Selection::FragmentSpread(spread) => {
+                    if let Some(fragment) = doc.fragments.get(&spread.node.fragment_name.node) {
+                        keys(
+                            doc,
+                            &[&fragment.node.selection_set.node.items[..]],
+                            depth + 1,
+                            out,
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn reorder(
+    value: &mut Value,
+    doc: &ExecutableDocument,
+    sets: &[&[async_graphql::Positioned<Selection>]],
+    depth: usize,
+) {
+    if depth > MAX_DEPTH {
+        return;
+    }
+    match value {
+        Value::List(items) => {
+            for item in items {
+                reorder(item, doc, sets, depth + 1);
+            }
+        }
+        Value::Object(map) => {
+            let mut order = Vec::new();
+            keys(doc, sets, 0, &mut order);
+            let mut rest = std::mem::take(map);
+            for (key, children) in order {
+                if let Some((name, mut child)) = rest.shift_remove_entry(key) {
+                    reorder(&mut child, doc, &children, depth + 1);
+                    map.insert(name, child);
+                }
+            }
+            for (name, child) in rest {
+                map.insert(name, child);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use async_graphql::Name;
+
+    fn object(pairs: &[(&str, Value)]) -> Value {
+        Value::Object(
+            pairs
+                .iter()
+                .map(|(k, v)| (Name::new(k), v.clone()))
+                .collect(),
+        )
+    }
+
+    fn keys_of(value: &Value) -> Vec<String> {
+        match value {
+            Value::Object(map) => map.keys().map(|k| k.to_string()).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    #[test]
+    fn objects_follow_the_selection_through_aliases_fragments_and_lists() {
+        let document = "query Q { c: conn { edges { node { ...N b } } pageInfo { end } total } } \
+                        fragment N on T { z ... on T { a } }";
+        let node = object(&[("b", 1.into()), ("a", 2.into()), ("z", 3.into())]);
+        let mut data = object(&[(
+            "c",
+            object(&[
+                ("total", 4.into()),
+                ("pageInfo", object(&[("end", 5.into())])),
+                ("edges", Value::List(vec![object(&[("node", node)])])),
+            ]),
+        )]);
+        restore(&mut data, document, Some("Q"));
+        let Value::Object(root) = &data else {
+            panic!("object")
+        };
+        let conn = &root["c"];
+        assert_eq!(keys_of(conn), ["edges", "pageInfo", "total"]);
+        let Value::Object(conn) = conn else {
+            panic!("object")
+        };
+        let Value::List(edges) = &conn["edges"] else {
+            panic!("list")
+        };
+        let Value::Object(edge) = &edges[0] else {
+            panic!("object")
+        };
+        assert_eq!(keys_of(&edge["node"]), ["z", "a", "b"]);
+    }
+
+    #[test]
+    fn unknown_keys_keep_their_place_after_and_bad_documents_change_nothing() {
+        let mut data = object(&[("x", 1.into()), ("b", 2.into()), ("a", 3.into())]);
+        restore(&mut data, "{ a b }", None);
+        assert_eq!(keys_of(&data), ["a", "b", "x"]);
+        let before = data.clone();
+        restore(&mut data, "{ a", None);
+        restore(&mut data, "query A { a } query B { b }", None);
+        assert_eq!(data, before);
+    }
+}
