@@ -138,6 +138,81 @@ pub struct ConfigArgs {
     #[arg(long, env = "GRAPHQL_MAX_BATCH", default_value_t = 10, global = true)]
     pub graphql_max_batch: usize,
 
+    /// GraphQL: most fields of a document once its fragments are expanded.
+    #[arg(
+        long,
+        env = "GRAPHQL_MAX_EXPANDED_FIELDS",
+        default_value_t = 2_000,
+        global = true
+    )]
+    pub graphql_max_expanded_fields: usize,
+
+    /// GraphQL: seconds a request may run (parse, validation, execution) before it is stopped.
+    #[arg(
+        long,
+        env = "GRAPHQL_TIMEOUT_SECONDS",
+        default_value_t = 5,
+        global = true
+    )]
+    pub graphql_timeout_seconds: u64,
+
+    /// Seconds any other request may run before it is stopped with a 503.
+    #[arg(
+        long,
+        env = "REQUEST_TIMEOUT_SECONDS",
+        default_value_t = 30,
+        global = true
+    )]
+    pub request_timeout_seconds: u64,
+
+    /// Pooled connections one request may use at once (default: a quarter of the pool, at
+    /// least 1).
+    #[arg(long, env = "DATABASE_CONNECTIONS_PER_REQUEST", global = true)]
+    pub database_connections_per_request: Option<u32>,
+
+    /// Seconds a client has to send a request's headers, from the moment the connection opens
+    /// or the previous response ends (so it is also the idle keep-alive timeout).
+    #[arg(
+        long,
+        env = "HTTP_HEADER_TIMEOUT_SECONDS",
+        default_value_t = 10,
+        global = true
+    )]
+    pub http_header_timeout_seconds: u64,
+
+    /// Seconds a client has to send a whole request body.
+    #[arg(
+        long,
+        env = "HTTP_BODY_TIMEOUT_SECONDS",
+        default_value_t = 10,
+        global = true
+    )]
+    pub http_body_timeout_seconds: u64,
+
+    /// Most open client connections (default: from the process's open-file limit, read at
+    /// start, at most 10000). Beyond it a few more are kept for /healthz and /readyz only;
+    /// the rest are closed at once.
+    #[arg(long, env = "HTTP_MAX_CONNECTIONS", global = true)]
+    pub http_max_connections: Option<usize>,
+
+    /// Failed token requests allowed per client id in 15 minutes, then 429.
+    #[arg(
+        long,
+        env = "OAUTH_MAX_FAILURES_PER_CLIENT",
+        default_value_t = 10,
+        global = true
+    )]
+    pub oauth_max_failures_per_client: u32,
+
+    /// Failed token requests allowed per client address in 15 minutes, then 429.
+    #[arg(
+        long,
+        env = "OAUTH_MAX_FAILURES_PER_ADDRESS",
+        default_value_t = 50,
+        global = true
+    )]
+    pub oauth_max_failures_per_address: u32,
+
     /// Seconds to let in-flight requests finish after a shutdown signal.
     #[arg(
         long,
@@ -159,6 +234,27 @@ pub struct DatabaseConfig {
     pub url: Secret,
     pub backend: Backend,
     pub max_connections: u32,
+    /// Pooled connections one request may use at once.
+    pub connections_per_request: usize,
+    /// Whether a missing SQLite file may be created (demo mode and `migrate` only).
+    pub create_if_missing: bool,
+}
+
+/// Transport limits of the HTTP server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HttpLimits {
+    pub header_timeout: Duration,
+    pub body_timeout: Duration,
+    pub request_timeout: Duration,
+    /// `None`: derived from the open-file limit at start.
+    pub max_connections: Option<usize>,
+}
+
+/// Brakes on failed token requests (per 15 minutes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OauthLimits {
+    pub failures_per_client: u32,
+    pub failures_per_address: u32,
 }
 
 /// Requests allowed per application per 15-minute window, by plan.
@@ -189,6 +285,9 @@ pub struct Config {
     pub shutdown_grace: Duration,
     pub rate_limits: RateLimitConfig,
     pub graphql: crate::graphql::limits::GraphqlLimits,
+    pub graphql_timeout: Duration,
+    pub http: HttpLimits,
+    pub oauth: OauthLimits,
 }
 
 /// Every problem found, so one run reports all of them.
@@ -232,6 +331,56 @@ impl Config {
                 });
         if !(1..=512).contains(&max_connections) {
             problems.push("DATABASE_MAX_CONNECTIONS must be between 1 and 512".to_owned());
+        }
+        let connections_per_request = args
+            .database_connections_per_request
+            .unwrap_or((max_connections / 4).max(1));
+        if !(1..=max_connections.max(1)).contains(&connections_per_request) {
+            problems.push(
+                "DATABASE_CONNECTIONS_PER_REQUEST must be between 1 and DATABASE_MAX_CONNECTIONS"
+                    .to_owned(),
+            );
+        }
+        for (name, value, max) in [
+            ("GRAPHQL_TIMEOUT_SECONDS", args.graphql_timeout_seconds, 300),
+            (
+                "REQUEST_TIMEOUT_SECONDS",
+                args.request_timeout_seconds,
+                3600,
+            ),
+            (
+                "HTTP_HEADER_TIMEOUT_SECONDS",
+                args.http_header_timeout_seconds,
+                3600,
+            ),
+            (
+                "HTTP_BODY_TIMEOUT_SECONDS",
+                args.http_body_timeout_seconds,
+                3600,
+            ),
+        ] {
+            if !(1..=max).contains(&value) {
+                problems.push(format!("{name} must be between 1 and {max}"));
+            }
+        }
+        if let Some(n) = args.http_max_connections
+            && !(16..=1_000_000).contains(&n)
+        {
+            problems.push("HTTP_MAX_CONNECTIONS must be between 16 and 1000000".to_owned());
+        }
+        for (name, value) in [
+            (
+                "OAUTH_MAX_FAILURES_PER_CLIENT",
+                args.oauth_max_failures_per_client,
+            ),
+            (
+                "OAUTH_MAX_FAILURES_PER_ADDRESS",
+                args.oauth_max_failures_per_address,
+            ),
+        ] {
+            if !(1..=1_000_000).contains(&value) {
+                problems.push(format!("{name} must be between 1 and 1000000"));
+            }
         }
 
         let bind = match args.bind.parse::<SocketAddr>() {
@@ -279,6 +428,11 @@ impl Config {
             ),
             ("GRAPHQL_MAX_ALIASES", args.graphql_max_aliases, 10_000),
             ("GRAPHQL_MAX_BATCH", args.graphql_max_batch, 100),
+            (
+                "GRAPHQL_MAX_EXPANDED_FIELDS",
+                args.graphql_max_expanded_fields,
+                1_000_000,
+            ),
         ] {
             if !(1..=max).contains(&value) {
                 problems.push(format!("{name} must be between 1 and {max}"));
@@ -322,6 +476,8 @@ impl Config {
                     url: Secret::new(args.database_url.clone()),
                     backend,
                     max_connections,
+                    connections_per_request: connections_per_request as usize,
+                    create_if_missing: demo,
                 },
                 bind,
                 public_url,
@@ -340,6 +496,18 @@ impl Config {
                     max_complexity: args.graphql_max_complexity,
                     max_aliases: args.graphql_max_aliases,
                     max_batch: args.graphql_max_batch,
+                    max_expanded_fields: args.graphql_max_expanded_fields,
+                },
+                graphql_timeout: Duration::from_secs(args.graphql_timeout_seconds),
+                http: HttpLimits {
+                    header_timeout: Duration::from_secs(args.http_header_timeout_seconds),
+                    body_timeout: Duration::from_secs(args.http_body_timeout_seconds),
+                    request_timeout: Duration::from_secs(args.request_timeout_seconds),
+                    max_connections: args.http_max_connections,
+                },
+                oauth: OauthLimits {
+                    failures_per_client: args.oauth_max_failures_per_client,
+                    failures_per_address: args.oauth_max_failures_per_address,
                 },
             }),
             _ => Err(ConfigError(problems)),

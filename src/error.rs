@@ -4,7 +4,7 @@
 //! rendered.
 
 use axum::Json;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -30,8 +30,8 @@ impl FieldError {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorResponse {
     /// Stable code: invalid_request, invalid_token, invalid_client, unsupported_grant_type,
-    /// invalid_scope, access_denied, insufficient_scope, limit_reached, not_found, rate_limited,
-    /// server_error.
+    /// invalid_scope, access_denied, insufficient_scope, limit_reached, not_found,
+    /// payload_too_large, rate_limited, request_timeout, service_unavailable, server_error.
     pub error: String,
     pub message: String,
     /// With `invalid_request`: every invalid field.
@@ -48,6 +48,8 @@ pub enum TokenProblem {
     Missing,
     Expired,
     Invalid,
+    /// Issued before its application was suspended or revoked.
+    Superseded,
 }
 
 /// Why client credentials were refused (401 `invalid_client`).
@@ -81,7 +83,24 @@ pub enum AppError {
     #[error("not found: {0}")]
     NotFound(&'static str),
     #[error("rate limited")]
-    RateLimited { max: u64, retry_after_secs: u64 },
+    RateLimited {
+        max: u64,
+        retry_after_secs: u64,
+        /// Seconds until the window has room for a request again (`X-RateLimit-Reset`).
+        reset_secs: u64,
+    },
+    #[error("request body too large")]
+    PayloadTooLarge { max_bytes: usize },
+    /// The client did not send its request body in time.
+    #[error("request body timed out")]
+    SlowBody,
+    /// The request did not finish in time: stopped, nothing of it is kept.
+    #[error("request timed out")]
+    Timeout { seconds: u64 },
+    /// Too busy to serve the request now (no database connection free in time, too many
+    /// connections): retry later.
+    #[error("service unavailable")]
+    Unavailable { retry_after_secs: u64 },
     /// Its `Display` never shows the cause, so no conversion can leak it to a client.
     #[error("An unexpected error occurred")]
     Internal(#[source] anyhow::Error),
@@ -119,6 +138,9 @@ impl AppError {
             Self::LimitReached { .. } => "limit_reached",
             Self::NotFound(_) => "not_found",
             Self::RateLimited { .. } => "rate_limited",
+            Self::PayloadTooLarge { .. } => "payload_too_large",
+            Self::Timeout { .. } | Self::SlowBody => "request_timeout",
+            Self::Unavailable { .. } => "service_unavailable",
             Self::Internal(_) => "server_error",
         }
     }
@@ -134,6 +156,9 @@ impl AppError {
             }
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::SlowBody => StatusCode::REQUEST_TIMEOUT,
+            Self::Timeout { .. } | Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -146,6 +171,11 @@ impl AppError {
             Self::InvalidToken(TokenProblem::Expired) => "Access token has expired".into(),
             Self::InvalidToken(TokenProblem::Invalid) => {
                 "Access token is malformed or invalid".into()
+            }
+            Self::InvalidToken(TokenProblem::Superseded) => {
+                "Access token was issued before its application was suspended or revoked; \
+                 request a new one"
+                    .into()
             }
             Self::InvalidClient(ClientProblem::BadCredentials) => {
                 "Invalid client_id or client_secret".into()
@@ -168,6 +198,17 @@ impl AppError {
             Self::RateLimited { max, .. } => {
                 format!("Rate limit exceeded. Max {max} requests per 15 minutes.")
             }
+            Self::PayloadTooLarge { max_bytes } => {
+                format!("Request body is larger than {max_bytes} bytes")
+            }
+            Self::SlowBody => "The request body did not arrive in time".into(),
+            Self::Timeout { seconds } => {
+                format!("The request did not finish within {seconds} seconds and was stopped")
+            }
+            Self::Unavailable { retry_after_secs } => format!(
+                "The service is busy; retry in {retry_after_secs} second{}",
+                if *retry_after_secs == 1 { "" } else { "s" }
+            ),
             Self::Internal(_) => "An unexpected error occurred".into(),
         }
     }
@@ -191,23 +232,25 @@ impl AppError {
 }
 
 impl From<sea_orm::DbErr> for AppError {
+    /// No free connection in time is overload, not a bug: a 503 the client may retry.
     fn from(err: sea_orm::DbErr) -> Self {
-        Self::Internal(err.into())
+        match err {
+            sea_orm::DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout) => {
+                Self::Unavailable {
+                    retry_after_secs: 1,
+                }
+            }
+            other => Self::Internal(other.into()),
+        }
     }
 }
 
-impl IntoResponse for AppError {
-    fn into_response(self) -> Response {
-        if let Self::Internal(cause) = &self {
-            // The TraceLayer span around this request carries the request id.
-            tracing::error!(
-                error = format!("{cause:#}"),
-                "request failed with an internal error"
-            );
-        }
-        let mut response = (self.status(), Json(self.body())).into_response();
-        let headers = response.headers_mut();
-        match &self {
+impl AppError {
+    /// The headers this error carries at every door (REST and GraphQL alike):
+    /// `WWW-Authenticate` on 401s, `Retry-After` and `X-RateLimit-*` where they apply.
+    pub fn headers(&self) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        match self {
             Self::InvalidToken(problem) => {
                 let value = match problem {
                     TokenProblem::Missing => r#"Bearer realm="partner-api""#.to_owned(),
@@ -235,12 +278,51 @@ impl IntoResponse for AppError {
                 );
             }
             Self::RateLimited {
-                retry_after_secs, ..
+                max,
+                retry_after_secs,
+                reset_secs,
             } => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+                headers.insert(RATE_LIMIT_LIMIT, HeaderValue::from(*max));
+                headers.insert(RATE_LIMIT_REMAINING, HeaderValue::from(0u32));
+                headers.insert(RATE_LIMIT_RESET, HeaderValue::from(*reset_secs));
+            }
+            Self::Unavailable { retry_after_secs } => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
             }
             _ => {}
         }
+        headers
+    }
+
+    /// Logs an internal cause under the current request's span (which carries the request
+    /// id). Client mistakes and overload are not bugs of ours and are not logged as errors.
+    pub fn log(&self) {
+        match self {
+            Self::Internal(cause) => {
+                tracing::error!(
+                    error = format!("{cause:#}"),
+                    "request failed with an internal error"
+                );
+            }
+            Self::Unavailable { .. } => tracing::warn!("request refused: the service is busy"),
+            Self::Timeout { seconds } => {
+                tracing::warn!(seconds, "request stopped: it ran out of time")
+            }
+            _ => {}
+        }
+    }
+}
+
+pub const RATE_LIMIT_LIMIT: HeaderName = HeaderName::from_static("x-ratelimit-limit");
+pub const RATE_LIMIT_REMAINING: HeaderName = HeaderName::from_static("x-ratelimit-remaining");
+pub const RATE_LIMIT_RESET: HeaderName = HeaderName::from_static("x-ratelimit-reset");
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        self.log();
+        let mut response = (self.status(), Json(self.body())).into_response();
+        response.headers_mut().extend(self.headers());
         response
     }
 }
@@ -279,6 +361,7 @@ mod tests {
         let err = AppError::RateLimited {
             max: 1000,
             retry_after_secs: 3,
+            reset_secs: 3,
         };
         assert_eq!(
             err.body()["message"],

@@ -6,12 +6,19 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::Router;
+use axum::extract::ConnectInfo;
 use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
-use tokio::sync::Notify;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+use tower::ServiceExt as _;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tracing::Instrument;
@@ -20,7 +27,7 @@ use uuid::Uuid;
 use crate::auth::jwt::JwtKeys;
 use crate::auth::rate_limit::RateLimits;
 use crate::clock::SharedClock;
-use crate::config::Config;
+use crate::config::{Config, HttpLimits};
 use crate::domain::pagination::CursorCodec;
 use crate::error::AppError;
 use crate::graphql::Graphql;
@@ -29,7 +36,7 @@ use crate::{db, rest};
 
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
 /// Largest request body accepted anywhere (GraphQL documents and webhook payloads included).
-const MAX_BODY_BYTES: usize = 1024 * 1024;
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// Connects to the database, applies migrations and assembles the shared state.
 pub async fn build_state(config: Config, clock: SharedClock) -> anyhow::Result<AppState> {
@@ -45,12 +52,25 @@ pub async fn build_state_with(
     db: sea_orm::DatabaseConnection,
 ) -> anyhow::Result<AppState> {
     let jwt_config = config.require_jwt()?;
-    let graphql = Graphql::new(config.graphql);
+    let graphql = Graphql::new(config.graphql)?;
     let jwt = JwtKeys::new(jwt_config);
     let cursors = CursorCodec::new(jwt_config.secret.expose().as_bytes());
     let rate_limits = RateLimits::new(config.rate_limits);
+    let oauth_failures = crate::auth::brake::LoginBrake::new(config.oauth);
     db::migrate(&db).await?;
+    let revoked_demo_apps = if config.demo {
+        Vec::new()
+    } else {
+        crate::demo::revoke_public_credentials(&db, clock.now()).await?
+    };
+    if !revoked_demo_apps.is_empty() {
+        tracing::warn!(
+            applications = ?revoked_demo_apps,
+            "outside demo mode: applications with public demo secrets were revoked"
+        );
+    }
     Ok(AppState {
+        revoked_demo_apps: Arc::new(revoked_demo_apps),
         db,
         config: Arc::new(config),
         clock,
@@ -58,11 +78,13 @@ pub async fn build_state_with(
         rate_limits: Arc::new(rate_limits),
         cursors: Arc::new(cursors),
         graphql: Arc::new(graphql),
+        oauth_failures: Arc::new(oauth_failures),
     })
 }
 
 /// The complete router with its middleware.
 pub fn router(state: AppState) -> Router {
+    let request_timeout = state.config.http.request_timeout;
     Router::new()
         .merge(rest::health::router())
         .merge(rest::oauth::router())
@@ -72,11 +94,57 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/partner/v1", rest::partner::router(state.clone()))
         .fallback(not_found)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(move |request: Request, next: Next| {
+            time_limit(request_timeout, request, next)
+        }))
+        .layer(middleware::from_fn(json_refusals))
         .layer(CatchPanicLayer::custom(|_panic| {
             AppError::internal(anyhow::anyhow!("a request handler panicked")).into_response()
         }))
         .layer(middleware::from_fn(request_context))
         .with_state(state)
+}
+
+/// Stops a request that runs longer than `limit` with a 503 `request_timeout`. GraphQL keeps
+/// its own, shorter limit and answers it as a GraphQL response.
+async fn time_limit(limit: Duration, request: Request, next: Next) -> Response {
+    if request.uri().path() == "/graphql" {
+        return next.run(request).await;
+    }
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => AppError::Timeout {
+            seconds: limit.as_secs().max(1),
+        }
+        .into_response(),
+    }
+}
+
+/// The body limit layer answers an oversized body with a plain-text 413: every door answers
+/// in its own error format instead.
+async fn json_refusals(request: Request, next: Next) -> Response {
+    let graphql = request.uri().path() == "/graphql";
+    let graphql_media = request
+        .headers()
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains(crate::graphql::GRAPHQL_RESPONSE));
+    let response = next.run(request).await;
+    let plain = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .is_none_or(|v| v.as_bytes().starts_with(b"text/plain"));
+    if response.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE && plain {
+        let err = AppError::PayloadTooLarge {
+            max_bytes: MAX_BODY_BYTES,
+        };
+        return if graphql {
+            crate::graphql::error_response(err, graphql_media, false)
+        } else {
+            err.into_response()
+        };
+    }
+    response
 }
 
 async fn not_found() -> AppError {
@@ -114,19 +182,84 @@ async fn request_context(mut request: Request, next: Next) -> Response {
     response
 }
 
+/// Connections kept beyond the cap for `/healthz` and `/readyz` only, so probes answer while
+/// the server is full.
+pub const HEALTH_HEADROOM: usize = 32;
+
+/// File descriptors kept for everything that is not a client connection (database files and
+/// connections, the listener, logs).
+const RESERVED_FDS: u64 = 64;
+
+/// The process's open-file soft limit, read at start.
+pub fn open_file_limit() -> Option<u64> {
+    #[cfg(unix)]
+    {
+        let mut limit = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: getrlimit writes into the struct we own and reads nothing else.
+        let ok = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0;
+        ok.then_some(limit.rlim_cur)
+    }
+    #[cfg(not(unix))]
+    {
+        None
+    }
+}
+
+/// The connection cap: the configured one, checked against the open-file limit, or one
+/// derived from it (at most 10,000).
+pub fn connection_cap(
+    configured: Option<usize>,
+    database_connections: u32,
+    open_files: Option<u64>,
+) -> anyhow::Result<usize> {
+    let overhead = RESERVED_FDS + u64::from(database_connections) + HEALTH_HEADROOM as u64;
+    let room = open_files.map(|n| n.saturating_sub(overhead));
+    match (configured, room) {
+        (Some(cap), Some(room)) if cap as u64 > room => anyhow::bail!(
+            "HTTP_MAX_CONNECTIONS (--http-max-connections) is {cap}, but the open-file limit \
+             ({}) leaves room for {room} client connections: raise it (`ulimit -n`) or lower \
+             HTTP_MAX_CONNECTIONS",
+            open_files.unwrap_or_default()
+        ),
+        (Some(cap), _) => Ok(cap),
+        (None, Some(room)) if room < 16 => anyhow::bail!(
+            "the open-file limit ({}) leaves no room for client connections: raise it \
+             (`ulimit -n`)",
+            open_files.unwrap_or_default()
+        ),
+        (None, Some(room)) => Ok(room.min(10_000) as usize),
+        (None, None) => Ok(1_024),
+    }
+}
+
 /// A bound, not yet running server.
 pub struct Application {
     listener: TcpListener,
     router: Router,
     grace: Duration,
+    limits: HttpLimits,
+    max_connections: usize,
+    state: Option<AppState>,
 }
 
 impl Application {
     /// Binds the configured address (port 0 picks a free port, as tests do).
     pub async fn bind(state: AppState) -> anyhow::Result<Self> {
+        let max_connections = connection_cap(
+            state.config.http.max_connections,
+            state.config.database.max_connections,
+            open_file_limit(),
+        )?;
         let listener = TcpListener::bind(state.config.bind).await?;
-        let grace = state.config.shutdown_grace;
-        Ok(Self::from_parts(listener, router(state), grace))
+        let mut app =
+            Self::from_parts(listener, router(state.clone()), state.config.shutdown_grace);
+        app.limits = state.config.http;
+        app.max_connections = max_connections;
+        app.state = Some(state);
+        Ok(app)
     }
 
     /// A server for any router (tests use it to serve deliberately slow handlers).
@@ -135,6 +268,14 @@ impl Application {
             listener,
             router,
             grace,
+            limits: HttpLimits {
+                header_timeout: Duration::from_secs(10),
+                body_timeout: Duration::from_secs(10),
+                request_timeout: Duration::from_secs(30),
+                max_connections: None,
+            },
+            max_connections: 1_024,
+            state: None,
         }
     }
 
@@ -146,28 +287,152 @@ impl Application {
         self.local_addr().map(|a| a.port()).unwrap_or_default()
     }
 
+    pub fn max_connections(&self) -> usize {
+        self.max_connections
+    }
+
     /// Serves until `shutdown` completes, then stops accepting and lets in-flight requests
     /// finish for up to the configured grace period.
+    ///
+    /// Every connection must send a request's headers within the header timeout (from the
+    /// moment it opens or its previous response ends, so idle keep-alive connections close
+    /// too). Past the connection cap, up to [`HEALTH_HEADROOM`] more connections are served
+    /// `/healthz` and `/readyz` only; beyond that a connection gets a canned 503 and is
+    /// closed at once, so `accept` never runs out of file descriptors.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let stopping = Arc::new(Notify::new());
-        let notify = stopping.clone();
-        let deadline = stopping.notified();
-        let server = axum::serve(self.listener, self.router).with_graceful_shutdown(async move {
-            shutdown.await;
-            tracing::info!("shutdown requested: draining in-flight requests");
-            notify.notify_waiters();
-        });
-        let grace = self.grace;
-        tokio::select! {
-            result = server.into_future() => result,
-            _ = async { deadline.await; tokio::time::sleep(grace).await } => {
-                tracing::warn!(grace_seconds = grace.as_secs(), "in-flight requests did not finish in time; stopping anyway");
-                Ok(())
+        let Self {
+            listener,
+            router,
+            grace,
+            limits,
+            max_connections,
+            state,
+        } = self;
+        let sweeper = state.map(|state| tokio::spawn(sweep_forever(state)));
+        let mut http = hyper::server::conn::http1::Builder::new();
+        http.timer(TokioTimer::new())
+            .header_read_timeout(limits.header_timeout)
+            .max_headers(100);
+        let mut health_http = http.clone();
+        health_http.keep_alive(false);
+        let health_router = health_only_router(router.clone());
+        let full = Arc::new(Semaphore::new(max_connections));
+        let headroom = Arc::new(Semaphore::new(HEALTH_HEADROOM));
+        let graceful = GracefulShutdown::new();
+        let mut connections = JoinSet::new();
+        let mut shutdown = std::pin::pin!(shutdown);
+        loop {
+            let (stream, peer) = tokio::select! {
+                _ = &mut shutdown => break,
+                Some(_) = connections.join_next(), if !connections.is_empty() => continue,
+                accepted = listener.accept() => match accepted {
+                    Ok(found) => found,
+                    Err(err) if matches!(
+                        err.kind(),
+                        std::io::ErrorKind::ConnectionAborted
+                            | std::io::ErrorKind::ConnectionReset
+                            | std::io::ErrorKind::ConnectionRefused
+                    ) => continue,
+                    Err(err) => {
+                        tracing::warn!(error = %err, "accept failed; pausing briefly");
+                        tokio::time::sleep(Duration::from_millis(200)).await;
+                        continue;
+                    }
+                },
+            };
+            let _ = stream.set_nodelay(true);
+            let (permit, builder, service_router) = match full.clone().try_acquire_owned() {
+                Ok(permit) => (permit, &http, &router),
+                Err(_) => match headroom.clone().try_acquire_owned() {
+                    Ok(permit) => (permit, &health_http, &health_router),
+                    Err(_) => {
+                        refuse_connection(stream);
+                        continue;
+                    }
+                },
+            };
+            let service = service_router.clone().map_request(
+                move |mut request: axum::http::Request<Incoming>| {
+                    request.extensions_mut().insert(ConnectInfo(peer));
+                    request
+                },
+            );
+            let connection = graceful.watch(
+                builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service)),
+            );
+            connections.spawn(async move {
+                if let Err(err) = connection.await {
+                    tracing::debug!(peer = %peer, error = %err, "connection closed with an error");
+                }
+                drop(permit);
+            });
+        }
+        drop(listener);
+        tracing::info!("shutdown requested: draining in-flight requests");
+        if tokio::time::timeout(grace, graceful.shutdown())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                grace_seconds = grace.as_secs(),
+                "in-flight requests did not finish in time; stopping anyway"
+            );
+        }
+        connections.shutdown().await;
+        if let Some(sweeper) = sweeper {
+            sweeper.abort();
+        }
+        Ok(())
+    }
+}
+
+/// A connection past the cap: a canned 503 if the socket takes it at once, then closed.
+fn refuse_connection(stream: tokio::net::TcpStream) {
+    const BODY: &str =
+        r#"{"error":"service_unavailable","message":"The service is busy; retry in 1 second"}"#;
+    let response = format!(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: 1\r\n\
+         connection: close\r\ncontent-length: {}\r\n\r\n{BODY}",
+        BODY.len()
+    );
+    let _ = stream.try_write(response.as_bytes());
+    drop(stream);
+}
+
+/// What a connection in the health headroom may reach.
+fn health_only_router(full: Router) -> Router {
+    let full = full.clone();
+    Router::new().fallback(move |request: Request| {
+        let full = full.clone();
+        async move {
+            match request.uri().path() {
+                "/healthz" | "/readyz" => {
+                    use tower::ServiceExt;
+                    match full.oneshot(request).await {
+                        Ok(response) => response,
+                        Err(never) => match never {},
+                    }
+                }
+                _ => AppError::Unavailable {
+                    retry_after_secs: 1,
+                }
+                .into_response(),
             }
         }
+    })
+}
+
+/// Forgets rate-limit and login-brake state that has left its window, every minute.
+async fn sweep_forever(state: AppState) {
+    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        let now = state.clock.now();
+        state.rate_limits.sweep(now);
+        state.oauth_failures.sweep(now);
     }
 }
 

@@ -20,4 +20,8 @@ pub struct AppState {
     pub rate_limits: Arc<RateLimits>,
     pub cursors: Arc<CursorCodec>,
     pub graphql: Arc<Graphql>,
+    /// Failed token requests, per client id and per client address.
+    pub oauth_failures: Arc<crate::auth::brake::LoginBrake>,
+    /// Applications with public demo secrets revoked at start (outside demo mode).
+    pub revoked_demo_apps: Arc<Vec<String>>,
 }

@@ -56,11 +56,15 @@ pub fn bearer_token(header: Option<&str>) -> Result<&str, AppError> {
     Ok(token.trim())
 }
 
-/// Verifies the token and re-checks the application and its tenant's plan on every request,
-/// so suspension and downgrades apply at once; then counts the request against the quota.
+/// The one gate of both doors (REST and GraphQL): verifies the token and re-checks the
+/// application and its tenant's plan on every request, so suspension and downgrades apply at
+/// once; then counts `units` requests against the quota (a GraphQL batch counts each of its
+/// operations). A refusal carries its own headers ([`AppError::headers`]); an admitted
+/// caller's answers carry [`RateStatus::apply`].
 pub async fn authenticate(
     state: &AppState,
     authorization: Option<&str>,
+    units: u32,
 ) -> Result<Caller, AppError> {
     let token = bearer_token(authorization)?;
     let claims = state
@@ -79,10 +83,15 @@ pub async fn authenticate(
     if app.status != AppStatus::Active {
         return Err(AppError::InvalidClient(ClientProblem::Inactive));
     }
+    if claims.generation != app.token_generation {
+        return Err(AppError::InvalidToken(TokenProblem::Superseded));
+    }
     if !tenant.plan.has_api_access() {
         return Err(AppError::AccessDenied);
     }
-    let rate = state.rate_limits.check(tenant.plan, app.id)?;
+    let rate = state
+        .rate_limits
+        .check(tenant.plan, app.id, units, state.clock.now())?;
 
     // What the token was granted, narrowed by anything the application has lost since.
     let granted = ScopeSet::parse(&claims.scope)

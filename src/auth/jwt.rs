@@ -26,6 +26,10 @@ pub struct Claims {
     pub iat: i64,
     pub exp: i64,
     pub jti: Uuid,
+    /// The application's token generation at issue; a suspension or revocation since then
+    /// ends the token, even after reactivation.
+    #[serde(rename = "gen", default)]
+    pub generation: i32,
 }
 
 /// What a token is issued for.
@@ -35,6 +39,7 @@ pub struct Grant {
     pub tenant_id: Uuid,
     pub scopes: ScopeSet,
     pub branches: Option<Vec<Uuid>>,
+    pub generation: i32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,6 +103,7 @@ impl JwtKeys {
             iat,
             exp: iat + ttl,
             jti: Uuid::new_v4(),
+            generation: grant.generation,
         };
         let access_token =
             jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?;
@@ -145,6 +151,7 @@ mod tests {
             tenant_id: Uuid::new_v4(),
             scopes: ScopeSet::all(),
             branches: None,
+            generation: 0,
         }
     }
 

@@ -1,92 +1,236 @@
-//! Per-application rate limits (GCRA via `governor`): N requests per 15 minutes, N by plan.
-//! One keyed limiter per plan, keyed by application id; the state is in-process, so each
-//! gateway instance enforces the quota on the traffic it sees.
+//! Sliding-window limits: at most N counted events in any window (seed 000's "Max N requests
+//! per 15 minutes", taken literally). Each key keeps the instants of its counted events
+//! (grouped by millisecond), so the count is exact at every moment; `Retry-After` is the
+//! time until the oldest counted event leaves the window. Memory is bounded by the limit
+//! (and by the milliseconds of a window) per active key, and keys with nothing left in the
+//! window are swept. State is in-process: each gateway instance enforces the quota on the
+//! traffic it sees.
 
-use std::num::NonZeroU32;
+use std::collections::{HashMap, VecDeque};
+use std::hash::Hash;
+use std::sync::Mutex;
 use std::time::Duration;
 
-use governor::clock::{Clock, DefaultClock};
-use governor::middleware::StateInformationMiddleware;
-use governor::state::keyed::DefaultKeyedStateStore;
-use governor::{Quota, RateLimiter};
+use axum::http::{HeaderMap, HeaderValue};
 use uuid::Uuid;
 
+use crate::clock::Timestamp;
 use crate::config::RateLimitConfig;
 use crate::entities::enums::Plan;
-use crate::error::AppError;
+use crate::error::{AppError, RATE_LIMIT_LIMIT, RATE_LIMIT_REMAINING, RATE_LIMIT_RESET};
 
+/// The quota window of the partner API.
 pub const WINDOW: Duration = Duration::from_secs(15 * 60);
-
-type Limiter =
-    RateLimiter<Uuid, DefaultKeyedStateStore<Uuid>, DefaultClock, StateInformationMiddleware>;
 
 /// The outcome of an allowed request, for the `X-RateLimit-*` headers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateStatus {
     pub limit: u32,
     pub remaining: u32,
+    /// Seconds until the oldest counted request leaves the window.
+    pub reset_secs: u64,
 }
 
-pub struct RateLimits {
-    pro: (u32, Limiter),
-    enterprise: (u32, Limiter),
+impl RateStatus {
+    /// `X-RateLimit-Limit`, `-Remaining` and `-Reset`, on every authenticated answer of
+    /// either door.
+    pub fn apply(&self, headers: &mut HeaderMap) {
+        headers.insert(RATE_LIMIT_LIMIT, HeaderValue::from(self.limit));
+        headers.insert(RATE_LIMIT_REMAINING, HeaderValue::from(self.remaining));
+        headers.insert(RATE_LIMIT_RESET, HeaderValue::from(self.reset_secs));
+    }
 }
 
-impl std::fmt::Debug for RateLimits {
+/// Why an event was not counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Exceeded {
+    pub limit: u32,
+    /// Seconds until enough counted events have left the window for this one to pass.
+    pub retry_after_secs: u64,
+    /// Seconds until the oldest counted event leaves the window.
+    pub reset_secs: u64,
+}
+
+/// Counted events per key in a sliding window.
+pub struct SlidingWindow<K> {
+    window_ms: i64,
+    keys: Mutex<HashMap<K, VecDeque<(i64, u32)>>>,
+}
+
+impl<K> std::fmt::Debug for SlidingWindow<K> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RateLimits")
-            .field("pro", &self.pro.0)
-            .field("enterprise", &self.enterprise.0)
+        f.debug_struct("SlidingWindow")
+            .field("window_ms", &self.window_ms)
             .finish()
     }
 }
 
-fn limiter(max: u32) -> (u32, Limiter) {
-    let burst = NonZeroU32::new(max.max(1)).unwrap_or(NonZeroU32::MIN);
-    let period = WINDOW / burst.get();
-    let quota = Quota::with_period(period.max(Duration::from_nanos(1)))
-        .unwrap_or_else(|| Quota::per_second(burst))
-        .allow_burst(burst);
-    (
-        burst.get(),
-        RateLimiter::keyed(quota).with_middleware::<StateInformationMiddleware>(),
-    )
+fn seconds_until(from_ms: i64, to_ms: i64) -> u64 {
+    // Rounded up, at least one: retrying after the advertised seconds must succeed.
+    let ms = (to_ms - from_ms).max(1) as u64;
+    ms.div_ceil(1000)
+}
+
+impl<K: Eq + Hash + Clone> SlidingWindow<K> {
+    pub fn new(window: Duration) -> Self {
+        Self {
+            window_ms: i64::try_from(window.as_millis()).unwrap_or(i64::MAX),
+            keys: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn drop_expired(events: &mut VecDeque<(i64, u32)>, now_ms: i64, window_ms: i64) {
+        while events
+            .front()
+            .is_some_and(|(at, _)| *at <= now_ms - window_ms)
+        {
+            events.pop_front();
+        }
+    }
+
+    /// Counts `units` events for `key` at `now` when the window has room for all of them;
+    /// otherwise counts none.
+    pub fn try_count(
+        &self,
+        key: &K,
+        limit: u32,
+        units: u32,
+        now: Timestamp,
+    ) -> Result<RateStatus, Exceeded> {
+        let now_ms = now.millis();
+        let mut keys = self.keys.lock().unwrap_or_else(|p| p.into_inner());
+        let events = keys.entry(key.clone()).or_default();
+        Self::drop_expired(events, now_ms, self.window_ms);
+        let used: u64 = events.iter().map(|(_, n)| u64::from(*n)).sum();
+        let reset = |events: &VecDeque<(i64, u32)>| {
+            events
+                .front()
+                .map(|(at, _)| seconds_until(now_ms, at + self.window_ms))
+                .unwrap_or(0)
+        };
+        if used + u64::from(units) > u64::from(limit) {
+            // The instant enough old events have left: walk from the oldest.
+            let must_leave = used + u64::from(units) - u64::from(limit);
+            let mut left = 0u64;
+            let mut free_at = now_ms + self.window_ms;
+            for (at, n) in events.iter() {
+                left += u64::from(*n);
+                if left >= must_leave {
+                    free_at = at + self.window_ms;
+                    break;
+                }
+            }
+            return Err(Exceeded {
+                limit,
+                retry_after_secs: seconds_until(now_ms, free_at),
+                reset_secs: reset(events),
+            });
+        }
+        match events.back_mut() {
+            Some((at, n)) if *at == now_ms => *n += units,
+            _ => events.push_back((now_ms, units)),
+        }
+        let used = used + u64::from(units);
+        Ok(RateStatus {
+            limit,
+            remaining: u32::try_from(u64::from(limit) - used).unwrap_or(0),
+            reset_secs: reset(events),
+        })
+    }
+
+    /// Counted events of `key` still in the window.
+    pub fn used(&self, key: &K, now: Timestamp) -> u64 {
+        let mut keys = self.keys.lock().unwrap_or_else(|p| p.into_inner());
+        match keys.get_mut(key) {
+            Some(events) => {
+                Self::drop_expired(events, now.millis(), self.window_ms);
+                events.iter().map(|(_, n)| u64::from(*n)).sum()
+            }
+            None => 0,
+        }
+    }
+
+    /// Seconds until the oldest counted event of `key` leaves the window (0 when none).
+    pub fn retry_after(&self, key: &K, now: Timestamp) -> u64 {
+        let mut keys = self.keys.lock().unwrap_or_else(|p| p.into_inner());
+        match keys.get_mut(key) {
+            Some(events) => {
+                Self::drop_expired(events, now.millis(), self.window_ms);
+                events
+                    .front()
+                    .map(|(at, _)| seconds_until(now.millis(), at + self.window_ms))
+                    .unwrap_or(0)
+            }
+            None => 0,
+        }
+    }
+
+    /// Forgets keys with nothing left in the window.
+    pub fn sweep(&self, now: Timestamp) {
+        let mut keys = self.keys.lock().unwrap_or_else(|p| p.into_inner());
+        keys.retain(|_, events| {
+            Self::drop_expired(events, now.millis(), self.window_ms);
+            !events.is_empty()
+        });
+    }
+
+    /// Keys currently tracked.
+    pub fn len(&self) -> usize {
+        self.keys.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Per-application request quotas by plan.
+#[derive(Debug)]
+pub struct RateLimits {
+    config: RateLimitConfig,
+    requests: SlidingWindow<Uuid>,
 }
 
 impl RateLimits {
     pub fn new(config: RateLimitConfig) -> Self {
         Self {
-            pro: limiter(config.pro),
-            enterprise: limiter(config.enterprise),
+            config,
+            requests: SlidingWindow::new(WINDOW),
         }
     }
 
-    /// Counts one request of `application`; refuses it with `rate_limited` when over quota.
-    pub fn check(&self, plan: Plan, application: Uuid) -> Result<RateStatus, AppError> {
-        let (limit, limiter) = match plan {
-            Plan::Enterprise => &self.enterprise,
-            _ => &self.pro,
-        };
-        match limiter.check_key(&application) {
-            Ok(snapshot) => Ok(RateStatus {
-                limit: *limit,
-                remaining: snapshot.remaining_burst_capacity(),
-            }),
-            Err(not_until) => {
-                let wait = not_until.wait_time_from(limiter.clock().now());
-                Err(AppError::RateLimited {
-                    max: u64::from(*limit),
-                    // Round up: retrying after the advertised seconds must succeed.
-                    retry_after_secs: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
-                })
-            }
+    pub fn limit(&self, plan: Plan) -> u32 {
+        match plan {
+            Plan::Enterprise => self.config.enterprise,
+            _ => self.config.pro,
         }
     }
 
-    /// Drops state of applications that are back to a full quota.
-    pub fn shrink(&self) {
-        self.pro.1.retain_recent();
-        self.enterprise.1.retain_recent();
+    /// Counts `units` requests of `application` (a GraphQL batch counts each operation);
+    /// refuses them all with `rate_limited` when the window has no room for them.
+    pub fn check(
+        &self,
+        plan: Plan,
+        application: Uuid,
+        units: u32,
+        now: Timestamp,
+    ) -> Result<RateStatus, AppError> {
+        self.requests
+            .try_count(&application, self.limit(plan), units.max(1), now)
+            .map_err(|e| AppError::RateLimited {
+                max: u64::from(e.limit),
+                retry_after_secs: e.retry_after_secs,
+                reset_secs: e.reset_secs,
+            })
+    }
+
+    /// Forgets applications with no request left in the window.
+    pub fn sweep(&self, now: Timestamp) {
+        self.requests.sweep(now);
+    }
+
+    pub fn tracked(&self) -> usize {
+        self.requests.len()
     }
 }
 
@@ -94,38 +238,91 @@ impl RateLimits {
 mod tests {
     use super::*;
 
+    fn at(ms: i64) -> Timestamp {
+        Timestamp::from_millis(1_781_493_736_709 + ms).expect("in range")
+    }
+
     #[test]
-    fn allows_the_quota_then_refuses_with_a_retry_hint() {
+    fn at_most_n_in_any_window_with_retry_after_the_oldest_leaves() {
+        let window = SlidingWindow::<u8>::new(Duration::from_secs(900));
+        // Three requests at 0 s, 100 s and 200 s; the fourth is refused until the first
+        // leaves the window at 900 s.
+        for (n, ms) in [0, 100_000, 200_000].into_iter().enumerate() {
+            let status = window.try_count(&1, 3, 1, at(ms)).expect("within quota");
+            assert_eq!(status.remaining, 2 - n as u32);
+            assert_eq!(status.reset_secs, (900_000 - ms as u64).div_ceil(1000));
+        }
+        let refused = window.try_count(&1, 3, 1, at(300_000)).expect_err("full");
+        assert_eq!(refused.retry_after_secs, 600);
+        assert_eq!(refused.reset_secs, 600);
+        // One millisecond before the oldest leaves: still full; at the boundary it has left.
+        let refused = window.try_count(&1, 3, 1, at(899_999)).expect_err("full");
+        assert_eq!(refused.retry_after_secs, 1);
+        let status = window
+            .try_count(&1, 3, 1, at(900_000))
+            .expect("oldest left");
+        assert_eq!(status.remaining, 0);
+        // No refill in between: continuous refill would have let one through by now.
+        assert!(window.try_count(&1, 3, 1, at(950_000)).is_err());
+        // Other keys have their own window.
+        assert!(window.try_count(&2, 3, 1, at(950_000)).is_ok());
+    }
+
+    #[test]
+    fn units_are_counted_all_or_nothing() {
+        let window = SlidingWindow::<u8>::new(Duration::from_secs(900));
+        window.try_count(&1, 5, 3, at(0)).expect("3 of 5");
+        let refused = window.try_count(&1, 5, 3, at(1_000)).expect_err("6 > 5");
+        assert_eq!(refused.retry_after_secs, 899);
+        assert_eq!(
+            window.used(&1, at(1_000)),
+            3,
+            "nothing counted when refused"
+        );
+        assert_eq!(
+            window
+                .try_count(&1, 5, 2, at(1_000))
+                .expect("fits")
+                .remaining,
+            0
+        );
+    }
+
+    #[test]
+    fn idle_keys_are_swept() {
+        let window = SlidingWindow::<u32>::new(Duration::from_secs(60));
+        for key in 0..100 {
+            window.try_count(&key, 10, 1, at(0)).expect("ok");
+        }
+        window.try_count(&7, 10, 1, at(30_000)).expect("ok");
+        window.sweep(at(59_999));
+        assert_eq!(window.len(), 100);
+        window.sweep(at(60_000));
+        assert_eq!(
+            window.len(),
+            1,
+            "only the key with an event in the window remains"
+        );
+        window.sweep(at(90_000));
+        assert!(window.is_empty());
+    }
+
+    #[test]
+    fn quotas_follow_the_plan() {
         let limits = RateLimits::new(RateLimitConfig {
             pro: 3,
             enterprise: 10,
         });
         let app = Uuid::new_v4();
-        let remaining: Vec<u32> = (0..3)
-            .map(|_| {
-                limits
-                    .check(Plan::Pro, app)
-                    .expect("within quota")
-                    .remaining
-            })
-            .collect();
-        assert_eq!(remaining, vec![2, 1, 0]);
-        match limits.check(Plan::Pro, app) {
-            Err(AppError::RateLimited {
-                max,
-                retry_after_secs,
-            }) => {
-                assert_eq!(max, 3);
-                assert!((1..=300).contains(&retry_after_secs), "{retry_after_secs}");
-            }
+        assert_eq!(limits.check(Plan::Pro, app, 1, at(0)).expect("ok").limit, 3);
+        match limits.check(Plan::Pro, app, 3, at(0)) {
+            Err(AppError::RateLimited { max, .. }) => assert_eq!(max, 3),
             other => panic!("expected rate_limited, got {other:?}"),
         }
-        // Other applications and plans have their own budget.
-        assert!(limits.check(Plan::Pro, Uuid::new_v4()).is_ok());
         assert_eq!(
             limits
-                .check(Plan::Enterprise, app)
-                .expect("own quota")
+                .check(Plan::Enterprise, Uuid::new_v4(), 1, at(0))
+                .expect("ok")
                 .limit,
             10
         );

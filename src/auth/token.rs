@@ -15,6 +15,8 @@ pub struct TokenRequest {
     pub client_id: Option<String>,
     pub client_secret: Option<String>,
     pub scope: Option<String>,
+    /// The client's address, for the brake on failed attempts.
+    pub address: Option<std::net::IpAddr>,
 }
 
 pub async fn issue(state: &AppState, request: TokenRequest) -> Result<IssuedToken, AppError> {
@@ -23,7 +25,13 @@ pub async fn issue(state: &AppState, request: TokenRequest) -> Result<IssuedToke
         Some("client_credentials") => {}
         Some(_) => return Err(AppError::UnsupportedGrantType),
     }
+    let now = state.clock.now();
+    let address = request.address;
+    state
+        .oauth_failures
+        .check(request.client_id.as_deref(), address, now)?;
     let (Some(client_id), Some(client_secret)) = (request.client_id, request.client_secret) else {
+        state.oauth_failures.failed(None, address, now);
         return Err(AppError::InvalidClient(ClientProblem::BadCredentials));
     };
     let app = applications::find_by_client_id(&state.db, &client_id).await?;
@@ -35,7 +43,10 @@ pub async fn issue(state: &AppState, request: TokenRequest) -> Result<IssuedToke
     let valid = secrets::verify_secret(&client_secret, &stored);
     let app = match app {
         Some(app) if valid => app,
-        _ => return Err(AppError::InvalidClient(ClientProblem::BadCredentials)),
+        _ => {
+            state.oauth_failures.failed(Some(&client_id), address, now);
+            return Err(AppError::InvalidClient(ClientProblem::BadCredentials));
+        }
     };
     if app.status != AppStatus::Active {
         return Err(AppError::InvalidClient(ClientProblem::Inactive));
@@ -74,6 +85,7 @@ pub async fn issue(state: &AppState, request: TokenRequest) -> Result<IssuedToke
         tenant_id: app.tenant_id,
         scopes,
         branches: app.allowed_branches().map_err(AppError::internal)?,
+        generation: app.token_generation,
     };
     state
         .jwt

@@ -109,6 +109,7 @@ impl SeedArgs {
                 .purchase_orders
                 .unwrap_or_else(|| (self.orders / 80).max(10)),
             progress: !self.json,
+            credentials: true,
         }
     }
 }
@@ -122,7 +123,10 @@ pub async fn run() -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve::run(config, clock).await,
         Command::Migrate => {
-            let db = db::connect(&config.database).await?;
+            // The one command (besides demo mode) that creates a missing SQLite file.
+            let mut database = config.database.clone();
+            database.create_if_missing = true;
+            let db = db::connect(&database).await?;
             db::migrate(&db).await?;
             eprintln!("migrations applied");
             Ok(())
@@ -143,7 +147,9 @@ async fn seed(config: Config, clock: Arc<dyn Clock>, args: SeedArgs) -> anyhow::
     if args.reset {
         demo::reset(&db).await?;
     }
-    let options = args.options();
+    let mut options = args.options();
+    // Applications with public secrets exist only in demo mode.
+    options.credentials = config.demo;
     let summary = demo::seed(&db, clock.now(), &options).await?;
     if args.json {
         println!(
@@ -162,11 +168,17 @@ async fn seed(config: Config, clock: Arc<dyn Clock>, args: SeedArgs) -> anyhow::
             summary.inventory_movements,
             demo::seconds(summary.elapsed)
         );
-        eprintln!("demo credentials:");
-        for app in demo::DEMO_APPS {
+        if options.credentials {
+            eprintln!("demo credentials:");
+            for app in demo::DEMO_APPS {
+                eprintln!(
+                    "  {:<18} {:<30} {}",
+                    app.client_id, app.client_secret, app.purpose
+                );
+            }
+        } else {
             eprintln!(
-                "  {:<18} {:<30} {}",
-                app.client_id, app.client_secret, app.purpose
+                "no demo applications outside demo mode: create one with `partner-gateway apps create`"
             );
         }
     }

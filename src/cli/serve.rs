@@ -33,15 +33,6 @@ pub async fn run(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<()> {
             "demo data generated"
         );
     }
-    // Forget rate-limit state of applications that are back to a full budget.
-    let limits = state.rate_limits.clone();
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
-        loop {
-            tick.tick().await;
-            limits.shrink();
-        }
-    });
     let app = Application::bind(state.clone()).await?;
     let banner = banner(&state, app.local_addr()?.port()).await?;
     eprintln!("{banner}");
@@ -67,6 +58,13 @@ pub async fn banner(state: &AppState, port: u16) -> anyhow::Result<String> {
         out.push_str(
             "\n  (production mode: create credentials with `partner-gateway apps create`)\n",
         );
+        if !state.revoked_demo_apps.is_empty() {
+            out.push_str(&format!(
+                "\n  Revoked at start: applications with the public demo secrets ({}).\n  \
+                 Demo credentials never work outside demo mode.\n",
+                state.revoked_demo_apps.join(", ")
+            ));
+        }
         return Ok(out);
     }
     out.push_str("\nDEMO MODE: demo data and public demo credentials. Set JWT_SECRET or pass --no-demo for real use.\n\n");

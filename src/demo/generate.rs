@@ -574,10 +574,14 @@ pub(super) async fn run(
             }
             (DemoTenant::Main, _) => (tenant_id, None),
         };
+        let id = rng.uuid();
+        if !options.credentials {
+            continue;
+        }
         let created_app = applications::create_with_credentials(
             &txn,
             created,
-            rng.uuid(),
+            id,
             NewApplication {
                 tenant_id: tenant,
                 name: app.name.to_owned(),

@@ -33,6 +33,8 @@ pub struct SeedOptions {
     pub purchase_orders: usize,
     /// Draw a progress bar on stderr (only when stderr is a terminal).
     pub progress: bool,
+    /// Register the demo applications, whose secrets are public: demo mode (and tests) only.
+    pub credentials: bool,
 }
 
 impl Default for SeedOptions {
@@ -49,6 +51,7 @@ impl Default for SeedOptions {
             suppliers: 12,
             purchase_orders: 250,
             progress: true,
+            credentials: true,
         }
     }
 }
@@ -68,6 +71,7 @@ impl SeedOptions {
             suppliers: 4,
             purchase_orders: 12,
             progress: false,
+            credentials: true,
         }
     }
 
@@ -268,8 +272,39 @@ pub async fn access_token(
         tenant_id: row.tenant_id,
         scopes: row.scope_set(),
         branches: row.allowed_branches()?,
+        generation: row.token_generation,
     };
     Ok(Some(
         state.jwt.issue(&grant, state.clock.now())?.access_token,
     ))
+}
+
+/// Outside demo mode no application whose secret is public may authenticate: every
+/// application still holding one of the demo secrets (whatever its client id) is revoked —
+/// revocation is final, and its tokens end with it. Returns the client ids revoked now.
+pub async fn revoke_public_credentials(
+    db: &impl ConnectionTrait,
+    now: crate::clock::Timestamp,
+) -> anyhow::Result<Vec<String>> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+
+    use crate::entities::api_applications;
+    use crate::entities::enums::AppStatus;
+
+    let public: Vec<String> = DEMO_APPS
+        .iter()
+        .map(|app| crate::auth::secrets::hash_secret(app.client_secret))
+        .collect();
+    let exposed = api_applications::Entity::find()
+        .filter(api_applications::Column::ClientSecretHash.is_in(public))
+        .filter(api_applications::Column::Status.ne(AppStatus::Revoked))
+        .all(db)
+        .await?;
+    let mut revoked = Vec::new();
+    for app in exposed {
+        crate::domain::applications::set_status(db, now, &app.client_id, AppStatus::Revoked)
+            .await?;
+        revoked.push(app.client_id);
+    }
+    Ok(revoked)
 }

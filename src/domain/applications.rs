@@ -47,6 +47,8 @@ pub enum ApplicationError {
     EmptyBranchList,
     #[error("no application with client id {0:?}")]
     UnknownClient(String),
+    #[error("application {0:?} is revoked; revocation is final (create a new application)")]
+    Revoked(String),
     #[error(transparent)]
     Db(#[from] sea_orm::DbErr),
     #[error(transparent)]
@@ -134,6 +136,7 @@ pub async fn create_with_credentials(
         scopes: Set(new.scopes.to_string()),
         allowed_branch_ids: Set(allowed),
         status: Set(AppStatus::Active),
+        token_generation: Set(0),
         last_used_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
@@ -172,7 +175,9 @@ pub async fn find_by_client_id(
         .await
 }
 
-/// Changes an application's status; tokens already issued stop working on their next request.
+/// Changes an application's status. Suspending or revoking raises its token generation, so
+/// every token issued before stops working on its next request and stays refused after a
+/// reactivation. Revocation is final: a revoked application is never activated again.
 pub async fn set_status(
     db: &impl ConnectionTrait,
     now: Timestamp,
@@ -182,8 +187,19 @@ pub async fn set_status(
     let app = find_by_client_id(db, client_id)
         .await?
         .ok_or_else(|| ApplicationError::UnknownClient(client_id.to_owned()))?;
+    if app.status == AppStatus::Revoked {
+        if status == AppStatus::Revoked {
+            return Ok(app);
+        }
+        return Err(ApplicationError::Revoked(client_id.to_owned()));
+    }
+    let generation = app.token_generation;
+    let ends_tokens = status != AppStatus::Active && app.status != status;
     let mut active: api_applications::ActiveModel = app.into();
     active.status = Set(status);
+    if ends_tokens {
+        active.token_generation = Set(generation.saturating_add(1));
+    }
     active.updated_at = Set(now);
     Ok(active.update(db).await?)
 }

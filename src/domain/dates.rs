@@ -1,6 +1,7 @@
 //! The date rules of seeds 001/002: `from`/`to` as `YYYY-MM-DD` (UTC), `to` inclusive of its
 //! whole day, defaults of now and 30 days before `to`, at most 30 days per request, and on
-//! `/sales` no `from` more than 30 days before today.
+//! `/sales` a window that reaches back at most 30 days from now, whichever of `from`/`to` is
+//! given.
 
 use chrono::{Duration, NaiveDate};
 
@@ -72,6 +73,15 @@ pub fn resolve_window(
             ));
         }
     }
+    if limit_lookback
+        && let Some(to_date) = to_date
+        && to_date < today - Duration::days(MAX_LOOKBACK_DAYS)
+    {
+        errors.push(FieldError::new(
+            "to",
+            format!("must not be more than {MAX_LOOKBACK_DAYS} days before today"),
+        ));
+    }
     if errors.len() > before {
         return None;
     }
@@ -79,8 +89,14 @@ pub fn resolve_window(
         Some(date) => Timestamp::start_of_day(date + Duration::days(1)),
         None => Timestamp::from_millis(now.millis() + 1)?,
     };
+    let lookback = now.checked_sub(Duration::days(MAX_LOOKBACK_DAYS))?;
     let from = match (from_date, to_date) {
         (Some(date), _) => Timestamp::start_of_day(date),
+        // The default may not reach further back than the lookback allows: `?to=<yesterday>`
+        // still answers, from 30 days before now.
+        (None, Some(date)) if limit_lookback => {
+            Timestamp::start_of_day(date - Duration::days(MAX_RANGE_DAYS)).max(lookback)
+        }
         (None, Some(date)) => Timestamp::start_of_day(date - Duration::days(MAX_RANGE_DAYS)),
         (None, None) => now.checked_sub(Duration::days(MAX_RANGE_DAYS))?,
     };
@@ -117,9 +133,12 @@ mod tests {
 
     #[test]
     fn to_includes_its_whole_day_and_from_defaults_to_30_days_before() {
-        let w = resolve(None, Some("2026-06-10"), true).expect("valid");
+        let w = resolve(None, Some("2026-06-10"), false).expect("valid");
         assert_eq!(w.to.to_string(), "2026-06-11T00:00:00.000Z");
         assert_eq!(w.from.to_string(), "2026-05-11T00:00:00.000Z");
+        // With the lookback rule, no further back than 30 days before now.
+        let w = resolve(None, Some("2026-06-10"), true).expect("valid");
+        assert_eq!(w.from.to_string(), "2026-05-16T03:22:16.709Z");
         let w = resolve(Some("2026-06-01"), Some("2026-06-15"), true).expect("seed example");
         assert_eq!(w.from.to_string(), "2026-06-01T00:00:00.000Z");
         assert_eq!(w.to.to_string(), "2026-06-16T00:00:00.000Z");
@@ -153,5 +172,30 @@ mod tests {
         }
         let err = resolve(None, Some("15/06/2026"), true).expect_err("bad to");
         assert_eq!(err[0].field, "to");
+    }
+
+    #[test]
+    fn the_lookback_bounds_the_effective_window_whichever_end_is_given() {
+        // `to` alone, 40 days back: refused, naming `to`.
+        let err = resolve(None, Some("2026-05-06"), true).expect_err("to beyond the lookback");
+        assert_eq!(err.len(), 1, "{err:?}");
+        assert_eq!(err[0].field, "to");
+        assert!(err[0].message.contains("before today"), "{err:?}");
+        // Without the rule (later pages, other lists) the same `to` is fine.
+        assert!(resolve(None, Some("2026-05-06"), false).is_ok());
+        // `to` = yesterday: `from` defaults to the later of to − 30 days and now − 30 days.
+        let w = resolve(None, Some("2026-06-14"), true).expect("yesterday answers");
+        assert_eq!(w.from.to_string(), "2026-05-16T03:22:16.709Z");
+        assert_eq!(w.to.to_string(), "2026-06-15T00:00:00.000Z");
+        // `to` exactly 30 days back: the part of that day inside the lookback.
+        let w = resolve(None, Some("2026-05-16"), true).expect("edge day");
+        assert_eq!(w.from.to_string(), "2026-05-16T03:22:16.709Z");
+        assert_eq!(w.to.to_string(), "2026-05-17T00:00:00.000Z");
+        let err = resolve(None, Some("2026-05-15"), true).expect_err("31 days back");
+        assert_eq!(err[0].field, "to");
+        // Both ends old: both named.
+        let err = resolve(Some("2026-05-01"), Some("2026-05-05"), true).expect_err("both");
+        let fields: Vec<&str> = err.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["from", "to"]);
     }
 }

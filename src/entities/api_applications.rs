@@ -17,6 +17,8 @@ pub struct Model {
     /// JSON array of branch ids; `None` means every branch.
     pub allowed_branch_ids: Option<String>,
     pub status: AppStatus,
+    /// Raised by every suspension or revocation; tokens of an older generation are refused.
+    pub token_generation: i32,
     pub last_used_at: Option<Timestamp>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,

@@ -8,12 +8,7 @@ use crate::error::AppError;
 /// An [`AppError`] as a GraphQL error with `extensions.code` (and `details` /
 /// `required_scopes` where the catalogue has them). Internal causes are logged, not sent.
 pub fn gql(err: AppError) -> async_graphql::Error {
-    if let AppError::Internal(cause) = &err {
-        tracing::error!(
-            error = format!("{cause:#}"),
-            "GraphQL resolver failed with an internal error"
-        );
-    }
+    err.log();
     let message = err.message();
     let body = err.body();
     async_graphql::Error::new(message).extend_with(|_, ext| {
@@ -29,6 +24,34 @@ pub fn gql(err: AppError) -> async_graphql::Error {
             ext.set("required_scopes", value);
         }
     })
+}
+
+/// An error that stops a whole operation (or request), as a GraphQL error without a path.
+/// The caller logs it.
+pub fn gql_server_error(err: AppError) -> ServerError {
+    let message = err.message();
+    let body = err.body();
+    let mut extensions = async_graphql::ErrorExtensionValues::default();
+    extensions.set("code", err.code());
+    if let Some(details) = body.get("details")
+        && let Ok(value) = Value::from_json(details.clone())
+    {
+        extensions.set("details", value);
+    }
+    if let Some(scopes) = body.get("required_scopes")
+        && let Ok(value) = Value::from_json(scopes.clone())
+    {
+        extensions.set("required_scopes", value);
+    }
+    let mut error = ServerError::new(message, None);
+    error.extensions = Some(extensions);
+    error
+}
+
+/// The response of one operation of a batch that was refused before it ran.
+pub fn refused(err: AppError) -> Response {
+    err.log();
+    Response::from_errors(vec![gql_server_error(err)])
 }
 
 fn has_code(error: &ServerError) -> bool {

@@ -1,31 +1,46 @@
 //! The GraphQL facade at `/graphql` (GraphQL over HTTP: POST JSON, GET for queries,
-//! `application/graphql-response+json`). Same token, plan, rate limit and tenant/branch
-//! rules as REST, through the same code; transport failures get the REST status and body.
+//! `application/graphql-response+json`). Same gate as REST ([`caller::authenticate`]); every
+//! answer, refusals of the gate included, is a GraphQL response carrying the catalogue code in
+//! `extensions.code`.
+//!
+//! A request goes: gate (token, plan, one rate-limit unit per operation) → the guarded path
+//! (lexical scan, parse, nesting, expanded size, introspection shape; on big-stack threads) →
+//! validation and execution under the request's time limit, with its root fields taking
+//! turns on a per-request database budget.
 
+pub mod budget;
 pub mod errors;
+pub mod guard;
 pub mod limits;
 pub mod loaders;
 pub mod order;
 pub mod schema;
 
-use async_graphql::{BatchRequest, BatchResponse, Request};
+use std::sync::Arc;
+
+use async_graphql::parser::types::OperationType;
+use async_graphql::{BatchRequest, Request, Response as GqlResponse};
 use axum::Router;
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use futures_util::StreamExt;
+use futures_util::stream::FuturesOrdered;
 
-use self::limits::{GraphqlLimits, check_document, check_introspection};
+use self::budget::RequestBudget;
+use self::guard::Guard;
+use self::limits::{GraphqlLimits, Inspected};
 use self::loaders::Loaders;
 use self::schema::PartnerSchema;
-use crate::auth::caller;
+use crate::auth::caller::{self, Caller};
 use crate::error::{AppError, FieldError};
 use crate::state::AppState;
 
 pub const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 
-/// The schema and its limits, shared by all requests.
+/// The schema, its limits and the guarded threads, shared by all requests.
 #[derive(Clone)]
 pub struct Graphql {
     pub schema: PartnerSchema,
@@ -33,27 +48,33 @@ pub struct Graphql {
     /// (GraphiQL's introspection query), introspection cycles refused beforehand.
     pub introspection: PartnerSchema,
     pub limits: GraphqlLimits,
+    pub guard: Arc<Guard>,
 }
 
 impl std::fmt::Debug for Graphql {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Graphql")
             .field("limits", &self.limits)
+            .field("guard", &self.guard)
             .finish()
     }
 }
 
 impl Graphql {
-    pub fn new(limits: GraphqlLimits) -> Self {
+    pub fn new(limits: GraphqlLimits) -> std::io::Result<Self> {
         let introspection = GraphqlLimits {
             max_depth: limits.max_depth.max(limits::INTROSPECTION_DEPTH),
             ..limits
         };
-        Self {
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2);
+        Ok(Self {
             schema: schema::build(&limits),
             introspection: schema::build(&introspection),
             limits,
-        }
+            guard: Arc::new(Guard::new(threads, limits.max_body_bytes)?),
+        })
     }
 }
 
@@ -88,6 +109,39 @@ fn wants_graphql_response(headers: &HeaderMap) -> bool {
         .is_some_and(|accept| accept.contains(GRAPHQL_RESPONSE))
 }
 
+fn content_type(graphql_media: bool) -> &'static str {
+    if graphql_media {
+        GRAPHQL_RESPONSE
+    } else {
+        "application/json"
+    }
+}
+
+/// An error that stops the whole request, as a GraphQL response: `{"errors": [...]}` with
+/// the catalogue code, the error's own status and headers (`WWW-Authenticate`,
+/// `Retry-After`, `X-RateLimit-*`). A document the server refuses to run (parse, limits) is
+/// a request error: 400 with `application/graphql-response+json`, 200 with
+/// `application/json`, as GraphQL over HTTP gives.
+pub fn error_response(err: AppError, graphql_media: bool, document_error: bool) -> Response {
+    err.log();
+    let status = if document_error && !graphql_media {
+        StatusCode::OK
+    } else {
+        err.status()
+    };
+    let headers = err.headers();
+    let error = errors::gql_server_error(err);
+    let body = serde_json::to_vec(&serde_json::json!({ "errors": [error] })).unwrap_or_default();
+    let mut response = (
+        status,
+        [(header::CONTENT_TYPE, content_type(graphql_media))],
+        body,
+    )
+        .into_response();
+    response.headers_mut().extend(headers);
+    response
+}
+
 async fn graphql_get(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -118,8 +172,15 @@ async fn graphql_get(
     execute(state, headers, Method::GET, request).await
 }
 
-async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    let body = crate::rest::extract::read_body(
+        body,
+        crate::startup::MAX_BODY_BYTES,
+        state.config.http.body_timeout,
+    )
+    .await;
     let request = (|| {
+        let body = body?;
         let content_type = headers
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
@@ -144,97 +205,191 @@ async fn execute(
     request: Result<BatchRequest, AppError>,
 ) -> Response {
     let graphql_media = wants_graphql_response(&headers);
-    // Transport first: token, plan, rate limit — the same gate as REST.
+    // The gate first: token, plan, then one rate-limit unit per operation of a batch (at most
+    // the batch limit: a longer batch is refused below, after being counted).
+    let units = match &request {
+        Ok(BatchRequest::Batch(list)) => list.len().clamp(1, state.graphql.limits.max_batch + 1),
+        _ => 1,
+    };
     let authorization = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    let caller = match caller::authenticate(&state, authorization).await {
+    let caller = match caller::authenticate(
+        &state,
+        authorization,
+        u32::try_from(units).unwrap_or(1),
+    )
+    .await
+    {
         Ok(caller) => caller,
-        Err(err) => return err.into_response(),
+        Err(err) => return error_response(err, graphql_media, false),
     };
     let rate = caller.rate;
-    let result = async {
-        let batch = request?;
-        let requests: Vec<&Request> = match &batch {
-            BatchRequest::Single(r) => vec![r],
-            BatchRequest::Batch(list) => list.iter().collect(),
-        };
-        if requests.len() > state.graphql.limits.max_batch {
-            return Err(invalid(
-                "body",
-                &format!(
-                    "a batch may hold at most {} operations",
-                    state.graphql.limits.max_batch
-                ),
-            ));
-        }
-        let mut schema_only = true;
-        for r in &requests {
-            check_document(&r.query, &state.graphql.limits)?;
-            schema_only &= check_introspection(&r.query)?;
-            if method == Method::GET && r.query.trim_start().starts_with("mutation") {
-                return Err(invalid("query", "mutations are not allowed over GET"));
-            }
-        }
-        Ok((batch, schema_only))
-    }
-    .await;
-    let (batch, schema_only) = match result {
-        Ok(found) => found,
-        Err(err) => {
-            let mut response = err.into_response();
-            add_rate_headers(&mut response, rate);
-            return response;
-        }
+    let mut response = match run(&state, caller, method, request, graphql_media).await {
+        Ok(response) => response,
+        Err((err, document_error)) => error_response(err, graphql_media, document_error),
     };
-    let loaders = std::sync::Arc::new(Loaders::new(state.db.clone(), caller.scope.clone()));
-    let batch = batch.data(caller).data(state.clone()).data(loaders);
-    let schema = if schema_only {
-        &state.graphql.introspection
-    } else {
-        &state.graphql.schema
-    };
-    let response = match schema.execute_batch(batch).await {
-        BatchResponse::Single(r) => BatchResponse::Single(errors::sanitize(r)),
-        BatchResponse::Batch(list) => {
-            BatchResponse::Batch(list.into_iter().map(errors::sanitize).collect())
-        }
-    };
-    let request_failed = match &response {
-        // A request error (parse, validation, limits): nothing was executed.
-        BatchResponse::Single(r) => {
-            r.data == async_graphql::Value::Null
-                && !r.errors.is_empty()
-                && r.errors.iter().all(|e| e.path.is_empty())
-        }
-        BatchResponse::Batch(_) => false,
-    };
-    let status = if graphql_media && request_failed {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
-    // Serialized as is, so `data` keeps the order of the selections.
-    let body = match (&response, request_failed) {
-        // Nothing was executed: no `data` entry at all.
-        (BatchResponse::Single(r), true) => serde_json::to_vec(&serde_json::json!({
-            "errors": r.errors,
-        })),
-        _ => serde_json::to_vec(&response),
-    }
-    .unwrap_or_default();
-    let content_type = if graphql_media {
-        GRAPHQL_RESPONSE
-    } else {
-        "application/json"
-    };
-    let mut http = (status, [(header::CONTENT_TYPE, content_type)], body).into_response();
-    add_rate_headers(&mut http, rate);
-    http
+    rate.apply(response.headers_mut());
+    response
 }
 
-fn add_rate_headers(response: &mut Response, rate: crate::auth::rate_limit::RateStatus) {
-    let headers = response.headers_mut();
-    headers.insert("x-ratelimit-limit", HeaderValue::from(rate.limit));
-    headers.insert("x-ratelimit-remaining", HeaderValue::from(rate.remaining));
+/// One operation after the guarded path: ready to run (with a copy of its document, to put
+/// the answer back in selection order), or refused with its own error.
+enum Prepared {
+    Run {
+        request: Box<Request>,
+        document: Box<async_graphql::parser::types::ExecutableDocument>,
+        schema_only: bool,
+    },
+    Refused(AppError),
+}
+
+/// Everything after the gate. `Err((error, is_document_error))` ends the request.
+async fn run(
+    state: &AppState,
+    caller: Caller,
+    method: Method,
+    request: Result<BatchRequest, AppError>,
+    graphql_media: bool,
+) -> Result<Response, (AppError, bool)> {
+    let limits = state.graphql.limits;
+    let batch = request.map_err(|e| (e, false))?;
+    let (requests, single) = match batch {
+        BatchRequest::Single(r) => (vec![r], true),
+        BatchRequest::Batch(list) => (list, false),
+    };
+    if requests.len() > limits.max_batch {
+        return Err((
+            invalid(
+                "body",
+                &format!("a batch may hold at most {} operations", limits.max_batch),
+            ),
+            false,
+        ));
+    }
+    if requests.is_empty() {
+        return Err((invalid("body", "a batch must hold an operation"), false));
+    }
+
+    // The guarded path, one hop for the whole batch.
+    let documents: Vec<String> = requests.iter().map(|r| r.query.clone()).collect();
+    let inspected = state
+        .graphql
+        .guard
+        .run(move || {
+            documents
+                .iter()
+                .map(|d| limits::inspect(d, &limits))
+                .collect::<Vec<_>>()
+        })
+        .await
+        .map_err(|e| (AppError::internal(e), false))?;
+
+    let loaders = Arc::new(Loaders::new(state.db.clone(), caller.scope.clone()));
+    let budget = RequestBudget::new(state.config.database.connections_per_request);
+    let mut prepared = Vec::with_capacity(requests.len());
+    for (mut request, inspection) in requests.into_iter().zip(inspected) {
+        let Inspected {
+            document,
+            schema_only,
+            ..
+        } = match inspection {
+            Ok(found) => found,
+            Err(err) => {
+                prepared.push(Prepared::Refused(err));
+                continue;
+            }
+        };
+        if method == Method::GET
+            && document
+                .operations
+                .iter()
+                .any(|(_, op)| op.node.ty != OperationType::Query)
+        {
+            prepared.push(Prepared::Refused(invalid(
+                "query",
+                "only queries are allowed over GET",
+            )));
+            continue;
+        }
+        request.set_parsed_query(document.clone());
+        request = request
+            .data(caller.clone())
+            .data(state.clone())
+            .data(loaders.clone())
+            .data(budget.clone());
+        prepared.push(Prepared::Run {
+            request: Box::new(request),
+            document: Box::new(document),
+            schema_only,
+        });
+    }
+    if single
+        && matches!(prepared.first(), Some(Prepared::Refused(_)))
+        && let Some(Prepared::Refused(err)) = prepared.pop()
+    {
+        return Err((err, true));
+    }
+
+    let timeout = state.config.graphql_timeout;
+    let work = prepared
+        .into_iter()
+        .map(|item| async move {
+            match item {
+                Prepared::Run {
+                    request,
+                    document,
+                    schema_only,
+                } => {
+                    let schema = if schema_only {
+                        &state.graphql.introspection
+                    } else {
+                        &state.graphql.schema
+                    };
+                    let operation = request.operation_name.clone();
+                    let mut response = errors::sanitize(schema.execute(*request).await);
+                    order::restore(&mut response.data, &document, operation.as_deref());
+                    response
+                }
+                Prepared::Refused(err) => errors::refused(err),
+            }
+        })
+        .collect::<FuturesOrdered<_>>()
+        .collect::<Vec<GqlResponse>>();
+    let responses = tokio::time::timeout(timeout, work).await.map_err(|_| {
+        (
+            AppError::Timeout {
+                seconds: timeout.as_secs().max(1),
+            },
+            false,
+        )
+    })?;
+
+    let (status, body) = if single {
+        let response = responses.into_iter().next().unwrap_or_default();
+        // A request error (validation): nothing was executed, so no `data` entry at all.
+        let request_failed = response.data == async_graphql::Value::Null
+            && !response.errors.is_empty()
+            && response.errors.iter().all(|e| e.path.is_empty());
+        let status = if graphql_media && request_failed {
+            StatusCode::BAD_REQUEST
+        } else {
+            StatusCode::OK
+        };
+        let body = if request_failed {
+            serde_json::to_vec(&serde_json::json!({ "errors": response.errors }))
+        } else {
+            serde_json::to_vec(&response)
+        };
+        (status, body)
+    } else {
+        (StatusCode::OK, serde_json::to_vec(&responses))
+    };
+    let body = body.map_err(|e| (AppError::internal(e), false))?;
+    Ok((
+        status,
+        [(header::CONTENT_TYPE, content_type(graphql_media))],
+        body,
+    )
+        .into_response())
 }

@@ -1,5 +1,5 @@
-//! async-graphql resolves the fields of a query concurrently and emits each object's fields in
-//! the order they finish. GraphQL asks for the order of the selection set; this puts every
+//! async-graphql 7.2 resolves the fields of a query concurrently and emits each object's fields
+//! in the order they finish (root fields included). GraphQL asks for the order of the selection set; this puts every
 //! object of the response back in that order (keys it does not know keep their place after).
 
 use async_graphql::Value;
@@ -9,12 +9,9 @@ use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, Selec
 /// are.
 const MAX_DEPTH: usize = 64;
 
-/// Reorders `data` after the operation `operation_name` (or the only one) of `document`.
-/// A document that does not parse, or names no operation found, leaves `data` untouched.
-pub fn restore(data: &mut Value, document: &str, operation_name: Option<&str>) {
-    let Ok(doc) = async_graphql::parser::parse_query(document) else {
-        return;
-    };
+/// Reorders `data` after the operation `operation_name` (or the only one) of `doc`.
+/// An operation name not found leaves `data` untouched.
+pub fn restore(data: &mut Value, doc: &ExecutableDocument, operation_name: Option<&str>) {
     let operation = match (&doc.operations, operation_name) {
         (DocumentOperations::Single(op), _) => op,
         (DocumentOperations::Multiple(ops), Some(name)) => match ops.get(name) {
@@ -28,7 +25,7 @@ pub fn restore(data: &mut Value, document: &str, operation_name: Option<&str>) {
         _ => return,
     };
     let sets = [&operation.node.selection_set.node.items[..]];
-    reorder(data, &doc, &sets, 0);
+    reorder(data, doc, &sets, 0);
 }
 
 /// The response keys of `sets` in order, each with the sub-selections merged under it.
@@ -143,7 +140,8 @@ mod tests {
                 ("edges", Value::List(vec![object(&[("node", node)])])),
             ]),
         )]);
-        restore(&mut data, document, Some("Q"));
+        let doc = async_graphql::parser::parse_query(document).expect("parses");
+        restore(&mut data, &doc, Some("Q"));
         let Value::Object(root) = &data else {
             panic!("object")
         };
@@ -162,13 +160,14 @@ mod tests {
     }
 
     #[test]
-    fn unknown_keys_keep_their_place_after_and_bad_documents_change_nothing() {
+    fn unknown_keys_keep_their_place_after_and_unknown_operations_change_nothing() {
+        let parse = |d: &str| async_graphql::parser::parse_query(d).expect("parses");
         let mut data = object(&[("x", 1.into()), ("b", 2.into()), ("a", 3.into())]);
-        restore(&mut data, "{ a b }", None);
+        restore(&mut data, &parse("{ a b }"), None);
         assert_eq!(keys_of(&data), ["a", "b", "x"]);
         let before = data.clone();
-        restore(&mut data, "{ a", None);
-        restore(&mut data, "query A { a } query B { b }", None);
+        restore(&mut data, &parse("query A { a } query B { b }"), None);
+        restore(&mut data, &parse("query A { a }"), Some("C"));
         assert_eq!(data, before);
     }
 }

@@ -18,18 +18,37 @@ async fn get_health() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
+/// Ready when the database answers with the schema this build expects (see
+/// [`crate::db::check_ready`]); the reason is logged, the body says only which part failed.
 async fn get_ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
-    match state.db.ping().await {
-        Ok(()) => (
-            StatusCode::OK,
-            Json(json!({ "status": "ok", "database": "ok" })),
-        ),
-        Err(err) => {
-            tracing::warn!(error = %err, "readiness check: database unreachable");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({ "status": "unavailable", "database": "unreachable" })),
-            )
+    let check = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        crate::db::check_ready(&state.db, &state.config.database),
+    )
+    .await;
+    let (problem, database) = match check {
+        Ok(Ok(())) => {
+            return (
+                StatusCode::OK,
+                Json(json!({ "status": "ok", "database": "ok" })),
+            );
         }
-    }
+        Ok(Err(err)) => {
+            let part = match &err {
+                crate::db::NotReady::FileMissing(_) => "missing",
+                crate::db::NotReady::Unreachable(_) => "unreachable",
+                crate::db::NotReady::Schema { .. } => "schema mismatch",
+            };
+            (err.to_string(), part)
+        }
+        Err(_) => (
+            "the readiness check did not finish within 5 seconds".to_owned(),
+            "unreachable",
+        ),
+    };
+    tracing::warn!(problem = %problem, "readiness check failed");
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        Json(json!({ "status": "unavailable", "database": database })),
+    )
 }

@@ -1,7 +1,11 @@
 //! `POST /oauth/token`: the client-credentials grant, credentials in a form body, a JSON body
 //! or HTTP Basic.
 
-use axum::body::Bytes;
+use std::net::SocketAddr;
+
+use axum::Extension;
+use axum::body::Body;
+use axum::extract::ConnectInfo;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -126,15 +130,26 @@ fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>, Ap
         (status = 200, body = TokenResponse),
         (status = 400, description = "invalid_request, unsupported_grant_type or invalid_scope", body = crate::error::ErrorResponse),
         (status = 401, description = "invalid_client", body = crate::error::ErrorResponse),
+        (status = 413, description = "payload_too_large", body = crate::error::ErrorResponse),
+        (status = 429, description = "rate_limited: too many failed token requests for this client id or from this address", body = crate::error::ErrorResponse,
+            headers(("Retry-After" = u64, description = "Seconds until the oldest counted failure leaves the 15-minute window"))),
         (status = 500, description = "server_error", body = crate::error::ErrorResponse),
+        (status = 503, description = "service_unavailable or request_timeout", body = crate::error::ErrorResponse),
     )
 )]
 pub async fn create_token(
     State(state): State<AppState>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
     let result = async {
+        let body = super::extract::read_body(
+            body,
+            crate::startup::MAX_BODY_BYTES,
+            state.config.http.body_timeout,
+        )
+        .await?;
         let body = parse_body(&headers, &body)?;
         let (client_id, client_secret) = match basic_credentials(&headers)? {
             Some(_) if body.client_secret.is_some() => {
@@ -153,6 +168,7 @@ pub async fn create_token(
                 client_id,
                 client_secret,
                 scope: body.scope,
+                address: peer.map(|Extension(ConnectInfo(addr))| addr.ip()),
             },
         )
         .await

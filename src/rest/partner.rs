@@ -3,7 +3,7 @@
 
 use axum::Router;
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, header};
+use axum::http::header;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 
@@ -24,34 +24,21 @@ pub fn router(state: AppState) -> Router<AppState> {
         .layer(middleware::from_fn_with_state(state, gate))
 }
 
+/// The shared gate ([`caller::authenticate`]) in front of every REST endpoint.
 async fn gate(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let authorization = request
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    match caller::authenticate(&state, authorization.as_deref()).await {
+    match caller::authenticate(&state, authorization.as_deref(), 1).await {
         Ok(caller) => {
             let rate = caller.rate;
             request.extensions_mut().insert::<Caller>(caller);
             let mut response = next.run(request).await;
-            let headers = response.headers_mut();
-            headers.insert("x-ratelimit-limit", HeaderValue::from(rate.limit));
-            headers.insert("x-ratelimit-remaining", HeaderValue::from(rate.remaining));
+            rate.apply(response.headers_mut());
             response
         }
-        Err(err) => {
-            let limit = match &err {
-                AppError::RateLimited { max, .. } => Some(*max),
-                _ => None,
-            };
-            let mut response = err.into_response();
-            if let Some(limit) = limit {
-                let headers = response.headers_mut();
-                headers.insert("x-ratelimit-limit", HeaderValue::from(limit));
-                headers.insert("x-ratelimit-remaining", HeaderValue::from(0u32));
-            }
-            response
-        }
+        Err(err) => err.into_response(),
     }
 }

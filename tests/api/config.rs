@@ -23,6 +23,15 @@ fn args() -> ConfigArgs {
         graphql_max_complexity: 20_000,
         graphql_max_aliases: 64,
         graphql_max_batch: 10,
+        graphql_max_expanded_fields: 2_000,
+        graphql_timeout_seconds: 5,
+        request_timeout_seconds: 30,
+        database_connections_per_request: None,
+        http_header_timeout_seconds: 10,
+        http_body_timeout_seconds: 10,
+        http_max_connections: None,
+        oauth_max_failures_per_client: 10,
+        oauth_max_failures_per_address: 50,
     }
 }
 

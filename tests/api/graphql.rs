@@ -59,16 +59,20 @@ pub(crate) async fn query_with(
 async fn transport_errors_match_rest_and_viewer_describes_the_caller() {
     let app = TestApp::spawn().await;
     let summary = app.seed().await;
+    // The gate's refusals keep the REST status, as GraphQL responses with the same code.
     let (status, _, body) = post(&app, None, json!({"query": "{ viewer { plan } }"})).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(
         body,
-        json!({"error": "invalid_token", "message": "Access token is required"})
+        json!({"errors": [{
+            "message": "Access token is required",
+            "extensions": {"code": "invalid_token"},
+        }]})
     );
     let free = app.token("demo-free-plan", None).await;
     let (status, _, body) = post(&app, Some(&free), json!({"query": "{ viewer { plan } }"})).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    assert_eq!(body["error"], "access_denied");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "access_denied");
 
     let one = app.token("demo-one-branch", None).await;
     let body = query(
@@ -249,14 +253,15 @@ async fn hostile_documents_are_refused_and_the_server_stays_up() {
         let (status, _, body) = post(&app, Some(&token), json!({ "query": document })).await;
         let excerpt: String = body.to_string().chars().take(300).collect();
         assert_eq!(status, StatusCode::BAD_REQUEST, "{excerpt}");
-        assert_eq!(body["error"], "invalid_request");
+        assert_eq!(body["errors"][0]["extensions"]["code"], "invalid_request");
+        assert!(body.get("data").is_none(), "{excerpt}");
     }
     let batch: Vec<Value> = (0..1_000)
         .map(|_| json!({"query": "{ viewer { plan } }"}))
         .collect();
     let (status, _, body) = post(&app, Some(&token), Value::Array(batch)).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_eq!(body["error"], "invalid_request");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "invalid_request");
 
     // Too costly: a connection costs first × its children.
     let costly = format!(
@@ -607,8 +612,11 @@ async fn node_lookups_respect_scopes_tenants_and_pii() {
     let order = &body["data"]["salesOrders"]["edges"][0]["node"];
     let order_id = order["id"].as_str().expect("global id").to_owned();
 
+    use base64::Engine;
+    let unknown = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode("SalesOrder:00000000-0000-0000-0000-000000000000");
     let lookup = format!(
-        "{{ node(id: \"{customer_id}\") {{ id ... on Customer {{ uuid phone email }} }} nodes(ids: [\"{order_id}\", \"bm9wZQ\"]) {{ id ... on SalesOrder {{ uuid }} }} }}"
+        "{{ node(id: \"{customer_id}\") {{ id ... on Customer {{ uuid phone email }} }} nodes(ids: [\"{order_id}\", \"{unknown}\"]) {{ id ... on SalesOrder {{ uuid }} }} }}"
     );
     let body = query(&app, &with, &lookup).await;
     assert_eq!(body["data"]["node"]["uuid"], customer["uuid"]);
@@ -618,6 +626,20 @@ async fn node_lookups_respect_scopes_tenants_and_pii() {
         body["data"]["nodes"][1],
         Value::Null,
         "unknown ids are null"
+    );
+    // Something that is not a global id at all is the client's mistake, named.
+    let body = query(
+        &app,
+        &with,
+        &format!("{{ nodes(ids: [\"{order_id}\", \"bm9wZQ\"]) {{ id }} viewer {{ plan }} }}"),
+    )
+    .await;
+    assert_eq!(body["data"]["nodes"], Value::Null);
+    assert_eq!(body["data"]["viewer"]["plan"], "PRO");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "invalid_request");
+    assert_eq!(
+        body["errors"][0]["extensions"]["details"][0]["field"],
+        "ids[1]"
     );
 
     // The same lookup without the PII scope: the customer arrives, its PII does not.
@@ -725,7 +747,7 @@ async fn limits_are_configurable() {
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(
-        body["details"][0]["message"]
+        body["errors"][0]["extensions"]["details"][0]["message"]
             .as_str()
             .expect("message")
             .contains("1 aliases"),
@@ -763,7 +785,7 @@ async fn the_full_introspection_query_runs_and_introspection_cycles_are_refused(
     let cycle = "{ __schema { types { fields { type { fields { type { fields { type { name } } } } } } } } }";
     let (status, _, body) = post(&app, Some(&token), json!({ "query": cycle })).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_eq!(body["error"], "invalid_request");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "invalid_request");
     let body = query(&app, &token, "{ viewer { plan } }").await;
     assert_eq!(body["data"]["viewer"]["plan"], "PRO");
 }

@@ -42,7 +42,11 @@ impl TestDb {
 
     pub fn sqlite() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let url = format!("sqlite://{}", dir.path().join("test.db").display());
+        let path = dir.path().join("test.db");
+        // Outside demo mode the server never creates a missing SQLite file; an empty file is
+        // an empty database, which the server migrates at start.
+        std::fs::File::create(&path).expect("create the test database file");
+        let url = format!("sqlite://{}", path.display());
         Self {
             url,
             _dir: Some(dir),
@@ -88,6 +92,15 @@ impl TestDb {
             graphql_max_complexity: 20_000,
             graphql_max_aliases: 64,
             graphql_max_batch: 10,
+            graphql_max_expanded_fields: 2_000,
+            graphql_timeout_seconds: 5,
+            request_timeout_seconds: 30,
+            database_connections_per_request: None,
+            http_header_timeout_seconds: 10,
+            http_body_timeout_seconds: 10,
+            http_max_connections: None,
+            oauth_max_failures_per_client: 10,
+            oauth_max_failures_per_address: 50,
         }
     }
 

@@ -163,6 +163,7 @@ async fn token_attacks_get_the_documented_answers() {
         tenant_id: summary.tenant_id,
         scopes: ScopeSet::all(),
         branches: None,
+        generation: full.token_generation,
     };
     let now = partner_gateway::clock::Clock::now(app.clock.as_ref());
     let check = |token: String, status: StatusCode, error: &'static str, message: &'static str| {

@@ -3,6 +3,7 @@
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use uuid::Uuid;
 
+use super::UuidArg;
 use super::node::global_id;
 use super::{
     Paging, ScopeGuard, connection, loaded, loaders, page_cost, requires_scopes, scopes, state,
@@ -82,7 +83,8 @@ impl CatalogQuery {
         guard = "ScopeGuard(Scope::ReadProducts)",
         directive = requires_scopes::apply(scopes(Scope::ReadProducts))
     )]
-    async fn product(&self, ctx: &Context<'_>, uuid: Uuid) -> Result<Option<Product>> {
+    async fn product(&self, ctx: &Context<'_>, uuid: UuidArg) -> Result<Option<Product>> {
+        let uuid = uuid.get("uuid")?;
         Ok(loaded(loaders(ctx)?.products.try_load(uuid).await)?.map(Product))
     }
 
@@ -91,7 +93,8 @@ impl CatalogQuery {
         guard = "ScopeGuard(Scope::ReadProducts)",
         directive = requires_scopes::apply(scopes(Scope::ReadProducts))
     )]
-    async fn sku(&self, ctx: &Context<'_>, uuid: Uuid) -> Result<Option<Sku>> {
+    async fn sku(&self, ctx: &Context<'_>, uuid: UuidArg) -> Result<Option<Sku>> {
+        let uuid = uuid.get("uuid")?;
         Ok(loaded(loaders(ctx)?.skus.try_load(uuid).await)?.map(Sku))
     }
 }

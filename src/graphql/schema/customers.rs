@@ -4,6 +4,7 @@
 use async_graphql::{Context, ID, Object, Result};
 use uuid::Uuid;
 
+use super::UuidArg;
 use super::node::global_id;
 use super::{
     Date, Paging, ScopeGuard, connection, loaded, loaders, page_cost, requires_scopes, scopes,
@@ -76,7 +77,8 @@ impl CustomerQuery {
         guard = "ScopeGuard(Scope::ReadCustomers)",
         directive = requires_scopes::apply(scopes(Scope::ReadCustomers))
     )]
-    async fn customer(&self, ctx: &Context<'_>, uuid: Uuid) -> Result<Option<Customer>> {
+    async fn customer(&self, ctx: &Context<'_>, uuid: UuidArg) -> Result<Option<Customer>> {
+        let uuid = uuid.get("uuid")?;
         Ok(loaded(loaders(ctx)?.customers.try_load(uuid).await)?.map(Customer))
     }
 }

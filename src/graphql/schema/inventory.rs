@@ -4,6 +4,7 @@
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use uuid::Uuid;
 
+use super::UuidArg;
 use super::catalog::Sku;
 use super::node::global_id;
 use super::viewer::Branch;
@@ -194,7 +195,8 @@ impl InventoryQuery {
         guard = "ScopeGuard(Scope::ReadInventory)",
         directive = requires_scopes::apply(scopes(Scope::ReadInventory))
     )]
-    async fn warehouse(&self, ctx: &Context<'_>, uuid: Uuid) -> Result<Option<Warehouse>> {
+    async fn warehouse(&self, ctx: &Context<'_>, uuid: UuidArg) -> Result<Option<Warehouse>> {
+        let uuid = uuid.get("uuid")?;
         Ok(loaded(loaders(ctx)?.warehouses.try_load(uuid).await)?.map(Warehouse))
     }
 }

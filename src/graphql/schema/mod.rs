@@ -49,6 +49,53 @@ pub struct Date(pub chrono::NaiveDate);
 
 async_graphql::scalar!(Date, "Date", "A calendar day, `YYYY-MM-DD`.");
 
+/// A `UUID` argument as the client sent it. The schema type is the one `UUID` scalar; a
+/// malformed value is an `invalid_request` error naming the argument (the field is null),
+/// not an execution failure.
+pub struct UuidArg(std::result::Result<uuid::Uuid, ()>);
+
+impl async_graphql::InputType for UuidArg {
+    type RawValueType = Self;
+
+    fn type_name() -> std::borrow::Cow<'static, str> {
+        <uuid::Uuid as async_graphql::InputType>::type_name()
+    }
+
+    fn create_type_info(registry: &mut async_graphql::registry::Registry) -> String {
+        <uuid::Uuid as async_graphql::InputType>::create_type_info(registry)
+    }
+
+    fn parse(value: Option<async_graphql::Value>) -> async_graphql::InputValueResult<Self> {
+        match value {
+            Some(async_graphql::Value::String(text)) => {
+                Ok(Self(uuid::Uuid::parse_str(&text).map_err(|_| ())))
+            }
+            other => <uuid::Uuid as async_graphql::InputType>::parse(other)
+                .map(|id| Self(Ok(id)))
+                .map_err(async_graphql::InputValueError::propagate),
+        }
+    }
+
+    fn to_value(&self) -> async_graphql::Value {
+        match &self.0 {
+            Ok(id) => async_graphql::Value::String(id.to_string()),
+            Err(()) => async_graphql::Value::Null,
+        }
+    }
+
+    fn as_raw_value(&self) -> Option<&Self> {
+        Some(self)
+    }
+}
+
+impl UuidArg {
+    /// The id, or `invalid_request` naming `argument`.
+    pub fn get(&self, argument: &str) -> Result<uuid::Uuid> {
+        self.0
+            .map_err(|()| gql(AppError::invalid_field(argument, "must be a UUID")))
+    }
+}
+
 /// Marks a field that needs OAuth scopes: any one of the inner lists, all of its scopes.
 /// Without them the field resolves to null with an `insufficient_scope` error.
 #[TypeDirective(name = "requiresScopes", location = "FieldDefinition")]
@@ -81,6 +128,7 @@ pub fn build(limits: &super::limits::GraphqlLimits) -> PartnerSchema {
         .limit_complexity(limits.max_complexity)
         .limit_recursive_depth(limits.max_nesting)
         .extension(async_graphql::extensions::Analyzer)
+        .extension(super::budget::Budget)
         .finish()
 }
 

@@ -48,12 +48,32 @@ pub fn parse_global_id(id: &str) -> Option<(String, Uuid)> {
     Some((kind.to_owned(), Uuid::parse_str(uuid).ok()?))
 }
 
-/// Resolves a global id within the caller's tenant and branches. Unknown, malformed or
-/// out-of-scope ids are null (existence is never revealed); a type whose scope the token
-/// lacks is null with an `insufficient_scope` error.
-async fn resolve_node(ctx: &Context<'_>, id: &str) -> Result<Option<Node>> {
-    let Some((kind, uuid)) = parse_global_id(id) else {
-        return Ok(None);
+/// The types a global id may name.
+const NODE_TYPES: &[&str] = &[
+    "SalesOrder",
+    "Customer",
+    "Branch",
+    "Product",
+    "Sku",
+    "Warehouse",
+    "InventoryLevel",
+    "InventoryMovement",
+    "PurchaseOrder",
+    "Supplier",
+];
+
+/// Resolves a global id within the caller's tenant and branches. Unknown or out-of-scope
+/// objects are null (existence is never revealed); a type whose scope the token lacks is null
+/// with an `insufficient_scope` error; an id that is not a global id of one of these types is
+/// `invalid_request` naming `argument`.
+async fn resolve_node(ctx: &Context<'_>, id: &str, argument: &str) -> Result<Option<Node>> {
+    let Some((kind, uuid)) =
+        parse_global_id(id).filter(|(kind, _)| NODE_TYPES.contains(&kind.as_str()))
+    else {
+        return Err(gql(AppError::invalid_field(
+            argument,
+            "is not a global id of this API (take it from an object's `id` field)",
+        )));
     };
     let needs = |scope: Scope| caller(ctx)?.require(scope).map_err(gql);
     let l = loaders(ctx)?;
@@ -111,7 +131,7 @@ pub struct NodeQuery;
 impl NodeQuery {
     /// Any object by its global id.
     async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>> {
-        resolve_node(ctx, &id).await
+        resolve_node(ctx, &id, "id").await
     }
 
     /// Several objects by global id, in the order asked (null where not found); at most 100.
@@ -124,7 +144,11 @@ impl NodeQuery {
                 format!("at most {MAX_NODES} ids"),
             )));
         }
-        let lookups = ids.iter().map(|id| resolve_node(ctx, id));
+        let names: Vec<String> = (0..ids.len()).map(|i| format!("ids[{i}]")).collect();
+        let lookups = ids
+            .iter()
+            .zip(&names)
+            .map(|(id, name)| resolve_node(ctx, id, name));
         futures_util::future::try_join_all(lookups).await
     }
 }

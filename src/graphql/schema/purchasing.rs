@@ -3,6 +3,7 @@
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use uuid::Uuid;
 
+use super::UuidArg;
 use super::catalog::Sku;
 use super::inventory::{InventoryMovement, Warehouse};
 use super::node::global_id;
@@ -117,7 +118,12 @@ impl PurchasingQuery {
         guard = "ScopeGuard(Scope::ReadPurchasing)",
         directive = requires_scopes::apply(scopes(Scope::ReadPurchasing))
     )]
-    async fn purchase_order(&self, ctx: &Context<'_>, uuid: Uuid) -> Result<Option<PurchaseOrder>> {
+    async fn purchase_order(
+        &self,
+        ctx: &Context<'_>,
+        uuid: UuidArg,
+    ) -> Result<Option<PurchaseOrder>> {
+        let uuid = uuid.get("uuid")?;
         Ok(loaded(loaders(ctx)?.purchase_orders.try_load(uuid).await)?.map(PurchaseOrder))
     }
 
@@ -163,7 +169,8 @@ impl PurchasingQuery {
         guard = "ScopeGuard(Scope::ReadPurchasing)",
         directive = requires_scopes::apply(scopes(Scope::ReadPurchasing))
     )]
-    async fn supplier(&self, ctx: &Context<'_>, uuid: Uuid) -> Result<Option<Supplier>> {
+    async fn supplier(&self, ctx: &Context<'_>, uuid: UuidArg) -> Result<Option<Supplier>> {
+        let uuid = uuid.get("uuid")?;
         Ok(loaded(loaders(ctx)?.suppliers.try_load(uuid).await)?.map(Supplier))
     }
 }

@@ -14,6 +14,11 @@ use crate::domain::money::Amount;
 use crate::domain::reports;
 use crate::entities::enums::SalesStatus;
 
+/// What a report costs in the complexity budget: it aggregates up to 30 days of rows in the
+/// database, far more work than its few output fields. With the default budget (20,000) an
+/// operation holds at most three reports.
+pub const REPORT_COST: usize = 5_000;
+
 #[derive(Default)]
 pub struct ReportQuery;
 
@@ -23,7 +28,8 @@ impl ReportQuery {
     /// `GET /reports/sales-summary`.
     #[graphql(
         guard = "ScopeGuard(Scope::ReadReports)",
-        directive = requires_scopes::apply(scopes(Scope::ReadReports))
+        directive = requires_scopes::apply(scopes(Scope::ReadReports)),
+        complexity = "REPORT_COST.saturating_add(child_complexity)"
     )]
     async fn sales_summary(
         &self,
@@ -49,7 +55,8 @@ impl ReportQuery {
     /// `GET /reports/inventory-summary`.
     #[graphql(
         guard = "ScopeGuard(Scope::ReadReports)",
-        directive = requires_scopes::apply(scopes(Scope::ReadReports))
+        directive = requires_scopes::apply(scopes(Scope::ReadReports)),
+        complexity = "REPORT_COST.saturating_add(child_complexity)"
     )]
     async fn inventory_summary(
         &self,

@@ -3,6 +3,7 @@
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use uuid::Uuid;
 
+use super::UuidArg;
 use super::catalog::Sku;
 use super::customers::Customer;
 use super::node::global_id;
@@ -103,7 +104,8 @@ impl SalesQuery {
         guard = "ScopeGuard(Scope::ReadSales)",
         directive = requires_scopes::apply(scopes(Scope::ReadSales))
     )]
-    async fn sales_order(&self, ctx: &Context<'_>, uuid: Uuid) -> Result<Option<SalesOrder>> {
+    async fn sales_order(&self, ctx: &Context<'_>, uuid: UuidArg) -> Result<Option<SalesOrder>> {
+        let uuid = uuid.get("uuid")?;
         Ok(loaded(loaders(ctx)?.sales_orders.try_load(uuid).await)?.map(SalesOrder))
     }
 }

@@ -3,6 +3,7 @@
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use uuid::Uuid;
 
+use super::UuidArg;
 use super::node::global_id;
 use super::{caller, loaded, loaders};
 use crate::entities::branches;
@@ -57,7 +58,8 @@ impl ViewerQuery {
     }
 
     /// A branch by its REST id (null when unknown or outside the token's branches).
-    async fn branch(&self, ctx: &Context<'_>, uuid: Uuid) -> Result<Option<Branch>> {
+    async fn branch(&self, ctx: &Context<'_>, uuid: UuidArg) -> Result<Option<Branch>> {
+        let uuid = uuid.get("uuid")?;
         Ok(loaded(loaders(ctx)?.branches.try_load(uuid).await)?.map(Branch))
     }
 }
