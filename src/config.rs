@@ -170,6 +170,21 @@ pub struct ConfigArgs {
     #[arg(long, env = "DATABASE_CONNECTIONS_PER_REQUEST", global = true)]
     pub database_connections_per_request: Option<u32>,
 
+    /// Pooled connections all requests of one tenant may use at once (default: half the
+    /// pool, at least 1).
+    #[arg(long, env = "DATABASE_CONNECTIONS_PER_TENANT", global = true)]
+    pub database_connections_per_tenant: Option<u32>,
+
+    /// Seconds a request waits for a pooled connection before it is answered 503 with
+    /// Retry-After.
+    #[arg(
+        long,
+        env = "DATABASE_ACQUIRE_TIMEOUT_SECONDS",
+        default_value_t = 5,
+        global = true
+    )]
+    pub database_acquire_timeout_seconds: u64,
+
     /// Seconds a client has to send a request's headers, from the moment the connection opens
     /// or the previous response ends (so it is also the idle keep-alive timeout).
     #[arg(
@@ -236,6 +251,10 @@ pub struct DatabaseConfig {
     pub max_connections: u32,
     /// Pooled connections one request may use at once.
     pub connections_per_request: usize,
+    /// Pooled connections all requests of one tenant may use at once.
+    pub connections_per_tenant: usize,
+    /// How long a request waits for a pooled connection.
+    pub acquire_timeout: Duration,
     /// Whether a missing SQLite file may be created (demo mode and `migrate` only).
     pub create_if_missing: bool,
 }
@@ -341,8 +360,22 @@ impl Config {
                     .to_owned(),
             );
         }
+        let connections_per_tenant = args
+            .database_connections_per_tenant
+            .unwrap_or((max_connections / 2).max(1));
+        if !(1..=max_connections.max(1)).contains(&connections_per_tenant) {
+            problems.push(
+                "DATABASE_CONNECTIONS_PER_TENANT must be between 1 and DATABASE_MAX_CONNECTIONS"
+                    .to_owned(),
+            );
+        }
         for (name, value, max) in [
             ("GRAPHQL_TIMEOUT_SECONDS", args.graphql_timeout_seconds, 300),
+            (
+                "DATABASE_ACQUIRE_TIMEOUT_SECONDS",
+                args.database_acquire_timeout_seconds,
+                300,
+            ),
             (
                 "REQUEST_TIMEOUT_SECONDS",
                 args.request_timeout_seconds,
@@ -477,6 +510,8 @@ impl Config {
                     backend,
                     max_connections,
                     connections_per_request: connections_per_request as usize,
+                    connections_per_tenant: connections_per_tenant as usize,
+                    acquire_timeout: Duration::from_secs(args.database_acquire_timeout_seconds),
                     create_if_missing: demo,
                 },
                 bind,

@@ -6,7 +6,10 @@ use std::time::Duration;
 use anyhow::Context;
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+use std::sync::Arc;
+
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr};
+use tokio::sync::Semaphore;
 
 use crate::config::{Backend, DatabaseConfig};
 
@@ -37,7 +40,7 @@ pub async fn connect(config: &DatabaseConfig) -> anyhow::Result<DatabaseConnecti
     options
         .max_connections(config.max_connections)
         .min_connections(1)
-        .acquire_timeout(Duration::from_secs(10))
+        .acquire_timeout(config.acquire_timeout)
         .idle_timeout(Duration::from_secs(300))
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(move |options| tune_sqlite(options).create_if_missing(create));
@@ -115,7 +118,7 @@ pub enum NotReady {
 /// Readiness: the SQLite file is still there, the database answers, its schema is at the
 /// migration this build expects and the main tables can be read.
 pub async fn check_ready(db: &DatabaseConnection, config: &DatabaseConfig) -> Result<(), NotReady> {
-    use sea_orm::{ConnectionTrait, Statement};
+    use sea_orm::Statement;
 
     if config.backend == Backend::Sqlite
         && let Some(path) = sqlite_path(config.url.expose())
@@ -155,4 +158,105 @@ pub async fn check_ready(db: &DatabaseConnection, config: &DatabaseConfig) -> Re
         .map_err(unreachable)?;
     }
     Ok(())
+}
+
+/// The pooled connections one request may hold at once, and those all requests of one tenant
+/// may hold together: every statement run through a [`BudgetedDb`] first takes a permit of
+/// its tenant, then one of its request, and gives both back when the statement is done. One
+/// request (64 aliased reports, a batch of ten operations) or one tenant's crowd of requests
+/// then waits for its own permits instead of taking every pooled connection from everyone.
+#[derive(Debug)]
+pub struct DbBudgets {
+    per_request: usize,
+    per_tenant: usize,
+    tenants: std::sync::Mutex<std::collections::HashMap<uuid::Uuid, std::sync::Weak<Semaphore>>>,
+}
+
+impl DbBudgets {
+    pub fn new(per_request: usize, per_tenant: usize) -> Self {
+        Self {
+            per_request: per_request.max(1),
+            per_tenant: per_tenant.max(1),
+            tenants: std::sync::Mutex::new(std::collections::HashMap::new()),
+        }
+    }
+
+    /// A connection handle for one request of `tenant`.
+    pub fn for_request(&self, db: &DatabaseConnection, tenant: uuid::Uuid) -> BudgetedDb {
+        let mut tenants = self.tenants.lock().unwrap_or_else(|p| p.into_inner());
+        let shared = match tenants.get(&tenant).and_then(std::sync::Weak::upgrade) {
+            Some(found) => found,
+            None => {
+                // Tenants with no request in flight are forgotten as new ones arrive.
+                tenants.retain(|_, weak| weak.strong_count() > 0);
+                let fresh = Arc::new(Semaphore::new(self.per_tenant));
+                tenants.insert(tenant, Arc::downgrade(&fresh));
+                fresh
+            }
+        };
+        BudgetedDb {
+            db: db.clone(),
+            tenant: shared,
+            request: Arc::new(Semaphore::new(self.per_request)),
+        }
+    }
+}
+
+/// A database connection whose statements count against a request's and a tenant's budget.
+#[derive(Debug, Clone)]
+pub struct BudgetedDb {
+    db: DatabaseConnection,
+    tenant: Arc<Semaphore>,
+    request: Arc<Semaphore>,
+}
+
+impl BudgetedDb {
+    async fn permits(
+        &self,
+    ) -> (
+        Option<tokio::sync::SemaphorePermit<'_>>,
+        Option<tokio::sync::SemaphorePermit<'_>>,
+    ) {
+        // The semaphores are never closed; a failed acquire would only mean running unbudgeted.
+        let tenant = self.tenant.acquire().await.ok();
+        let request = self.request.acquire().await.ok();
+        (tenant, request)
+    }
+}
+
+#[async_trait::async_trait]
+impl sea_orm::ConnectionTrait for BudgetedDb {
+    fn get_database_backend(&self) -> sea_orm::DbBackend {
+        self.db.get_database_backend()
+    }
+
+    async fn execute_raw(&self, stmt: sea_orm::Statement) -> Result<sea_orm::ExecResult, DbErr> {
+        let _permits = self.permits().await;
+        self.db.execute_raw(stmt).await
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<sea_orm::ExecResult, DbErr> {
+        let _permits = self.permits().await;
+        self.db.execute_unprepared(sql).await
+    }
+
+    async fn query_one_raw(
+        &self,
+        stmt: sea_orm::Statement,
+    ) -> Result<Option<sea_orm::QueryResult>, DbErr> {
+        let _permits = self.permits().await;
+        self.db.query_one_raw(stmt).await
+    }
+
+    async fn query_all_raw(
+        &self,
+        stmt: sea_orm::Statement,
+    ) -> Result<Vec<sea_orm::QueryResult>, DbErr> {
+        let _permits = self.permits().await;
+        self.db.query_all_raw(stmt).await
+    }
+
+    fn support_returning(&self) -> bool {
+        self.db.support_returning()
+    }
 }

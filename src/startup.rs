@@ -57,6 +57,10 @@ pub async fn build_state_with(
     let cursors = CursorCodec::new(jwt_config.secret.expose().as_bytes());
     let rate_limits = RateLimits::new(config.rate_limits);
     let oauth_failures = crate::auth::brake::LoginBrake::new(config.oauth);
+    let db_budgets = db::DbBudgets::new(
+        config.database.connections_per_request,
+        config.database.connections_per_tenant,
+    );
     db::migrate(&db).await?;
     let revoked_demo_apps = if config.demo {
         Vec::new()
@@ -78,6 +82,7 @@ pub async fn build_state_with(
         rate_limits: Arc::new(rate_limits),
         cursors: Arc::new(cursors),
         graphql: Arc::new(graphql),
+        db_budgets: Arc::new(db_budgets),
         oauth_failures: Arc::new(oauth_failures),
     })
 }

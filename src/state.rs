@@ -20,6 +20,8 @@ pub struct AppState {
     pub rate_limits: Arc<RateLimits>,
     pub cursors: Arc<CursorCodec>,
     pub graphql: Arc<Graphql>,
+    /// Connections per request and per tenant.
+    pub db_budgets: Arc<crate::db::DbBudgets>,
     /// Failed token requests, per client id and per client address.
     pub oauth_failures: Arc<crate::auth::brake::LoginBrake>,
     /// Applications with public demo secrets revoked at start (outside demo mode).

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use dataloader::BatchFn;
 use dataloader::cached::Loader;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Select};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Select};
 use uuid::Uuid;
 
 use crate::domain::inventory::{RECEIPT_REFERENCE, visible_levels, visible_movements};
@@ -26,7 +26,7 @@ const MAX_BATCH: usize = 500;
 
 /// Where a loader's rows come from: a scoped query and the column its keys match.
 struct Source<E: EntityTrait> {
-    db: DatabaseConnection,
+    db: crate::db::BudgetedDb,
     scope: TenantScope,
     select: fn(&TenantScope) -> Select<E>,
     column: E::Column,
@@ -128,9 +128,9 @@ pub struct Loaders {
 }
 
 impl Loaders {
-    pub fn new(db: DatabaseConnection, scope: TenantScope) -> Self {
+    pub fn new(db: crate::db::BudgetedDb, scope: TenantScope) -> Self {
         fn source<E: EntityTrait>(
-            db: &DatabaseConnection,
+            db: &crate::db::BudgetedDb,
             scope: &TenantScope,
             select: fn(&TenantScope) -> Select<E>,
             column: E::Column,

@@ -5,10 +5,9 @@
 //!
 //! A request goes: gate (token, plan, one rate-limit unit per operation) → the guarded path
 //! (lexical scan, parse, nesting, expanded size, introspection shape; on big-stack threads) →
-//! validation and execution under the request's time limit, with its root fields taking
-//! turns on a per-request database budget.
+//! validation and execution under the request's time limit, every statement within the
+//! request's and the tenant's connection budget ([`crate::db::DbBudgets`]).
 
-pub mod budget;
 pub mod errors;
 pub mod guard;
 pub mod limits;
@@ -29,7 +28,6 @@ use axum::routing::get;
 use futures_util::StreamExt;
 use futures_util::stream::FuturesOrdered;
 
-use self::budget::RequestBudget;
 use self::guard::Guard;
 use self::limits::{GraphqlLimits, Inspected};
 use self::loaders::Loaders;
@@ -285,8 +283,8 @@ async fn run(
         .await
         .map_err(|e| (AppError::internal(e), false))?;
 
-    let loaders = Arc::new(Loaders::new(state.db.clone(), caller.scope.clone()));
-    let budget = RequestBudget::new(state.config.database.connections_per_request);
+    let db = state.db_budgets.for_request(&state.db, caller.tenant_id);
+    let loaders = Arc::new(Loaders::new(db.clone(), caller.scope.clone()));
     let mut prepared = Vec::with_capacity(requests.len());
     for (mut request, inspection) in requests.into_iter().zip(inspected) {
         let Inspected {
@@ -317,7 +315,7 @@ async fn run(
             .data(caller.clone())
             .data(state.clone())
             .data(loaders.clone())
-            .data(budget.clone());
+            .data(db.clone());
         prepared.push(Prepared::Run {
             request: Box::new(request),
             document: Box::new(document),

@@ -123,7 +123,7 @@ pub async fn list_customers(
     query: QueryPairs,
 ) -> AppResult<Json<ListResponse<CustomerResponse>>> {
     let params = CustomerListParams { page: query.page() };
-    let page = customers::list(&state.db, &state.cursors, &auth.caller.scope, &params).await?;
+    let page = customers::list(&auth.db, &state.cursors, &auth.caller.scope, &params).await?;
     let with_pii = auth.caller.can_read_pii();
     Ok(Json(ListResponse::from_page(page, |c| {
         CustomerResponse::new(c, with_pii)

@@ -42,6 +42,8 @@ scope_markers!(
 #[derive(Debug)]
 pub struct Authorized<S> {
     pub caller: Caller,
+    /// The database, within the request's and the tenant's connection budget.
+    pub db: crate::db::BudgetedDb,
     _scope: PhantomData<S>,
 }
 
@@ -60,8 +62,16 @@ where
             AppError::internal(anyhow::anyhow!("partner route without authentication"))
         })?;
         caller.require(S::SCOPE)?;
+        let db = parts
+            .extensions
+            .get::<crate::db::BudgetedDb>()
+            .cloned()
+            .ok_or_else(|| {
+                AppError::internal(anyhow::anyhow!("partner route without a database handle"))
+            })?;
         Ok(Self {
             caller,
+            db,
             _scope: PhantomData,
         })
     }

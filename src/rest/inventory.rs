@@ -124,7 +124,7 @@ pub async fn list_inventory(
         page: query.page(),
     };
     let page =
-        inventory::list_levels(&state.db, &state.cursors, &auth.caller.scope, &params).await?;
+        inventory::list_levels(&auth.db, &state.cursors, &auth.caller.scope, &params).await?;
     Ok(Json(ListResponse::from_page(
         page,
         InventoryLevelResponse::from,
@@ -166,7 +166,7 @@ pub async fn list_movements(
         page: query.page(),
     };
     let page = inventory::list_movements(
-        &state.db,
+        &auth.db,
         &state.cursors,
         &auth.caller.scope,
         state.clock.now(),

@@ -166,7 +166,7 @@ pub async fn list_purchase_orders(
         page: query.page(),
     };
     let page = purchasing::list_orders(
-        &state.db,
+        &auth.db,
         &state.cursors,
         &auth.caller.scope,
         state.clock.now(),
@@ -192,13 +192,12 @@ pub async fn list_purchase_orders(
     )
 )]
 pub async fn list_purchase_order_items(
-    State(state): State<AppState>,
     auth: Authorized<ReadPurchasing>,
     Path(id): Path<String>,
 ) -> AppResult<Json<DataResponse<PurchaseOrderItemResponse>>> {
     const NOT_FOUND: AppError = AppError::NotFound("Purchase order not found");
     let id = Uuid::parse_str(&id).map_err(|_| NOT_FOUND)?;
-    let items = purchasing::order_items(&state.db, &auth.caller.scope, id)
+    let items = purchasing::order_items(&auth.db, &auth.caller.scope, id)
         .await?
         .ok_or(NOT_FOUND)?;
     Ok(Json(DataResponse {
@@ -224,6 +223,6 @@ pub async fn list_suppliers(
 ) -> AppResult<Json<ListResponse<SupplierResponse>>> {
     let params = SupplierListParams { page: query.page() };
     let page =
-        purchasing::list_suppliers(&state.db, &state.cursors, &auth.caller.scope, &params).await?;
+        purchasing::list_suppliers(&auth.db, &state.cursors, &auth.caller.scope, &params).await?;
     Ok(Json(ListResponse::from_page(page, SupplierResponse::from)))
 }

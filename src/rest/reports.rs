@@ -175,7 +175,7 @@ pub async fn get_sales_summary(
         branch_id: query.get("branch_id"),
     };
     let s =
-        reports::sales_summary(&state.db, &auth.caller.scope, state.clock.now(), &params).await?;
+        reports::sales_summary(&auth.db, &auth.caller.scope, state.clock.now(), &params).await?;
     Ok(Json(SalesSummaryResponse {
         from: s.window.from,
         to: s.window.to,
@@ -240,7 +240,6 @@ pub async fn get_sales_summary(
     )
 )]
 pub async fn get_inventory_summary(
-    State(state): State<AppState>,
     auth: Authorized<ReadReports>,
     query: QueryPairs,
 ) -> AppResult<Json<InventorySummaryResponse>> {
@@ -248,7 +247,7 @@ pub async fn get_inventory_summary(
         branch_id: query.get("branch_id"),
         warehouse_id: query.get("warehouse_id"),
     };
-    let s = reports::inventory_summary(&state.db, &auth.caller.scope, &params).await?;
+    let s = reports::inventory_summary(&auth.db, &auth.caller.scope, &params).await?;
     Ok(Json(InventorySummaryResponse {
         branch_id: s.branch_id,
         warehouse_id: s.warehouse_id,

@@ -137,7 +137,7 @@ pub async fn list_sales(
         page: query.page(),
     };
     let page = sales::list(
-        &state.db,
+        &auth.db,
         &state.cursors,
         &auth.caller.scope,
         state.clock.now(),
@@ -164,13 +164,12 @@ pub async fn list_sales(
     )
 )]
 pub async fn list_sales_items(
-    State(state): State<AppState>,
     auth: Authorized<ReadSales>,
     Path(id): Path<String>,
 ) -> AppResult<Json<DataResponse<SalesOrderItemResponse>>> {
     const NOT_FOUND: AppError = AppError::NotFound("Sales order not found");
     let id = Uuid::parse_str(&id).map_err(|_| NOT_FOUND)?;
-    let items = sales::items(&state.db, &auth.caller.scope, id)
+    let items = sales::items(&auth.db, &auth.caller.scope, id)
         .await?
         .ok_or(NOT_FOUND)?;
     Ok(Json(DataResponse {

@@ -96,6 +96,8 @@ impl TestDb {
             graphql_timeout_seconds: 5,
             request_timeout_seconds: 30,
             database_connections_per_request: None,
+            database_connections_per_tenant: None,
+            database_acquire_timeout_seconds: 5,
             http_header_timeout_seconds: 10,
             http_body_timeout_seconds: 10,
             http_max_connections: None,

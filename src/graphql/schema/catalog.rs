@@ -4,6 +4,7 @@ use async_graphql::{Context, ID, InputObject, Object, Result};
 use uuid::Uuid;
 
 use super::UuidArg;
+use super::db;
 use super::node::global_id;
 use super::{
     Paging, ScopeGuard, connection, loaded, loaders, page_cost, requires_scopes, scopes, state,
@@ -64,12 +65,12 @@ impl CatalogQuery {
             page: paging.request(),
         };
         let error = |e| paging.error(e, FILTER_NAMES);
-        let page = domain::list(&state.db, &state.cursors, scope, &params)
+        let page = domain::list(db(ctx)?, &state.cursors, scope, &params)
             .await
             .map_err(error)?;
         let total = match wants_total(ctx) {
             true => Some(
-                domain::count(&state.db, &state.cursors, scope, &params)
+                domain::count(db(ctx)?, &state.cursors, scope, &params)
                     .await
                     .map_err(error)?,
             ),

@@ -5,6 +5,7 @@ use async_graphql::{Context, ID, Object, Result};
 use uuid::Uuid;
 
 use super::UuidArg;
+use super::db;
 use super::node::global_id;
 use super::{
     Date, Paging, ScopeGuard, connection, loaded, loaders, page_cost, requires_scopes, scopes,
@@ -56,12 +57,12 @@ impl CustomerQuery {
             page: paging.request(),
         };
         let error = |e| paging.error(e, &[]);
-        let page = domain::list(&state.db, &state.cursors, scope, &params)
+        let page = domain::list(db(ctx)?, &state.cursors, scope, &params)
             .await
             .map_err(error)?;
         let total = match wants_total(ctx) {
             true => Some(
-                domain::count(&state.db, &state.cursors, scope, &params)
+                domain::count(db(ctx)?, &state.cursors, scope, &params)
                     .await
                     .map_err(error)?,
             ),

@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use super::UuidArg;
 use super::catalog::Sku;
+use super::db;
 use super::node::global_id;
 use super::viewer::Branch;
 use super::{
@@ -118,12 +119,12 @@ impl InventoryQuery {
             page: paging.request(),
         };
         let error = |e| paging.error(e, LEVEL_FILTER_NAMES);
-        let page = domain::list_levels(&state.db, &state.cursors, scope, &params)
+        let page = domain::list_levels(db(ctx)?, &state.cursors, scope, &params)
             .await
             .map_err(error)?;
         let total = match wants_total(ctx) {
             true => Some(
-                domain::count_levels(&state.db, &state.cursors, scope, &params)
+                domain::count_levels(db(ctx)?, &state.cursors, scope, &params)
                     .await
                     .map_err(error)?,
             ),
@@ -171,12 +172,12 @@ impl InventoryQuery {
         };
         let now = state.clock.now();
         let error = |e| paging.error(e, MOVEMENT_FILTER_NAMES);
-        let page = domain::list_movements(&state.db, &state.cursors, scope, now, &params)
+        let page = domain::list_movements(db(ctx)?, &state.cursors, scope, now, &params)
             .await
             .map_err(error)?;
         let total = match wants_total(ctx) {
             true => Some(
-                domain::count_movements(&state.db, &state.cursors, scope, now, &params)
+                domain::count_movements(db(ctx)?, &state.cursors, scope, now, &params)
                     .await
                     .map_err(error)?,
             ),

@@ -128,7 +128,6 @@ pub fn build(limits: &super::limits::GraphqlLimits) -> PartnerSchema {
         .limit_complexity(limits.max_complexity)
         .limit_recursive_depth(limits.max_nesting)
         .extension(async_graphql::extensions::Analyzer)
-        .extension(super::budget::Budget)
         .finish()
 }
 
@@ -144,6 +143,13 @@ fn caller<'a>(ctx: &Context<'a>) -> Result<&'a Caller> {
 fn state<'a>(ctx: &Context<'a>) -> Result<&'a AppState> {
     ctx.data::<AppState>()
         .map_err(|_| internal("GraphQL request without state"))
+}
+
+/// The request's database handle: every statement within the request's and the tenant's
+/// connection budget.
+fn db<'a>(ctx: &Context<'a>) -> Result<&'a crate::db::BudgetedDb> {
+    ctx.data::<crate::db::BudgetedDb>()
+        .map_err(|_| internal("GraphQL request without a database handle"))
 }
 
 fn loaders<'a>(ctx: &Context<'a>) -> Result<&'a Loaders> {

@@ -5,6 +5,7 @@ use uuid::Uuid;
 
 use super::UuidArg;
 use super::catalog::Sku;
+use super::db;
 use super::inventory::{InventoryMovement, Warehouse};
 use super::node::global_id;
 use super::viewer::Branch;
@@ -94,12 +95,12 @@ impl PurchasingQuery {
         };
         let now = state.clock.now();
         let error = |e| paging.error(e, FILTER_NAMES);
-        let page = domain::list_orders(&state.db, &state.cursors, scope, now, &params)
+        let page = domain::list_orders(db(ctx)?, &state.cursors, scope, now, &params)
             .await
             .map_err(error)?;
         let total = match wants_total(ctx) {
             true => Some(
-                domain::count_orders(&state.db, &state.cursors, scope, now, &params)
+                domain::count_orders(db(ctx)?, &state.cursors, scope, now, &params)
                     .await
                     .map_err(error)?,
             ),
@@ -148,12 +149,12 @@ impl PurchasingQuery {
             page: paging.request(),
         };
         let error = |e| paging.error(e, &[]);
-        let page = domain::list_suppliers(&state.db, &state.cursors, scope, &params)
+        let page = domain::list_suppliers(db(ctx)?, &state.cursors, scope, &params)
             .await
             .map_err(error)?;
         let total = match wants_total(ctx) {
             true => Some(
-                domain::count_suppliers(&state.db, &state.cursors, scope, &params)
+                domain::count_suppliers(db(ctx)?, &state.cursors, scope, &params)
                     .await
                     .map_err(error)?,
             ),

@@ -3,6 +3,7 @@
 use async_graphql::{ComplexObject, Context, ID, Object, Result, SimpleObject};
 use uuid::Uuid;
 
+use super::db;
 use super::viewer::Branch;
 use super::{
     Date, ScopeGuard, caller, filter_id, gql, loaded, loaders, rename_fields, requires_scopes,
@@ -45,7 +46,7 @@ impl ReportQuery {
             to: to.as_deref(),
             branch_id: branch_id.as_deref(),
         };
-        let summary = reports::sales_summary(&state.db, &caller.scope, state.clock.now(), &params)
+        let summary = reports::sales_summary(db(ctx)?, &caller.scope, state.clock.now(), &params)
             .await
             .map_err(|e| gql(rename_fields(e, &[("branch_id", "branchId")])))?;
         Ok(Some(SalesSummary(summary)))
@@ -64,14 +65,14 @@ impl ReportQuery {
         branch_id: Option<ID>,
         warehouse_id: Option<ID>,
     ) -> Result<Option<InventorySummary>> {
-        let (state, caller) = (state(ctx)?, caller(ctx)?);
+        let caller = caller(ctx)?;
         let branch_id = branch_id.as_ref().map(|id| filter_id(id, "Branch"));
         let warehouse_id = warehouse_id.as_ref().map(|id| filter_id(id, "Warehouse"));
         let params = reports::InventorySummaryParams {
             branch_id: branch_id.as_deref(),
             warehouse_id: warehouse_id.as_deref(),
         };
-        let summary = reports::inventory_summary(&state.db, &caller.scope, &params)
+        let summary = reports::inventory_summary(db(ctx)?, &caller.scope, &params)
             .await
             .map_err(|e| {
                 gql(rename_fields(

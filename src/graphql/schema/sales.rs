@@ -6,6 +6,7 @@ use uuid::Uuid;
 use super::UuidArg;
 use super::catalog::Sku;
 use super::customers::Customer;
+use super::db;
 use super::node::global_id;
 use super::viewer::Branch;
 use super::{
@@ -82,13 +83,13 @@ impl SalesQuery {
         };
         let now = state.clock.now();
         let error = |e| paging.error(e, FILTER_NAMES);
-        let page = sales::list(&state.db, &state.cursors, scope, now, &params)
+        let page = sales::list(db(ctx)?, &state.cursors, scope, now, &params)
             .await
             .map_err(error)?;
         prime(ctx, &page.items).await;
         let total = match wants_total(ctx) {
             true => Some(
-                sales::count(&state.db, &state.cursors, scope, now, &params)
+                sales::count(db(ctx)?, &state.cursors, scope, now, &params)
                     .await
                     .map_err(error)?,
             ),
