@@ -447,10 +447,13 @@ impl Config {
         }
 
         for (name, value, max) in [
+            // The guarded parse threads get a stack sized for this many bytes nested one
+            // level each (see graphql::guard): a quarter of a megabyte keeps them at 1 GiB of
+            // reserved (not committed) address space.
             (
                 "GRAPHQL_MAX_BODY_BYTES",
                 args.graphql_max_body_bytes,
-                1024 * 1024,
+                256 * 1024,
             ),
             ("GRAPHQL_MAX_NESTING", args.graphql_max_nesting, 256),
             ("GRAPHQL_MAX_DEPTH", args.graphql_max_depth, 64),

@@ -22,6 +22,7 @@ pub const STACK_BYTES_PER_LEVEL: usize = 4 * 1024;
 pub struct Guard {
     jobs: Mutex<mpsc::Sender<Job>>,
     stack_bytes: usize,
+    threads: usize,
 }
 
 impl std::fmt::Debug for Guard {
@@ -69,11 +70,16 @@ impl Guard {
         Ok(Self {
             jobs: Mutex::new(sender),
             stack_bytes,
+            threads: threads.max(1),
         })
     }
 
     pub fn stack_bytes(&self) -> usize {
         self.stack_bytes
+    }
+
+    pub fn threads(&self) -> usize {
+        self.threads
     }
 
     /// Runs `job` on a guarded thread and waits for its answer without blocking the caller's

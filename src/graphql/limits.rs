@@ -113,7 +113,8 @@ pub fn check_document(document: &str, limits: &GraphqlLimits) -> Result<Scan, Ap
         format!("line {line}, column {column}")
     };
     let mut scan = Scan::default();
-    let mut depth = 0usize;
+    // The closers expected, innermost last (never longer than the nesting limit).
+    let mut open: Vec<u8> = Vec::new();
     let mut paren_depth = 0usize;
     let mut i = 0;
     while i < bytes.len() {
@@ -175,12 +176,16 @@ pub fn check_document(document: &str, limits: &GraphqlLimits) -> Result<Scan, Ap
                 }
             }
             b'{' | b'[' | b'(' => {
-                depth += 1;
+                open.push(match bytes[i] {
+                    b'{' => b'}',
+                    b'[' => b']',
+                    _ => b')',
+                });
                 if bytes[i] == b'(' {
                     paren_depth += 1;
                 }
-                scan.nesting = scan.nesting.max(depth);
-                if depth > limits.max_nesting {
+                scan.nesting = scan.nesting.max(open.len());
+                if open.len() > limits.max_nesting {
                     return Err(refuse(
                         "query",
                         format!("document nests deeper than {} levels", limits.max_nesting),
@@ -189,14 +194,13 @@ pub fn check_document(document: &str, limits: &GraphqlLimits) -> Result<Scan, Ap
                 i += 1;
             }
             b'}' | b']' | b')' => {
-                if depth == 0 {
+                if open.pop() != Some(bytes[i]) {
                     return Err(unreadable(format!(
                         "unbalanced {:?} at {}",
                         bytes[i] as char,
                         at(i)
                     )));
                 }
-                depth -= 1;
                 if bytes[i] == b')' {
                     paren_depth = paren_depth.saturating_sub(1);
                 }
@@ -236,7 +240,7 @@ pub fn check_document(document: &str, limits: &GraphqlLimits) -> Result<Scan, Ap
             }
         }
     }
-    if depth > 0 {
+    if !open.is_empty() {
         return Err(unreadable(
             "the document ends inside an unclosed bracket".to_owned(),
         ));
@@ -615,5 +619,269 @@ mod tests {
         // A fragment that spreads itself cannot recurse forever here.
         let looping = "{ __schema { types { ...F } } } fragment F on __Type { name ...F }";
         assert!(intro(looping).is_ok());
+    }
+
+    /// The documents of the defect reports: everything after a comment ended by `\r` was
+    /// invisible to the old scanner.
+    #[test]
+    fn every_line_terminator_ends_a_comment() {
+        let limits = GraphqlLimits::default();
+        for terminator in ["\r", "\n", "\r\n"] {
+            let deep = format!(
+                "{{ #x{terminator} salesOrders(first:1, filter:{{branchIds:{}\"a\"{}}}) {{ totalCount }} }}",
+                "[".repeat(2_000),
+                "]".repeat(2_000)
+            );
+            let err = check_document(&deep, &limits).expect_err("nesting seen after the comment");
+            assert!(
+                err.body()["details"][0]["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("nests deeper")),
+                "{terminator:?}"
+            );
+            let aliases = format!(
+                "{{ #x{terminator} {} }}",
+                (0..200)
+                    .map(|i| format!("a{i}: viewer {{ plan }}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            );
+            let err =
+                check_document(&aliases, &limits).expect_err("aliases seen after the comment");
+            assert!(err.body().to_string().contains("aliases"), "{terminator:?}");
+        }
+    }
+
+    #[test]
+    fn strings_block_strings_bom_and_unicode_follow_the_grammar() {
+        let limits = GraphqlLimits {
+            max_nesting: 3,
+            ..GraphqlLimits::default()
+        };
+        let ok = [
+            "\u{FEFF}{ a }",
+            "{ a(x: \"\\\"[[[[\") }",
+            "{ a(x: \"\"\"[[[[ \\\"\"\" {{{{ \"\"\") }",
+            "{ a(x: \"ไทย [[[[\") # ไทย {{{{\r}",
+            "{ a, b,,, c }",
+            "{ a(x: -1.5e+3, y: $v) @d(if: true) ...F ... on T { b } }",
+        ];
+        for doc in ok {
+            assert!(check_document(doc, &limits).is_ok(), "{doc:?}");
+        }
+        let refused = [
+            // An escaped quote does not end a string; the brackets after the real end count.
+            "{ a(x: \"\\\"\", y: [[[[1]]]]) }",
+            // A block string ends at the first unescaped triple quote.
+            "{ a(x: \"\"\"x\"\"\", y: [[[[1]]]]) }",
+            // A string cannot span lines: the rest is not hidden inside it.
+            "{ a(x: \"abc\r[[[[1]]]]\") }",
+            "{ a(x: \"unterminated) }",
+            "{ a(x: \"\"\"unterminated) }",
+            "{ a ; b }",
+            "{ ä }",
+            "{ a ]",
+            "{ a { b }",
+        ];
+        for doc in refused {
+            assert!(check_document(doc, &limits).is_err(), "{doc:?}");
+        }
+    }
+
+    /// Nesting of the parsed document, measured independently of the scanner.
+    fn parsed_aliases(doc: &ExecutableDocument) -> usize {
+        fn set(s: &SelectionSet) -> usize {
+            s.items
+                .iter()
+                .map(|item| match &item.node {
+                    Selection::Field(f) => {
+                        usize::from(f.node.alias.is_some()) + set(&f.node.selection_set.node)
+                    }
+                    Selection::InlineFragment(i) => set(&i.node.selection_set.node),
+                    Selection::FragmentSpread(_) => 0,
+                })
+                .sum()
+        }
+        doc.operations
+            .iter()
+            .map(|(_, op)| set(&op.node.selection_set.node))
+            .sum::<usize>()
+            + doc
+                .fragments
+                .values()
+                .map(|f| set(&f.node.selection_set.node))
+                .sum::<usize>()
+    }
+
+    /// Ignored tokens of every kind, some holding brackets.
+    fn ignored(rng: &mut crate::demo::DemoRng) -> &'static str {
+        const IGNORED: &[&str] = &[
+            " ", ",", "\t", "\r", "\n", "\r\n", "#[{(\r", "#]})\n", "#{\r\n", "\u{FEFF}", "",
+        ];
+        IGNORED[rng.below(IGNORED.len() as u64) as usize]
+    }
+
+    fn value(rng: &mut crate::demo::DemoRng, depth: usize) -> String {
+        let gap = ignored(rng);
+        match rng.below(if depth > 40 { 3 } else { 6 }) {
+            0 => "\"s[{(\\\"]})\"".to_owned(),
+            1 => "\"\"\"b[{( \\\"\"\" }])\"\"\"".to_owned(),
+            2 => "-1.5e3".to_owned(),
+            3 | 4 => format!("[{gap}{}{gap}]", value(rng, depth + 1)),
+            _ => format!("{{a:{gap}{}}}", value(rng, depth + 1)),
+        }
+    }
+
+    fn selection(rng: &mut crate::demo::DemoRng, depth: usize) -> String {
+        let gap = ignored(rng);
+        match rng.below(if depth > 20 { 2 } else { 5 }) {
+            0 => "a".to_owned(),
+            1 => format!("al{}: a", rng.below(100)),
+            2 => format!("f(x:{gap}{})", value(rng, 0)),
+            _ => format!(
+                "g{gap}{{ {} {gap} {} }}",
+                selection(rng, depth + 1),
+                selection(rng, depth + 1)
+            ),
+        }
+    }
+
+    fn hostile_document(rng: &mut crate::demo::DemoRng) -> String {
+        if rng.chance(500) {
+            return format!("{}{{ {} }}", ignored(rng), selection(rng, 0));
+        }
+        const PIECES: &[&str] = &[
+            "{",
+            "}",
+            "[",
+            "]",
+            "(",
+            ")",
+            "{",
+            "[",
+            "(",
+            "a",
+            "b: ",
+            "f(x: ",
+            " ",
+            ",",
+            "\t",
+            "#c[{(\r",
+            "#c]})\n",
+            "#c{\r\n",
+            "\r",
+            "\n",
+            "\"s[{(\"",
+            "\"\\\"[{\"",
+            "\"\"\"b[{( \\\"\"\" }]\"\"\"",
+            "\u{FEFF}",
+            "ไ",
+            "...",
+            "$v",
+            "@d",
+            "1.5e3",
+            "-2",
+            "\"open",
+            "query Q",
+            "fragment F on T ",
+            ":",
+            "=",
+            "!",
+            "on",
+            "...F",
+        ];
+        let mut doc = String::new();
+        let pieces = rng.range(1, 120);
+        for _ in 0..pieces {
+            if rng.chance(20) {
+                // A deep run of one bracket, sometimes behind a comment or inside a string.
+                let depth = rng.range(5, 3_000) as usize;
+                let open = *rng.pick(&["[", "{", "(", "{a: "]);
+                match rng.below(4) {
+                    0 => doc.push_str(&format!("#{}\r", open.repeat(depth))),
+                    1 => doc.push_str(&format!("\"{}\"", open.repeat(depth))),
+                    _ => doc.push_str(&open.repeat(depth)),
+                }
+            } else {
+                doc.push_str(PIECES[rng.below(PIECES.len() as u64) as usize]);
+            }
+        }
+        doc
+    }
+
+    /// Differential test of the two lines of defence: for generated hostile documents (random
+    /// nesting, comments with every line terminator, strings and block strings that hold
+    /// brackets), the scanner either refuses the document before parsing, or the document
+    /// parses on the guarded path without overflow and its real nesting and aliases are no
+    /// more than the scanner counted. (An overflow would abort this test binary.)
+    #[tokio::test]
+    async fn generated_hostile_documents_are_refused_or_parse_safely() {
+        let limits = GraphqlLimits {
+            max_nesting: 12,
+            max_aliases: 6,
+            ..GraphqlLimits::default()
+        };
+        let guard = super::super::guard::Guard::new(1, limits.max_body_bytes).expect("threads");
+        let mut rng = crate::demo::DemoRng::new(20261129);
+        let (mut refused, mut parsed) = (0, 0);
+        for _ in 0..4_000 {
+            let doc = hostile_document(&mut rng);
+            match check_document(&doc, &limits) {
+                Err(_) => refused += 1,
+                Ok(scan) => {
+                    let checked = guard
+                        .run(move || {
+                            async_graphql::parser::parse_query(&doc)
+                                .ok()
+                                .map(|d| (parsed_nesting(&d), parsed_aliases(&d), doc))
+                        })
+                        .await
+                        .expect("the guarded parse answers");
+                    if let Some((nesting, aliases, doc)) = checked {
+                        parsed += 1;
+                        assert!(nesting <= scan.nesting, "{doc:?}: {nesting} > {scan:?}");
+                        assert!(aliases <= scan.aliases, "{doc:?}: {aliases} > {scan:?}");
+                    }
+                }
+            }
+        }
+        assert!(
+            refused > 1_000,
+            "hostile documents were generated: {refused}"
+        );
+        assert!(parsed > 0, "some documents were valid GraphQL: {parsed}");
+    }
+
+    #[test]
+    fn fragment_fan_out_is_counted_in_linear_time() {
+        let mut doc = String::from("{ viewer { ...F0 } } ");
+        for i in 0..40 {
+            doc.push_str(&format!(
+                "fragment F{i} on Viewer {{ ...F{} ...F{} }} ",
+                i + 1,
+                i + 1
+            ));
+        }
+        doc.push_str("fragment F40 on Viewer { plan }");
+        let parsed = async_graphql::parser::parse_query(&doc).expect("parses");
+        // 2^40 fields once expanded: saturating arithmetic, counted without expanding.
+        assert!(expanded_fields(&parsed) > 1_000_000_000);
+        let err = inspect(&doc, &GraphqlLimits::default()).expect_err("refused");
+        assert!(err.body().to_string().contains("fragments are expanded"));
+        // Cycles and unknown fragments do not loop; validation refuses them later.
+        let cyclic = async_graphql::parser::parse_query(
+            "{ a ...A } fragment A on T { b ...B } fragment B on T { c ...A ...Missing }",
+        )
+        .expect("parses");
+        // The operation: a, b, c (A and B once each); then A (b, c) and B (c) on their own.
+        assert_eq!(expanded_fields(&cyclic), 3 + 2 + 1);
+    }
+
+    #[test]
+    fn parse_errors_are_truncated() {
+        let doc = format!("{{ {} }}", "a ".repeat(40_000) + "!!!");
+        let err = inspect(&doc, &GraphqlLimits::default()).expect_err("refused");
+        let text = err.body().to_string();
+        assert!(text.len() < 1_000, "{} bytes", text.len());
     }
 }

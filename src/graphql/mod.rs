@@ -223,9 +223,20 @@ async fn execute(
         Err(err) => return error_response(err, graphql_media, false),
     };
     let rate = caller.rate;
-    let mut response = match run(&state, caller, method, request, graphql_media).await {
-        Ok(response) => response,
-        Err((err, document_error)) => error_response(err, graphql_media, document_error),
+    // The time limit covers everything after the gate: the guarded path, validation and
+    // execution.
+    let limit = state.config.graphql_timeout;
+    let work = run(&state, caller, method, request, graphql_media);
+    let mut response = match tokio::time::timeout(limit, work).await {
+        Ok(Ok(response)) => response,
+        Ok(Err((err, document_error))) => error_response(err, graphql_media, document_error),
+        Err(_) => error_response(
+            AppError::Timeout {
+                seconds: limit.as_secs().max(1),
+            },
+            graphql_media,
+            false,
+        ),
     };
     rate.apply(response.headers_mut());
     response
@@ -329,8 +340,7 @@ async fn run(
         return Err((err, true));
     }
 
-    let timeout = state.config.graphql_timeout;
-    let work = prepared
+    let responses = prepared
         .into_iter()
         .map(|item| async move {
             match item {
@@ -353,15 +363,8 @@ async fn run(
             }
         })
         .collect::<FuturesOrdered<_>>()
-        .collect::<Vec<GqlResponse>>();
-    let responses = tokio::time::timeout(timeout, work).await.map_err(|_| {
-        (
-            AppError::Timeout {
-                seconds: timeout.as_secs().max(1),
-            },
-            false,
-        )
-    })?;
+        .collect::<Vec<GqlResponse>>()
+        .await;
 
     let (status, body) = if single {
         let response = responses.into_iter().next().unwrap_or_default();

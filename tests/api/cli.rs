@@ -241,3 +241,93 @@ async fn production_banner_holds_no_secret() {
     assert!(!text.contains("eyJ"), "{text}");
     assert!(!text.contains(crate::helpers::TEST_JWT_SECRET), "{text}");
 }
+
+#[tokio::test]
+async fn outside_demo_mode_seed_registers_no_public_credentials_and_revocation_is_final() {
+    let db = TestDb::new().await;
+    const SECRET: &str = "--jwt-secret=a-real-secret-of-at-least-32-bytes-long!";
+    let summary = stdout_json(&gateway(
+        &db,
+        &[
+            SECRET,
+            "seed",
+            "--orders",
+            "20",
+            "--customers",
+            "5",
+            "--json",
+        ],
+    ));
+    assert_eq!(summary["applications"], 0, "{summary}");
+    let conn = db.connect().await;
+    assert!(
+        applications::find_by_client_id(&conn, "demo-full-access")
+            .await
+            .expect("query")
+            .is_none()
+    );
+
+    let tenant_id = summary["tenant_id"].as_str().expect("tenant").to_owned();
+    let created = stdout_json(&gateway(
+        &db,
+        &[
+            SECRET,
+            "apps",
+            "create",
+            "--tenant",
+            &tenant_id,
+            "--name",
+            "x",
+            "--scopes",
+            "read:sales",
+            "--json",
+        ],
+    ));
+    let client_id = created["client_id"].as_str().expect("client id").to_owned();
+    let revoked = stdout_json(&gateway(
+        &db,
+        &[SECRET, "apps", "revoke", &client_id, "--json"],
+    ));
+    assert_eq!(revoked["status"], "REVOKED");
+    let activate = gateway(&db, &[SECRET, "apps", "activate", &client_id]);
+    assert!(!activate.status.success(), "revocation is final");
+    let stderr = String::from_utf8_lossy(&activate.stderr);
+    assert!(
+        stderr.contains("revoked") && stderr.contains("final"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn outside_demo_mode_a_missing_sqlite_file_is_an_error_not_an_empty_database() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("nowhere.db");
+    let url = format!("sqlite://{}", path.display());
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_partner-gateway"))
+            .args(args)
+            .env_clear()
+            .env("DATABASE_URL", &url)
+            .env("JWT_SECRET", "a-real-secret-of-at-least-32-bytes-long!")
+            .env("BIND", "127.0.0.1:0")
+            .env("RUST_LOG", "warn")
+            .output()
+            .expect("run the binary")
+    };
+    let output = run(&["serve"]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("does not exist") && stderr.contains("partner-gateway migrate"),
+        "{stderr}"
+    );
+    assert!(!path.exists(), "no empty database was created");
+    // `migrate` is the command that creates it.
+    let output = run(&["migrate"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(path.exists());
+}

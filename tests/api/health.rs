@@ -61,3 +61,36 @@ async fn unknown_paths_get_the_flat_not_found_body_and_every_response_a_request_
     assert_ne!(first_id, second_id);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn readiness_fails_when_the_sqlite_file_disappears_or_the_schema_is_not_current() {
+    use sea_orm::ConnectionTrait;
+
+    let app = TestApp::spawn().await;
+    assert_eq!(app.get("/readyz").await.status(), StatusCode::OK);
+    // A schema behind this build (a migration missing): not ready.
+    app.state
+        .db
+        .execute_unprepared(&format!(
+            "DELETE FROM seaql_migrations WHERE version = '{}'",
+            partner_gateway::db::expected_migration()
+        ))
+        .await
+        .expect("forget the newest migration");
+    let response = app.get("/readyz").await;
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["database"], "schema mismatch");
+
+    let Some(path) = partner_gateway::db::sqlite_path(app.state.config.database.url.expose())
+    else {
+        return; // PostgreSQL: no file to lose.
+    };
+    std::fs::remove_file(&path).expect("delete the database file");
+    let response = app.get("/readyz").await;
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["database"], "missing");
+    assert!(!path.exists(), "no connection re-created an empty file");
+    assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
+}

@@ -7,6 +7,7 @@ mod cli;
 mod config;
 mod graphql;
 mod graphql_lists;
+mod hardening;
 mod health;
 mod migrations;
 mod money;

@@ -1,0 +1,983 @@
+//! No single request may take the gateway down, and no rule may be walked around: each
+//! defect found by attacking the gateway with a valid token (or none) has a test here.
+
+use std::time::Duration;
+
+use partner_gateway::clock::Clock;
+use partner_gateway::config::ConfigArgs;
+use partner_gateway::domain::applications::{self, NewApplication};
+use partner_gateway::entities::enums::{AppStatus, Plan};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use uuid::Uuid;
+
+use crate::graphql::{post, query};
+use crate::helpers::{TestApp, fixed_now};
+
+const GRAPHQL_MEDIA: &str = "application/graphql-response+json";
+
+async fn spawn_with(adjust: impl FnOnce(&mut ConfigArgs)) -> TestApp {
+    let app = TestApp::spawn_with(fixed_now(), adjust).await;
+    app.seed().await;
+    app
+}
+
+/// A second PRO tenant with one full-access application; returns its token.
+async fn other_tenant_token(app: &TestApp) -> String {
+    let now = app.clock.now();
+    let tenant = partner_gateway::domain::tenants::create(
+        &app.state.db,
+        now,
+        Uuid::new_v4(),
+        "Other Tenant Co",
+        Plan::Pro,
+    )
+    .await
+    .expect("tenant");
+    let created = applications::create(
+        &app.state.db,
+        now,
+        NewApplication {
+            tenant_id: tenant.id,
+            name: "other".into(),
+            scopes: partner_gateway::auth::scopes::ScopeSet::all(),
+            allowed_branch_ids: None,
+        },
+    )
+    .await
+    .expect("application");
+    token_for(app, &created.application.client_id, &created.client_secret).await
+}
+
+async fn token_for(app: &TestApp, client_id: &str, secret: &str) -> String {
+    let response = app
+        .client
+        .post(app.url("/oauth/token"))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", client_id),
+            ("client_secret", secret),
+        ])
+        .send()
+        .await
+        .expect("token request");
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.expect("json");
+    body["access_token"].as_str().expect("token").to_owned()
+}
+
+async fn healthy(app: &TestApp) {
+    let response = app
+        .client
+        .get(app.url("/healthz"))
+        .timeout(Duration::from_secs(1))
+        .send()
+        .await
+        .expect("/healthz answers within 1 s");
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+fn header(response: &reqwest::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+#[tokio::test]
+async fn nesting_and_aliases_behind_a_carriage_return_comment_are_refused() {
+    let app = TestApp::spawn().await;
+    app.seed().await;
+    let token = app.token("demo-full-access", None).await;
+    for terminator in ["\r", "\r\n", "\n"] {
+        let deep = format!(
+            "{{ #x{terminator} salesOrders(first:1, filter:{{branchIds:{}\"a\"{}}}) {{ totalCount }} }}",
+            "[".repeat(2_000),
+            "]".repeat(2_000)
+        );
+        let aliases = format!(
+            "{{ #x{terminator} {} }}",
+            (0..200)
+                .map(|i| format!("a{i}: viewer {{ plan }}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+        for document in [deep, aliases] {
+            let (status, _, body) = post(&app, Some(&token), json!({ "query": document })).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{terminator:?}: {body}");
+            assert_eq!(body["errors"][0]["extensions"]["code"], "invalid_request");
+        }
+    }
+    healthy(&app).await;
+    let body = query(&app, &token, "{ viewer { plan } }").await;
+    assert_eq!(body["data"]["viewer"]["plan"], "PRO");
+}
+
+#[tokio::test]
+async fn fragment_fan_out_is_refused_and_health_answers_meanwhile() {
+    let app = TestApp::spawn().await;
+    app.seed().await;
+    let token = app.token("demo-full-access", None).await;
+    let mut document = String::from("{ viewer { ...F0 } } ");
+    for i in 0..40 {
+        document.push_str(&format!(
+            "fragment F{i} on Viewer {{ ...F{} ...F{} }} ",
+            i + 1,
+            i + 1
+        ));
+    }
+    document.push_str("fragment F40 on Viewer { plan }");
+    let attacks = (0..4).map(|_| post(&app, Some(&token), json!({ "query": document })));
+    let (answers, ()) = tokio::join!(futures_util::future::join_all(attacks), healthy(&app));
+    for (status, _, body) in answers {
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        let details = body["errors"][0]["extensions"]["details"].to_string();
+        assert!(details.contains("fragments are expanded"), "{body}");
+    }
+    // Just under the cap, a fan-out is validated and answered.
+    let mut small = String::from("{ viewer { ...F0 } } ");
+    for i in 0..8 {
+        small.push_str(&format!(
+            "fragment F{i} on Viewer {{ ...F{} ...F{} }} ",
+            i + 1,
+            i + 1
+        ));
+    }
+    small.push_str("fragment F8 on Viewer { plan }");
+    let body = query(&app, &token, &small).await;
+    assert_eq!(body["data"]["viewer"]["plan"], "PRO", "{body}");
+}
+
+#[tokio::test]
+async fn reports_cost_their_work_and_every_batch_operation_counts() {
+    let app = TestApp::spawn().await;
+    app.seed().await;
+    let token = app.token("demo-full-access", None).await;
+    let many = format!(
+        "{{ {} }}",
+        (0..64)
+            .map(|i| format!("r{i}: salesSummary {{ currency }}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let (status, _, body) = post(&app, Some(&token), json!({ "query": many })).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "invalid_request");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("too complex")),
+        "{body}"
+    );
+    // Three reports fit in one operation; their cost is reported.
+    let three = "{ a: salesSummary { currency } b: salesSummary { currency } c: inventorySummary { branchId } }";
+    let body = query(&app, &token, three).await;
+    assert!(body.get("errors").is_none(), "{body}");
+    assert!(
+        body["extensions"]["analyzer"]["complexity"]
+            .as_u64()
+            .is_some_and(|c| c >= 15_000),
+        "{body}"
+    );
+
+    // Each operation of a batch is one request of the quota.
+    let remaining = |response: &reqwest::Response| -> u64 {
+        header(response, "x-ratelimit-remaining")
+            .and_then(|v| v.parse().ok())
+            .expect("x-ratelimit-remaining")
+    };
+    let single = app
+        .client
+        .post(app.url("/graphql"))
+        .bearer_auth(&token)
+        .json(&json!({"query": "{ viewer { plan } }"}))
+        .send()
+        .await
+        .expect("request");
+    let before = remaining(&single);
+    let batch: Vec<Value> = (0..7)
+        .map(|_| json!({"query": "{ viewer { plan } }"}))
+        .collect();
+    let response = app
+        .client
+        .post(app.url("/graphql"))
+        .bearer_auth(&token)
+        .json(&batch)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(remaining(&response), before - 7);
+}
+
+/// One tenant's heaviest allowed GraphQL work, many times at once, on a small pool: another
+/// tenant's REST and GraphQL requests all succeed.
+#[tokio::test]
+async fn one_tenants_heavy_requests_do_not_fail_another_tenants() {
+    let app = spawn_with(|args| {
+        args.database_max_connections = Some(4);
+        args.graphql_timeout_seconds = 30;
+    })
+    .await;
+    let heavy_token = app.token("demo-full-access", None).await;
+    let other = other_tenant_token(&app).await;
+    let heavy_operation = json!({"query": "{ a: salesSummary { currency } b: salesSummary(from: \"2026-06-01\") { currency } c: salesOrders(first: 200) { totalCount edges { node { items { lineTotal } customer { name } } } } }"});
+    let batch = Value::Array(vec![heavy_operation; 10]);
+    let attacks = (0..6).map(|_| post(&app, Some(&heavy_token), batch.clone()));
+    let others = (0..20).map(|i| {
+        let app = &app;
+        let other = &other;
+        async move {
+            tokio::time::sleep(Duration::from_millis(20 * i)).await;
+            let rest = app.get_with("/api/partner/v1/sales?limit=1", other).await;
+            let rest_status = rest.status();
+            let graphql = post(
+                app,
+                Some(other),
+                json!({"query": "{ salesOrders(first: 1) { totalCount } }"}),
+            )
+            .await;
+            (rest_status, graphql.0, graphql.2)
+        }
+    });
+    let (attacks, others) = tokio::join!(
+        futures_util::future::join_all(attacks),
+        futures_util::future::join_all(others)
+    );
+    for (rest, graphql, body) in others {
+        assert_eq!(rest, StatusCode::OK);
+        assert_eq!(graphql, StatusCode::OK, "{body}");
+        assert!(body.get("errors").is_none(), "{body}");
+    }
+    // The heavy batches themselves ran to completion, each operation answered.
+    for (status, _, body) in attacks {
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let operations = body.as_array().expect("a batch answer");
+        assert_eq!(operations.len(), 10);
+        for operation in operations {
+            assert!(operation.get("errors").is_none(), "{operation}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn graphql_over_its_time_limit_is_stopped_with_a_graphql_error() {
+    let app = spawn_with(|args| args.graphql_timeout_seconds = 1).await;
+    let token = app.token("demo-full-access", None).await;
+    // Keep every guarded thread busy for longer than the limit.
+    let guard = app.state.graphql.guard.clone();
+    let blockers: Vec<_> = (0..guard.threads())
+        .map(|_| {
+            let guard = guard.clone();
+            tokio::spawn(async move {
+                guard
+                    .run(|| std::thread::sleep(Duration::from_secs(3)))
+                    .await
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let (status, content_type, body) =
+        post(&app, Some(&token), json!({"query": "{ viewer { plan } }"})).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(content_type.as_deref(), Some(GRAPHQL_MEDIA));
+    assert_eq!(body["errors"][0]["extensions"]["code"], "request_timeout");
+    healthy(&app).await;
+    for blocker in blockers {
+        blocker.await.expect("task").expect("guard");
+    }
+    let body = query(&app, &token, "{ viewer { plan } }").await;
+    assert_eq!(body["data"]["viewer"]["plan"], "PRO");
+}
+
+#[tokio::test]
+async fn pool_exhaustion_is_a_503_with_retry_after_at_both_doors() {
+    let app = spawn_with(|args| {
+        args.database_max_connections = Some(2);
+        args.database_acquire_timeout_seconds = 1;
+    })
+    .await;
+    let token = app.token("demo-full-access", None).await;
+    use sea_orm::TransactionTrait;
+    let held = (
+        app.state.db.begin().await.expect("first connection"),
+        app.state.db.begin().await.expect("second connection"),
+    );
+    let rest = app.get_with("/api/partner/v1/sales?limit=1", &token).await;
+    assert_eq!(rest.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(header(&rest, "retry-after").as_deref(), Some("1"));
+    let body: Value = rest.json().await.expect("json");
+    assert_eq!(body["error"], "service_unavailable");
+    let graphql = app
+        .client
+        .post(app.url("/graphql"))
+        .bearer_auth(&token)
+        .json(&json!({"query": "{ viewer { plan } }"}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(graphql.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(header(&graphql, "retry-after").as_deref(), Some("1"));
+    let body: Value = graphql.json().await.expect("json");
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"],
+        "service_unavailable"
+    );
+    drop(held);
+    let rest = app.get_with("/api/partner/v1/sales?limit=1", &token).await;
+    assert_eq!(rest.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_sales_lookback_holds_whichever_end_is_given() {
+    let app = TestApp::spawn().await;
+    app.seed().await;
+    let token = app.token("demo-full-access", None).await;
+    // Now is 2026-06-15T03:22:16.709Z; the lookback reaches back to 2026-05-16T03:22:16.709Z.
+    let response = app
+        .get_with("/api/partner/v1/sales?to=2026-05-06", &token)
+        .await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["details"][0]["field"], "to", "{body}");
+
+    let body = query(
+        &app,
+        &token,
+        "{ salesOrders(filter: {to: \"2026-05-06\"}) { edges { node { orderDate } } } }",
+    )
+    .await;
+    assert_eq!(body["data"]["salesOrders"], Value::Null);
+    assert_eq!(body["errors"][0]["extensions"]["code"], "invalid_request");
+    assert_eq!(
+        body["errors"][0]["extensions"]["details"][0]["field"], "filter.to",
+        "{body}"
+    );
+
+    // `to` = yesterday still answers, from 30 days before now at the earliest.
+    let response = app
+        .get_with("/api/partner/v1/sales?to=2026-06-14&limit=200", &token)
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.expect("json");
+    let mut cursor = body["pagination"]["next_cursor"]
+        .as_str()
+        .map(str::to_owned);
+    let mut dates: Vec<String> = body["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .map(|o| o["order_date"].as_str().expect("date").to_owned())
+        .collect();
+    while let Some(next) = cursor {
+        let response = app
+            .get_with(
+                &format!("/api/partner/v1/sales?to=2026-06-14&limit=200&cursor={next}"),
+                &token,
+            )
+            .await;
+        let body: Value = response.json().await.expect("json");
+        dates.extend(
+            body["data"]
+                .as_array()
+                .expect("data")
+                .iter()
+                .map(|o| o["order_date"].as_str().expect("date").to_owned()),
+        );
+        cursor = body["pagination"]["next_cursor"]
+            .as_str()
+            .map(str::to_owned);
+    }
+    assert!(!dates.is_empty());
+    for date in &dates {
+        assert!(
+            date.as_str() >= "2026-05-16T03:22:16.709Z" && date.as_str() < "2026-06-15",
+            "{date}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn revocation_is_final_and_reactivation_does_not_revive_old_tokens() {
+    let app = TestApp::spawn().await;
+    app.seed().await;
+    let db = &app.state.db;
+    let now = app.clock.now();
+    let before = app.token("demo-full-access", None).await;
+    let sales = "/api/partner/v1/sales?limit=1";
+    assert_eq!(app.get_with(sales, &before).await.status(), StatusCode::OK);
+
+    applications::set_status(db, now, "demo-full-access", AppStatus::Suspended)
+        .await
+        .expect("suspend");
+    assert_eq!(
+        app.get_with(sales, &before).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    applications::set_status(db, now, "demo-full-access", AppStatus::Active)
+        .await
+        .expect("activate");
+    let response = app.get_with(sales, &before).await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["error"], "invalid_token");
+    let after = app.token("demo-full-access", None).await;
+    assert_eq!(app.get_with(sales, &after).await.status(), StatusCode::OK);
+
+    applications::set_status(db, now, "demo-full-access", AppStatus::Revoked)
+        .await
+        .expect("revoke");
+    let refused = applications::set_status(db, now, "demo-full-access", AppStatus::Active).await;
+    assert!(
+        matches!(refused, Err(applications::ApplicationError::Revoked(_))),
+        "{refused:?}"
+    );
+    let refused = applications::set_status(db, now, "demo-full-access", AppStatus::Suspended).await;
+    assert!(refused.is_err(), "a revoked application stays revoked");
+    assert_eq!(
+        app.get_with(sales, &after).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn malformed_ids_are_invalid_request_naming_the_argument() {
+    let app = TestApp::spawn().await;
+    app.seed().await;
+    let token = app.token("demo-full-access", None).await;
+    for (document, field, argument) in [
+        (
+            "{ customer(uuid: \"not-a-uuid\") { name } viewer { plan } }",
+            "customer",
+            "uuid",
+        ),
+        (
+            "{ salesOrder(uuid: \"\") { orderNumber } viewer { plan } }",
+            "salesOrder",
+            "uuid",
+        ),
+        (
+            "{ node(id: \"not a global id\") { id } viewer { plan } }",
+            "node",
+            "id",
+        ),
+    ] {
+        let body = query(&app, &token, document).await;
+        assert_eq!(body["data"][field], Value::Null, "{body}");
+        assert_eq!(body["data"]["viewer"]["plan"], "PRO");
+        let error = &body["errors"][0];
+        assert_eq!(error["extensions"]["code"], "invalid_request", "{body}");
+        assert_eq!(error["extensions"]["details"][0]["field"], argument);
+        assert_eq!(error["path"], json!([field]));
+    }
+}
+
+#[tokio::test]
+async fn every_answer_at_graphql_is_a_graphql_response() {
+    let app = TestApp::spawn().await;
+    app.seed().await;
+    let token = app.token("demo-full-access", None).await;
+    let deep = format!("{{ viewer {}{} }}", "{ a ".repeat(60), "}".repeat(60));
+    // The GraphQL-over-HTTP media type: a document error is a 400 …
+    let (status, content_type, body) = post(&app, Some(&token), json!({ "query": deep })).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(content_type.as_deref(), Some(GRAPHQL_MEDIA));
+    assert_eq!(body["errors"][0]["extensions"]["code"], "invalid_request");
+    assert!(body.get("data").is_none());
+    // … with application/json it is a 200 carrying the same errors.
+    let response = app
+        .client
+        .post(app.url("/graphql"))
+        .bearer_auth(&token)
+        .header("accept", "application/json")
+        .json(&json!({ "query": deep }))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "invalid_request");
+
+    // A body over the server's limit: 413, still a GraphQL response.
+    let huge =
+        json!({ "query": "{ viewer { plan } }", "variables": { "x": "y".repeat(1_100_000) } });
+    let (status, content_type, body) = post(&app, Some(&token), huge).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(content_type.as_deref(), Some(GRAPHQL_MEDIA));
+    assert_eq!(body["errors"][0]["extensions"]["code"], "payload_too_large");
+
+    // Not JSON, no query: 400 GraphQL responses.
+    let response = app
+        .client
+        .post(app.url("/graphql"))
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "invalid_request");
+    let response = app.get_with("/graphql", &token).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(
+        body["errors"][0]["extensions"]["details"][0]["field"],
+        "query"
+    );
+
+    // A parse error does not echo a large document back.
+    let long = format!("{{ {} !!! }}", "viewer ".repeat(10_000));
+    let (status, _, body) = post(&app, Some(&token), json!({ "query": long })).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        body.to_string().len() < 1_000,
+        "{} bytes",
+        body.to_string().len()
+    );
+}
+
+/// One gate for both doors: the same refusal, status and headers at REST and at GraphQL.
+#[tokio::test]
+async fn the_gate_answers_alike_at_both_doors() {
+    let app = spawn_with(|args| args.rate_limit_pro = 4).await;
+    let valid = app.token("demo-one-branch", None).await;
+    let free = app.token("demo-free-plan", None).await;
+    let suspended_before = app.token("demo-no-pii", None).await;
+    applications::set_status(
+        &app.state.db,
+        app.clock.now(),
+        "demo-no-pii",
+        AppStatus::Suspended,
+    )
+    .await
+    .expect("suspend");
+    let forged = format!("{}x", &valid[..valid.len() - 1]);
+    let cases: Vec<(&str, Option<String>, StatusCode, &str)> = vec![
+        ("missing", None, StatusCode::UNAUTHORIZED, "invalid_token"),
+        (
+            "garbage",
+            Some("garbage".into()),
+            StatusCode::UNAUTHORIZED,
+            "invalid_token",
+        ),
+        (
+            "forged",
+            Some(forged),
+            StatusCode::UNAUTHORIZED,
+            "invalid_token",
+        ),
+        (
+            "suspended",
+            Some(suspended_before),
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+        ),
+        (
+            "free plan",
+            Some(free),
+            StatusCode::FORBIDDEN,
+            "access_denied",
+        ),
+    ];
+    for (name, token, status, code) in cases {
+        let mut rest = app.client.get(app.url("/api/partner/v1/sales"));
+        let mut graphql = app
+            .client
+            .post(app.url("/graphql"))
+            .json(&json!({"query": "{ viewer { plan } }"}));
+        if let Some(token) = &token {
+            rest = rest.bearer_auth(token);
+            graphql = graphql.bearer_auth(token);
+        }
+        let rest = rest.send().await.expect("rest");
+        let graphql = graphql.send().await.expect("graphql");
+        assert_eq!(rest.status(), status, "{name}: REST");
+        assert_eq!(graphql.status(), status, "{name}: GraphQL");
+        for header_name in ["www-authenticate", "retry-after", "x-ratelimit-limit"] {
+            assert_eq!(
+                header(&rest, header_name),
+                header(&graphql, header_name),
+                "{name}: {header_name}"
+            );
+        }
+        let rest: Value = rest.json().await.expect("json");
+        let graphql: Value = graphql.json().await.expect("json");
+        assert_eq!(rest["error"], code, "{name}");
+        assert_eq!(graphql["errors"][0]["extensions"]["code"], code, "{name}");
+        assert_eq!(rest["message"], graphql["errors"][0]["message"], "{name}");
+    }
+
+    // The quota: 4 requests, alternating doors; both count against it and both say so.
+    for i in 0..4 {
+        let response = if i % 2 == 0 {
+            app.get_with("/api/partner/v1/sales?limit=1", &valid).await
+        } else {
+            app.client
+                .post(app.url("/graphql"))
+                .bearer_auth(&valid)
+                .json(&json!({"query": "{ viewer { plan } }"}))
+                .send()
+                .await
+                .expect("graphql")
+        };
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(header(&response, "x-ratelimit-limit").as_deref(), Some("4"));
+        assert_eq!(
+            header(&response, "x-ratelimit-remaining"),
+            Some((3 - i).to_string())
+        );
+        assert!(header(&response, "x-ratelimit-reset").is_some());
+    }
+    let rest = app.get_with("/api/partner/v1/sales?limit=1", &valid).await;
+    let graphql = app
+        .client
+        .post(app.url("/graphql"))
+        .bearer_auth(&valid)
+        .json(&json!({"query": "{ viewer { plan } }"}))
+        .send()
+        .await
+        .expect("graphql");
+    for response in [&rest, &graphql] {
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(header(response, "x-ratelimit-limit").as_deref(), Some("4"));
+        assert_eq!(
+            header(response, "x-ratelimit-remaining").as_deref(),
+            Some("0")
+        );
+        assert!(header(response, "retry-after").is_some());
+        assert!(header(response, "x-ratelimit-reset").is_some());
+    }
+    assert_eq!(
+        header(&rest, "retry-after"),
+        header(&graphql, "retry-after")
+    );
+    let graphql: Value = graphql.json().await.expect("json");
+    assert_eq!(graphql["errors"][0]["extensions"]["code"], "rate_limited");
+}
+
+/// Seed 000: "Max N requests per 15 minutes" — at most N in any 15-minute window.
+#[tokio::test]
+async fn the_rate_limit_is_at_most_n_in_any_fifteen_minutes() {
+    let app = spawn_with(|args| args.rate_limit_pro = 3).await;
+    let token = app.token("demo-full-access", None).await;
+    let sales = "/api/partner/v1/sales?limit=1";
+    // Requests at 0 s, 10 s and 20 s; the reset is when the oldest leaves the window.
+    for (remaining, reset) in [("2", "900"), ("1", "890"), ("0", "880")] {
+        let response = app.get_with(sales, &token).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(
+            header(&response, "x-ratelimit-remaining").as_deref(),
+            Some(remaining)
+        );
+        assert_eq!(
+            header(&response, "x-ratelimit-reset").as_deref(),
+            Some(reset)
+        );
+        app.clock.advance(chrono::Duration::seconds(10));
+    }
+    // At 100 s: refused until the request of 0 s leaves, at 900 s.
+    app.clock.advance(chrono::Duration::seconds(70));
+    let response = app.get_with(sales, &token).await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(header(&response, "retry-after").as_deref(), Some("800"));
+    assert_eq!(
+        header(&response, "x-ratelimit-reset").as_deref(),
+        Some("800")
+    );
+    // No continuous refill: ten minutes later the window is still full.
+    app.clock.advance(chrono::Duration::seconds(600));
+    let response = app.get_with(sales, &token).await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(header(&response, "retry-after").as_deref(), Some("200"));
+    // One millisecond before the oldest leaves: refused; at the boundary: one more passes.
+    app.clock.advance(chrono::Duration::milliseconds(199_999));
+    let response = app.get_with(sales, &token).await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(header(&response, "retry-after").as_deref(), Some("1"));
+    app.clock.advance(chrono::Duration::milliseconds(1));
+    let response = app.get_with(sales, &token).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        header(&response, "x-ratelimit-remaining").as_deref(),
+        Some("0")
+    );
+    // … and the next waits for the request of 10 s, which leaves at 910 s.
+    app.clock.advance(chrono::Duration::seconds(5));
+    let response = app.get_with(sales, &token).await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(header(&response, "retry-after").as_deref(), Some("5"));
+}
+
+#[tokio::test]
+async fn failed_token_requests_are_braked_per_client_and_per_address() {
+    let app = spawn_with(|args| {
+        args.oauth_max_failures_per_client = 3;
+        args.oauth_max_failures_per_address = 6;
+    })
+    .await;
+    let attempt = |client_id: &'static str, secret: &'static str| {
+        let app = &app;
+        async move {
+            app.client
+                .post(app.url("/oauth/token"))
+                .form(&[
+                    ("grant_type", "client_credentials"),
+                    ("client_id", client_id),
+                    ("client_secret", secret),
+                ])
+                .send()
+                .await
+                .expect("token request")
+        }
+    };
+    for _ in 0..3 {
+        let response = attempt("demo-full-access", "wrong").await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    }
+    // The right secret no longer helps: the client id is braked.
+    let response = attempt("demo-full-access", "pgs_demo_full_access_secret").await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(header(&response, "retry-after").as_deref(), Some("900"));
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["error"], "rate_limited");
+    // Other clients from the same address still get in, until the address has failed 6 times.
+    assert_eq!(
+        attempt("demo-no-pii", "pgs_demo_no_pii_secret")
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    for _ in 0..3 {
+        assert_eq!(
+            attempt("demo-one-branch", "wrong").await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        attempt("demo-no-pii", "pgs_demo_no_pii_secret")
+            .await
+            .status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // Fifteen minutes after the failures the brakes are off.
+    app.clock.advance(chrono::Duration::seconds(901));
+    assert_eq!(
+        attempt("demo-full-access", "pgs_demo_full_access_secret")
+            .await
+            .status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn oversized_and_slow_bodies_get_json_errors() {
+    let app = spawn_with(|args| args.http_body_timeout_seconds = 1).await;
+    let response = app
+        .client
+        .post(app.url("/oauth/token"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "grant_type=client_credentials&x={}",
+            "a".repeat(2_000_000)
+        ))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["error"], "payload_too_large");
+
+    // A body announced but never finished: 408 after the body timeout.
+    let address = app.address.trim_start_matches("http://").to_owned();
+    let mut stream = TcpStream::connect(&address).await.expect("connect");
+    stream
+        .write_all(
+            b"POST /oauth/token HTTP/1.1\r\nhost: x\r\ncontent-type: application/x-www-form-urlencoded\r\ncontent-length: 100\r\n\r\ngrant_type",
+        )
+        .await
+        .expect("write");
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut answer)).await;
+    assert!(read.is_ok(), "the server answered and closed within 10 s");
+    let text = String::from_utf8_lossy(&answer);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(text.contains("request_timeout"), "{text}");
+}
+
+/// Reads until the server closes the connection; `None` if it is still open after `wait`.
+async fn closed_within(stream: &mut TcpStream, wait: Duration) -> Option<Vec<u8>> {
+    let mut seen = Vec::new();
+    let mut buffer = [0u8; 4096];
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        match tokio::time::timeout_at(deadline, stream.read(&mut buffer)).await {
+            Err(_) => return None,
+            Ok(Ok(0)) | Ok(Err(_)) => return Some(seen),
+            Ok(Ok(n)) => seen.extend_from_slice(&buffer[..n]),
+        }
+    }
+}
+
+#[tokio::test]
+async fn slow_and_idle_clients_are_cut_off() {
+    let app = spawn_with(|args| args.http_header_timeout_seconds = 1).await;
+    let address = app.address.trim_start_matches("http://").to_owned();
+    // A partial request line and headers, then nothing.
+    let mut slow = TcpStream::connect(&address).await.expect("connect");
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\n")
+        .await
+        .expect("write");
+    let closed = closed_within(&mut slow, Duration::from_secs(10)).await;
+    assert!(closed.is_some(), "a stalled request is closed");
+    // Connected and silent.
+    let mut silent = TcpStream::connect(&address).await.expect("connect");
+    assert!(
+        closed_within(&mut silent, Duration::from_secs(10))
+            .await
+            .is_some()
+    );
+    // Idle after a response on a keep-alive connection.
+    let mut idle = TcpStream::connect(&address).await.expect("connect");
+    idle.write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n")
+        .await
+        .expect("write");
+    let seen = closed_within(&mut idle, Duration::from_secs(10))
+        .await
+        .expect("an idle keep-alive connection is closed");
+    assert!(String::from_utf8_lossy(&seen).starts_with("HTTP/1.1 200"));
+    healthy(&app).await;
+}
+
+#[tokio::test]
+async fn at_the_connection_cap_health_still_answers_and_the_excess_is_refused() {
+    let app = spawn_with(|args| {
+        args.http_header_timeout_seconds = 60;
+        args.http_max_connections = Some(16);
+    })
+    .await;
+    let token = app.token("demo-full-access", None).await;
+    let address = app.address.trim_start_matches("http://").to_owned();
+    // Sixteen connections that never send a request hold the cap.
+    let mut held = Vec::new();
+    for _ in 0..16 {
+        held.push(TcpStream::connect(&address).await.expect("connect"));
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // The headroom serves health checks, and nothing else.
+    let fresh = || {
+        reqwest::Client::builder()
+            .pool_max_idle_per_host(0)
+            .timeout(Duration::from_secs(5))
+            .build()
+            .expect("client")
+    };
+    let response = fresh()
+        .get(app.url("/healthz"))
+        .send()
+        .await
+        .expect("healthz");
+    assert_eq!(response.status(), StatusCode::OK);
+    let response = fresh()
+        .get(app.url("/readyz"))
+        .send()
+        .await
+        .expect("readyz");
+    assert_eq!(response.status(), StatusCode::OK);
+    let response = fresh()
+        .get(app.url("/api/partner/v1/sales?limit=1"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("sales");
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(header(&response, "retry-after").as_deref(), Some("1"));
+    // Fill the headroom too: the next connection gets a canned 503 and is closed at once.
+    for _ in 0..partner_gateway::startup::HEALTH_HEADROOM {
+        held.push(TcpStream::connect(&address).await.expect("connect"));
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut excess = TcpStream::connect(&address).await.expect("connect");
+    let seen = closed_within(&mut excess, Duration::from_secs(5))
+        .await
+        .expect("the excess connection is closed at once");
+    assert!(
+        String::from_utf8_lossy(&seen).starts_with("HTTP/1.1 503"),
+        "{}",
+        String::from_utf8_lossy(&seen)
+    );
+    // Released connections make room again.
+    drop(held);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let response = fresh()
+        .get(app.url("/api/partner/v1/sales?limit=1"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("sales");
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+#[test]
+fn the_connection_cap_stays_below_the_open_file_limit() {
+    use partner_gateway::startup::connection_cap;
+    assert_eq!(
+        connection_cap(None, 8, Some(1_024)).expect("derived"),
+        1_024 - 64 - 8 - 32
+    );
+    assert_eq!(
+        connection_cap(None, 8, Some(1_000_000)).expect("derived"),
+        10_000
+    );
+    assert_eq!(
+        connection_cap(Some(500), 8, Some(1_024)).expect("fits"),
+        500
+    );
+    let err = connection_cap(Some(5_000), 8, Some(1_024)).expect_err("above the limit");
+    assert!(err.to_string().contains("HTTP_MAX_CONNECTIONS"), "{err}");
+    assert!(connection_cap(None, 8, Some(100)).is_err());
+}
+
+#[tokio::test]
+async fn demo_credentials_never_work_outside_demo_mode() {
+    let app = TestApp::spawn().await;
+    app.seed().await;
+    // A restart on the same database outside demo mode (the test server runs with a real
+    // secret) revokes every application holding a public demo secret.
+    let config = (*app.state.config).clone();
+    assert!(!config.demo);
+    let clock: std::sync::Arc<dyn Clock> = app.clock.clone();
+    let restarted = partner_gateway::startup::build_state_with(config, clock, app.state.db.clone())
+        .await
+        .expect("restart");
+    let mut revoked = (*restarted.revoked_demo_apps).clone();
+    revoked.sort();
+    assert_eq!(
+        revoked,
+        [
+            "demo-free-plan",
+            "demo-full-access",
+            "demo-no-pii",
+            "demo-one-branch",
+            "demo-suspended"
+        ]
+    );
+    let banner = partner_gateway::cli::banner(&restarted, 8080)
+        .await
+        .expect("banner");
+    assert!(banner.contains("Revoked at start"), "{banner}");
+    assert!(!banner.contains("pgs_demo"), "{banner}");
+    let response = app
+        .client
+        .post(app.url("/oauth/token"))
+        .basic_auth("demo-full-access", Some("pgs_demo_full_access_secret"))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .expect("token request");
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+}
