@@ -59,8 +59,11 @@ fn tune_sqlite(options: SqliteConnectOptions) -> SqliteConnectOptions {
         .pragma("cache_size", "-32000")
 }
 
-/// The file of a `sqlite:` URL; `None` for an in-memory database.
+/// The file of a `sqlite:` URL; `None` for an in-memory database or another backend.
 pub fn sqlite_path(url: &str) -> Option<PathBuf> {
+    if !url.starts_with("sqlite:") {
+        return None;
+    }
     let path = url
         .trim_start_matches("sqlite://")
         .trim_start_matches("sqlite:")

@@ -24,12 +24,29 @@ pub enum StandardErrors {
     /// `access_denied` (plan without API access) or `insufficient_scope` with `required_scopes`.
     #[response(status = 403)]
     Forbidden(ErrorResponse),
-    /// `rate_limited`; see `Retry-After`.
-    #[response(status = 429)]
+    /// `rate_limited`: the application made its plan's number of requests in the last 15
+    /// minutes (a sliding window).
+    #[response(
+        status = 429,
+        headers(
+            ("Retry-After" = u64, description = "Seconds until the oldest counted request leaves the window"),
+            ("X-RateLimit-Limit" = u32, description = "Requests allowed in any 15 minutes"),
+            ("X-RateLimit-Remaining" = u32, description = "Always 0 here"),
+            ("X-RateLimit-Reset" = u64, description = "Seconds until the oldest counted request leaves the window")
+        )
+    )]
     TooManyRequests(ErrorResponse),
     /// `server_error`: opaque; the cause is logged under the `x-request-id` of the response.
     #[response(status = 500)]
     ServerError(ErrorResponse),
+    /// `service_unavailable` (no database connection came free in time; retry after
+    /// `Retry-After` seconds) or `request_timeout` (the request ran past the server's time
+    /// limit and was stopped).
+    #[response(
+        status = 503,
+        headers(("Retry-After" = u64, description = "With service_unavailable: seconds to wait"))
+    )]
+    ServiceUnavailable(ErrorResponse),
 }
 
 /// A single-object lookup outside the caller's tenant or branches, or unknown.
