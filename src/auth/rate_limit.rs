@@ -228,10 +228,6 @@ impl RateLimits {
     pub fn sweep(&self, now: Timestamp) {
         self.requests.sweep(now);
     }
-
-    pub fn tracked(&self) -> usize {
-        self.requests.len()
-    }
 }
 
 #[cfg(test)]

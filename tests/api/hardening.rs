@@ -981,3 +981,32 @@ async fn demo_credentials_never_work_outside_demo_mode() {
         .expect("token request");
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
 }
+
+/// async-graphql emits root fields in the order they finish; the answer is put back in the
+/// order of the selection, every time.
+#[tokio::test]
+async fn root_fields_come_back_in_selection_order() {
+    let app = TestApp::spawn().await;
+    app.seed().await;
+    let token = app.token("demo-full-access", None).await;
+    let document = "{ slow: salesOrders(first: 100) { totalCount edges { node { items { skuName } customer { name } } } } \
+                    fastViewer: viewer { plan } typeName: __typename report: salesSummary { currency } lastViewer: viewer { scopes } }";
+    for _ in 0..10 {
+        let text = app
+            .client
+            .post(app.url("/graphql"))
+            .bearer_auth(&token)
+            .json(&json!({ "query": document }))
+            .send()
+            .await
+            .expect("request")
+            .text()
+            .await
+            .expect("text");
+        let at = |key: &str| text.find(&format!("\"{key}\":")).expect(key);
+        let keys = ["slow", "fastViewer", "typeName", "report", "lastViewer"];
+        for pair in keys.windows(2) {
+            assert!(at(pair[0]) < at(pair[1]), "{pair:?}: {text}");
+        }
+    }
+}
