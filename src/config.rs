@@ -195,6 +195,15 @@ pub struct ConfigArgs {
     )]
     pub http_header_timeout_seconds: u64,
 
+    /// Seconds a response may wait for the client to read it before the connection is closed.
+    #[arg(
+        long,
+        env = "HTTP_WRITE_TIMEOUT_SECONDS",
+        default_value_t = 30,
+        global = true
+    )]
+    pub http_write_timeout_seconds: u64,
+
     /// Seconds a client has to send a whole request body.
     #[arg(
         long,
@@ -264,6 +273,8 @@ pub struct DatabaseConfig {
 pub struct HttpLimits {
     pub header_timeout: Duration,
     pub body_timeout: Duration,
+    /// Longest a write to a client may wait for it to read.
+    pub write_timeout: Duration,
     pub request_timeout: Duration,
     /// `None`: derived from the open-file limit at start.
     pub max_connections: Option<usize>,
@@ -540,6 +551,7 @@ impl Config {
                 http: HttpLimits {
                     header_timeout: Duration::from_secs(args.http_header_timeout_seconds),
                     body_timeout: Duration::from_secs(args.http_body_timeout_seconds),
+                    write_timeout: Duration::from_secs(args.http_write_timeout_seconds),
                     request_timeout: Duration::from_secs(args.request_timeout_seconds),
                     max_connections: args.http_max_connections,
                 },

@@ -172,14 +172,20 @@ pub async fn check_ready(db: &DatabaseConnection, config: &DatabaseConfig) -> Re
 pub struct DbBudgets {
     per_request: usize,
     per_tenant: usize,
+    acquire_timeout: std::time::Duration,
     tenants: std::sync::Mutex<std::collections::HashMap<uuid::Uuid, std::sync::Weak<Semaphore>>>,
 }
 
 impl DbBudgets {
-    pub fn new(per_request: usize, per_tenant: usize) -> Self {
+    pub fn new(
+        per_request: usize,
+        per_tenant: usize,
+        acquire_timeout: std::time::Duration,
+    ) -> Self {
         Self {
             per_request: per_request.max(1),
             per_tenant: per_tenant.max(1),
+            acquire_timeout,
             tenants: std::sync::Mutex::new(std::collections::HashMap::new()),
         }
     }
@@ -201,6 +207,7 @@ impl DbBudgets {
             db: db.clone(),
             tenant: shared,
             request: Arc::new(Semaphore::new(self.per_request)),
+            acquire_timeout: self.acquire_timeout,
         }
     }
 }
@@ -211,19 +218,28 @@ pub struct BudgetedDb {
     db: DatabaseConnection,
     tenant: Arc<Semaphore>,
     request: Arc<Semaphore>,
+    acquire_timeout: std::time::Duration,
 }
 
+type Permits<'a> = (
+    tokio::sync::SemaphorePermit<'a>,
+    tokio::sync::SemaphorePermit<'a>,
+);
+
 impl BudgetedDb {
-    async fn permits(
-        &self,
-    ) -> (
-        Option<tokio::sync::SemaphorePermit<'_>>,
-        Option<tokio::sync::SemaphorePermit<'_>>,
-    ) {
-        // The semaphores are never closed; a failed acquire would only mean running unbudgeted.
-        let tenant = self.tenant.acquire().await.ok();
-        let request = self.request.acquire().await.ok();
-        (tenant, request)
+    /// The request's permit first (so a request waiting on itself holds none of its tenant's),
+    /// then the tenant's; waiting longer than the pool's acquire timeout is the same answer as
+    /// a pool with no free connection: 503 with `Retry-After`.
+    async fn permits(&self) -> Result<Permits<'_>, DbErr> {
+        let busy = || DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout);
+        let both = async {
+            let request = self.request.acquire().await.map_err(|_| busy())?;
+            let tenant = self.tenant.acquire().await.map_err(|_| busy())?;
+            Ok::<_, DbErr>((request, tenant))
+        };
+        tokio::time::timeout(self.acquire_timeout, both)
+            .await
+            .map_err(|_| busy())?
     }
 }
 
@@ -234,12 +250,12 @@ impl sea_orm::ConnectionTrait for BudgetedDb {
     }
 
     async fn execute_raw(&self, stmt: sea_orm::Statement) -> Result<sea_orm::ExecResult, DbErr> {
-        let _permits = self.permits().await;
+        let _permits = self.permits().await?;
         self.db.execute_raw(stmt).await
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<sea_orm::ExecResult, DbErr> {
-        let _permits = self.permits().await;
+        let _permits = self.permits().await?;
         self.db.execute_unprepared(sql).await
     }
 
@@ -247,7 +263,7 @@ impl sea_orm::ConnectionTrait for BudgetedDb {
         &self,
         stmt: sea_orm::Statement,
     ) -> Result<Option<sea_orm::QueryResult>, DbErr> {
-        let _permits = self.permits().await;
+        let _permits = self.permits().await?;
         self.db.query_one_raw(stmt).await
     }
 
@@ -255,7 +271,7 @@ impl sea_orm::ConnectionTrait for BudgetedDb {
         &self,
         stmt: sea_orm::Statement,
     ) -> Result<Vec<sea_orm::QueryResult>, DbErr> {
-        let _permits = self.permits().await;
+        let _permits = self.permits().await?;
         self.db.query_all_raw(stmt).await
     }
 

@@ -60,6 +60,7 @@ pub async fn build_state_with(
     let db_budgets = db::DbBudgets::new(
         config.database.connections_per_request,
         config.database.connections_per_tenant,
+        config.database.acquire_timeout,
     );
     db::migrate(&db).await?;
     let revoked_demo_apps = if config.demo {
@@ -276,6 +277,7 @@ impl Application {
             limits: HttpLimits {
                 header_timeout: Duration::from_secs(10),
                 body_timeout: Duration::from_secs(10),
+                write_timeout: Duration::from_secs(30),
                 request_timeout: Duration::from_secs(30),
                 max_connections: None,
             },
@@ -365,9 +367,9 @@ impl Application {
                     request
                 },
             );
-            let connection = graceful.watch(
-                builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service)),
-            );
+            let io = TokioIo::new(WriteTimeout::new(stream, limits.write_timeout));
+            let connection =
+                graceful.watch(builder.serve_connection(io, TowerToHyperService::new(service)));
             connections.spawn(async move {
                 if let Err(err) = connection.await {
                     tracing::debug!(peer = %peer, error = %err, "connection closed with an error");
@@ -391,6 +393,107 @@ impl Application {
             sweeper.abort();
         }
         Ok(())
+    }
+}
+
+/// A client connection whose writes fail once one has waited `timeout` for the client to read:
+/// a client that requests a large answer and never reads it cannot hold its connection (and
+/// its place under the cap) for ever. Reads are left to hyper's header timeout and the body
+/// timeout.
+struct WriteTimeout<S> {
+    inner: S,
+    timeout: Duration,
+    stalled: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl<S> WriteTimeout<S> {
+    fn new(inner: S, timeout: Duration) -> Self {
+        Self {
+            inner,
+            timeout,
+            stalled: None,
+        }
+    }
+
+    /// After the inner write answered `Pending`: an error once it has been pending too long.
+    fn check_stall<T>(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+        answer: std::task::Poll<std::io::Result<T>>,
+    ) -> std::task::Poll<std::io::Result<T>> {
+        use std::future::Future as _;
+        use std::task::Poll;
+        match answer {
+            Poll::Ready(result) => {
+                self.stalled = None;
+                Poll::Ready(result)
+            }
+            Poll::Pending => {
+                let timeout = self.timeout;
+                let sleep = self
+                    .stalled
+                    .get_or_insert_with(|| Box::pin(tokio::time::sleep(timeout)));
+                match sleep.as_mut().poll(cx) {
+                    Poll::Ready(()) => Poll::Ready(Err(std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        "the client stopped reading its response",
+                    ))),
+                    Poll::Pending => Poll::Pending,
+                }
+            }
+        }
+    }
+}
+
+impl<S: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for WriteTimeout<S> {
+    fn poll_read(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.get_mut().inner).poll_read(cx, buf)
+    }
+}
+
+impl<S: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for WriteTimeout<S> {
+    fn poll_write(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let this = self.get_mut();
+        let answer = std::pin::Pin::new(&mut this.inner).poll_write(cx, buf);
+        this.check_stall(cx, answer)
+    }
+
+    fn poll_write_vectored(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let this = self.get_mut();
+        let answer = std::pin::Pin::new(&mut this.inner).poll_write_vectored(cx, bufs);
+        this.check_stall(cx, answer)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        let answer = std::pin::Pin::new(&mut this.inner).poll_flush(cx);
+        this.check_stall(cx, answer)
+    }
+
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
     }
 }
 
@@ -420,6 +523,20 @@ fn health_only_router(full: Router) -> Router {
                         Ok(response) => response,
                         Err(never) => match never {},
                     }
+                }
+                "/graphql" => {
+                    let graphql_media = request
+                        .headers()
+                        .get(axum::http::header::ACCEPT)
+                        .and_then(|v| v.to_str().ok())
+                        .is_some_and(|a| a.contains(crate::graphql::GRAPHQL_RESPONSE));
+                    crate::graphql::error_response(
+                        AppError::Unavailable {
+                            retry_after_secs: 1,
+                        },
+                        graphql_media,
+                        false,
+                    )
                 }
                 _ => AppError::Unavailable {
                     retry_after_secs: 1,

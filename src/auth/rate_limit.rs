@@ -54,7 +54,34 @@ pub struct Exceeded {
 /// Counted events per key in a sliding window.
 pub struct SlidingWindow<K> {
     window_ms: i64,
-    keys: Mutex<HashMap<K, VecDeque<(i64, u32)>>>,
+    keys: Mutex<HashMap<K, Events>>,
+}
+
+/// The counted events of one key, oldest first, with their running total.
+#[derive(Debug, Default)]
+struct Events {
+    at: VecDeque<(i64, u32)>,
+    total: u64,
+}
+
+impl Events {
+    fn drop_expired(&mut self, now_ms: i64, window_ms: i64) {
+        while let Some((at, n)) = self.at.front().copied() {
+            if at > now_ms - window_ms {
+                break;
+            }
+            self.at.pop_front();
+            self.total -= u64::from(n);
+        }
+    }
+
+    fn add(&mut self, now_ms: i64, units: u32) {
+        match self.at.back_mut() {
+            Some((at, n)) if *at == now_ms => *n = n.saturating_add(units),
+            _ => self.at.push_back((now_ms, units)),
+        }
+        self.total += u64::from(units);
+    }
 }
 
 impl<K> std::fmt::Debug for SlidingWindow<K> {
@@ -79,15 +106,6 @@ impl<K: Eq + Hash + Clone> SlidingWindow<K> {
         }
     }
 
-    fn drop_expired(events: &mut VecDeque<(i64, u32)>, now_ms: i64, window_ms: i64) {
-        while events
-            .front()
-            .is_some_and(|(at, _)| *at <= now_ms - window_ms)
-        {
-            events.pop_front();
-        }
-    }
-
     /// Counts `units` events for `key` at `now` when the window has room for all of them;
     /// otherwise counts none.
     pub fn try_count(
@@ -100,10 +118,11 @@ impl<K: Eq + Hash + Clone> SlidingWindow<K> {
         let now_ms = now.millis();
         let mut keys = self.keys.lock().unwrap_or_else(|p| p.into_inner());
         let events = keys.entry(key.clone()).or_default();
-        Self::drop_expired(events, now_ms, self.window_ms);
-        let used: u64 = events.iter().map(|(_, n)| u64::from(*n)).sum();
-        let reset = |events: &VecDeque<(i64, u32)>| {
+        events.drop_expired(now_ms, self.window_ms);
+        let used = events.total;
+        let reset = |events: &Events| {
             events
+                .at
                 .front()
                 .map(|(at, _)| seconds_until(now_ms, at + self.window_ms))
                 .unwrap_or(0)
@@ -113,7 +132,7 @@ impl<K: Eq + Hash + Clone> SlidingWindow<K> {
             let must_leave = used + u64::from(units) - u64::from(limit);
             let mut left = 0u64;
             let mut free_at = now_ms + self.window_ms;
-            for (at, n) in events.iter() {
+            for (at, n) in events.at.iter() {
                 left += u64::from(*n);
                 if left >= must_leave {
                     free_at = at + self.window_ms;
@@ -126,11 +145,8 @@ impl<K: Eq + Hash + Clone> SlidingWindow<K> {
                 reset_secs: reset(events),
             });
         }
-        match events.back_mut() {
-            Some((at, n)) if *at == now_ms => *n += units,
-            _ => events.push_back((now_ms, units)),
-        }
-        let used = used + u64::from(units);
+        events.add(now_ms, units);
+        let used = events.total;
         Ok(RateStatus {
             limit,
             remaining: u32::try_from(u64::from(limit) - used).unwrap_or(0),
@@ -143,8 +159,8 @@ impl<K: Eq + Hash + Clone> SlidingWindow<K> {
         let mut keys = self.keys.lock().unwrap_or_else(|p| p.into_inner());
         match keys.get_mut(key) {
             Some(events) => {
-                Self::drop_expired(events, now.millis(), self.window_ms);
-                events.iter().map(|(_, n)| u64::from(*n)).sum()
+                events.drop_expired(now.millis(), self.window_ms);
+                events.total
             }
             None => 0,
         }
@@ -155,8 +171,9 @@ impl<K: Eq + Hash + Clone> SlidingWindow<K> {
         let mut keys = self.keys.lock().unwrap_or_else(|p| p.into_inner());
         match keys.get_mut(key) {
             Some(events) => {
-                Self::drop_expired(events, now.millis(), self.window_ms);
+                events.drop_expired(now.millis(), self.window_ms);
                 events
+                    .at
                     .front()
                     .map(|(at, _)| seconds_until(now.millis(), at + self.window_ms))
                     .unwrap_or(0)
@@ -169,8 +186,8 @@ impl<K: Eq + Hash + Clone> SlidingWindow<K> {
     pub fn sweep(&self, now: Timestamp) {
         let mut keys = self.keys.lock().unwrap_or_else(|p| p.into_inner());
         keys.retain(|_, events| {
-            Self::drop_expired(events, now.millis(), self.window_ms);
-            !events.is_empty()
+            events.drop_expired(now.millis(), self.window_ms);
+            !events.at.is_empty()
         });
     }
 

@@ -43,8 +43,14 @@ pub async fn issue(state: &AppState, request: TokenRequest) -> Result<IssuedToke
     let valid = secrets::verify_secret(&client_secret, &stored);
     let app = match app {
         Some(app) if valid => app,
-        _ => {
+        // A wrong secret counts against the client id (and the address); an unknown client id
+        // only against the address, so made-up ids cannot grow the brake's memory.
+        Some(_) => {
             state.oauth_failures.failed(Some(&client_id), address, now);
+            return Err(AppError::InvalidClient(ClientProblem::BadCredentials));
+        }
+        None => {
+            state.oauth_failures.failed(None, address, now);
             return Err(AppError::InvalidClient(ClientProblem::BadCredentials));
         }
     };

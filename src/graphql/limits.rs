@@ -269,64 +269,168 @@ const INTROSPECTION_LISTS: &[&str] = &[
     "directives",
 ];
 
-/// Counts the fields of each operation with every fragment spread expanded, as validation
-/// and execution will see them, memoising each fragment's count: `F0 { ...F1 ...F1 }`,
-/// `F1 { ...F2 ...F2 }`, … is counted in linear time however large its expansion is. Unused
-/// fragments count once (validation reads them too). A spread of an unknown or cyclic fragment
-/// counts nothing here; validation refuses the document.
-pub fn expanded_fields(doc: &ExecutableDocument) -> usize {
+/// Arguments one field or directive may take (the schema's fields take at most five).
+pub const MAX_ARGUMENTS: usize = 16;
+
+/// Values (every scalar, list and object counts one) all variables of an operation may hold.
+pub const MAX_VARIABLE_VALUES: usize = 10_000;
+
+/// A document whose shape validation would walk without end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Shape {
+    UnknownFragment(String),
+    Cycle(String),
+    TooManyArguments(String),
+}
+
+impl Shape {
+    fn message(&self) -> String {
+        match self {
+            Self::UnknownFragment(name) => format!("fragment {name:?} is not defined"),
+            Self::Cycle(name) => format!("fragment {name:?} spreads itself"),
+            Self::TooManyArguments(name) => {
+                format!("{name:?} takes more than {MAX_ARGUMENTS} arguments")
+            }
+        }
+    }
+}
+
+/// Values in a JSON-like value: one per scalar, list and object.
+pub fn value_count(value: &async_graphql::Value) -> usize {
+    let mut count = 0usize;
+    let mut stack = vec![value];
+    while let Some(v) = stack.pop() {
+        count += 1;
+        match v {
+            async_graphql::Value::List(items) => stack.extend(items.iter()),
+            async_graphql::Value::Object(fields) => stack.extend(fields.values()),
+            _ => {}
+        }
+    }
+    count
+}
+
+/// The size of a document as validation and execution will walk it: every field, inline
+/// fragment, fragment spread and argument value counts one, a variable counts the values it
+/// holds (`variable_sizes`), and every spread counts its fragment in full. Each fragment's size
+/// is computed once and remembered, so `F0 { ...F1 ...F1 }`, `F1 { ...F2 ...F2 }`, … is measured
+/// in linear time however large its expansion is (the result saturates). Fragments that are
+/// not defined or that spread themselves are refused here: the walks that follow would not end.
+/// Unused fragments count once (validation reads them too).
+pub fn expanded_size(
+    doc: &ExecutableDocument,
+    variable_sizes: &HashMap<String, usize>,
+) -> Result<usize, Shape> {
+    use async_graphql::parser::Positioned;
+    use async_graphql::parser::types::Directive;
+    use async_graphql_value::Value;
+
     struct Count<'a> {
         doc: &'a ExecutableDocument,
+        variables: &'a HashMap<String, usize>,
         memo: HashMap<&'a str, Option<usize>>,
     }
 
     impl<'a> Count<'a> {
-        fn set(&mut self, set: &'a SelectionSet) -> usize {
+        fn value(&self, value: &Value) -> usize {
+            let mut count = 0usize;
+            let mut stack = vec![value];
+            while let Some(v) = stack.pop() {
+                count = count.saturating_add(match v {
+                    Value::Variable(name) => {
+                        self.variables.get(name.as_str()).copied().unwrap_or(1)
+                    }
+                    _ => 1,
+                });
+                match v {
+                    Value::List(items) => stack.extend(items.iter()),
+                    Value::Object(fields) => stack.extend(fields.values()),
+                    _ => {}
+                }
+            }
+            count
+        }
+
+        fn arguments(
+            &self,
+            owner: &str,
+            args: &[(Positioned<async_graphql::Name>, Positioned<Value>)],
+        ) -> Result<usize, Shape> {
+            if args.len() > MAX_ARGUMENTS {
+                return Err(Shape::TooManyArguments(owner.to_owned()));
+            }
+            Ok(args
+                .iter()
+                .fold(0usize, |n, (_, v)| n.saturating_add(self.value(&v.node))))
+        }
+
+        fn directives(&self, list: &[Positioned<Directive>]) -> Result<usize, Shape> {
+            let mut total = 0usize;
+            for d in list {
+                let name = format!("@{}", d.node.name.node);
+                total = total
+                    .saturating_add(1)
+                    .saturating_add(self.arguments(&name, &d.node.arguments)?);
+            }
+            Ok(total)
+        }
+
+        fn set(&mut self, set: &'a SelectionSet) -> Result<usize, Shape> {
             let mut total = 0usize;
             for item in &set.items {
                 let here = match &item.node {
                     Selection::Field(field) => {
-                        1usize.saturating_add(self.set(&field.node.selection_set.node))
+                        let field = &field.node;
+                        self.arguments(field.name.node.as_str(), &field.arguments)?
+                            .saturating_add(self.directives(&field.directives)?)
+                            .saturating_add(self.set(&field.selection_set.node)?)
                     }
-                    Selection::InlineFragment(inline) => self.set(&inline.node.selection_set.node),
-                    Selection::FragmentSpread(spread) => {
-                        self.fragment(spread.node.fragment_name.node.as_str())
-                    }
+                    Selection::InlineFragment(inline) => self
+                        .directives(&inline.node.directives)?
+                        .saturating_add(self.set(&inline.node.selection_set.node)?),
+                    Selection::FragmentSpread(spread) => self
+                        .directives(&spread.node.directives)?
+                        .saturating_add(self.fragment(spread.node.fragment_name.node.as_str())?),
                 };
-                total = total.saturating_add(here);
+                total = total.saturating_add(1).saturating_add(here);
             }
-            total
+            Ok(total)
         }
 
-        fn fragment(&mut self, name: &'a str) -> usize {
+        fn fragment(&mut self, name: &'a str) -> Result<usize, Shape> {
             match self.memo.get(name) {
-                Some(Some(known)) => return *known,
-                // Being counted further up: a cycle.
-                Some(None) => return 0,
+                Some(Some(known)) => return Ok(*known),
+                Some(None) => return Err(Shape::Cycle(name.to_owned())),
                 None => {}
             }
             let Some((key, fragment)) = self.doc.fragments.get_key_value(name) else {
-                return 0;
+                return Err(Shape::UnknownFragment(name.to_owned()));
             };
             self.memo.insert(key.as_str(), None);
-            let count = self.set(&fragment.node.selection_set.node);
+            let count = self
+                .directives(&fragment.node.directives)?
+                .saturating_add(self.set(&fragment.node.selection_set.node)?);
             self.memo.insert(key.as_str(), Some(count));
-            count
+            Ok(count)
         }
     }
 
     let mut count = Count {
         doc,
+        variables: variable_sizes,
         memo: HashMap::new(),
     };
     let mut total = 0usize;
     for (_, operation) in doc.operations.iter() {
-        total = total.saturating_add(count.set(&operation.node.selection_set.node));
+        let op = &operation.node;
+        total = total
+            .saturating_add(count.directives(&op.directives)?)
+            .saturating_add(count.set(&op.selection_set.node)?);
     }
     for name in doc.fragments.keys() {
-        total = total.saturating_add(count.fragment(name.as_str()));
+        total = total.saturating_add(count.fragment(name.as_str())?);
     }
-    total
+    Ok(total)
 }
 
 /// The deepest bracket nesting of a parsed document, counted as the scanner counts it: a
@@ -511,7 +615,11 @@ pub struct Inspected {
 /// scan (size, nesting, aliases), the parse, the expanded size and the introspection shape.
 /// The parse recurses: call this on the guarded path ([`super::guard`]), never on an async
 /// worker's stack.
-pub fn inspect(document: &str, limits: &GraphqlLimits) -> Result<Inspected, AppError> {
+pub fn inspect(
+    document: &str,
+    variables: &async_graphql::Variables,
+    limits: &GraphqlLimits,
+) -> Result<Inspected, AppError> {
     let scan = check_document(document, limits)?;
     let parsed = async_graphql::parser::parse_query(document)
         .map_err(|err| unreadable(truncate(&err.to_string(), MAX_ERROR_CHARS)))?;
@@ -522,12 +630,30 @@ pub fn inspect(document: &str, limits: &GraphqlLimits) -> Result<Inspected, AppE
             format!("document nests deeper than {} levels", limits.max_nesting),
         ));
     }
-    let expanded = expanded_fields(&parsed);
+    let mut variable_sizes = HashMap::new();
+    let mut variable_values = 0usize;
+    for (name, value) in variables.iter() {
+        let size = value_count(value);
+        variable_values = variable_values.saturating_add(size);
+        variable_sizes.insert(name.to_string(), size);
+    }
+    if variable_values > MAX_VARIABLE_VALUES {
+        return Err(refuse(
+            "variables",
+            format!("variables hold more than {MAX_VARIABLE_VALUES} values"),
+        ));
+    }
+    let expanded =
+        expanded_size(&parsed, &variable_sizes).map_err(|shape| AppError::InvalidRequest {
+            message: "GraphQL document is invalid",
+            details: vec![FieldError::new("query", shape.message())],
+        })?;
     if expanded > limits.max_expanded_fields {
         return Err(refuse(
             "query",
             format!(
-                "document selects more than {} fields once its fragments are expanded",
+                "document is larger than {} fields, fragments and argument values once its \
+                 fragments are expanded",
                 limits.max_expanded_fields
             ),
         ));
@@ -864,24 +990,97 @@ mod tests {
         }
         doc.push_str("fragment F40 on Viewer { plan }");
         let parsed = async_graphql::parser::parse_query(&doc).expect("parses");
+        let none = HashMap::new();
         // 2^40 fields once expanded: saturating arithmetic, counted without expanding.
-        assert!(expanded_fields(&parsed) > 1_000_000_000);
-        let err = inspect(&doc, &GraphqlLimits::default()).expect_err("refused");
+        assert!(expanded_size(&parsed, &none).expect("measured") > 1_000_000_000);
+        let vars = async_graphql::Variables::default();
+        let err = inspect(&doc, &vars, &GraphqlLimits::default()).expect_err("refused");
         assert!(err.body().to_string().contains("fragments are expanded"));
-        // Cycles and unknown fragments do not loop; validation refuses them later.
-        let cyclic = async_graphql::parser::parse_query(
-            "{ a ...A } fragment A on T { b ...B } fragment B on T { c ...A ...Missing }",
+        // Spreads count even when they select nothing else.
+        let spreads = async_graphql::parser::parse_query(
+            "{ a ...A } fragment A on T { ...B ...B } fragment B on T { b }",
         )
         .expect("parses");
-        // The operation: a, b, c (A and B once each); then A (b, c) and B (c) on their own.
-        assert_eq!(expanded_fields(&cyclic), 3 + 2 + 1);
+        // B = b (1); A = two spreads, each 1 + B = 4; the operation = a (1) + a spread of A
+        // (1 + 4) = 6; then A (4) and B (1) on their own.
+        assert_eq!(expanded_size(&spreads, &none), Ok(6 + 4 + 1));
+        // Cycles and unknown fragments are refused before any walk that would not end.
+        let parse = |d: &str| async_graphql::parser::parse_query(d).expect("parses");
+        assert_eq!(
+            expanded_size(&parse("{ ...A } fragment A on T { ...A ...A }"), &none),
+            Err(Shape::Cycle("A".into()))
+        );
+        assert_eq!(
+            expanded_size(
+                &parse("{ ...A } fragment A on T { ...B } fragment B on T { ...A }"),
+                &none
+            ),
+            Err(Shape::Cycle("A".into()))
+        );
+        assert_eq!(
+            expanded_size(&parse("{ a ...Missing }"), &none),
+            Err(Shape::UnknownFragment("Missing".into()))
+        );
+        for doc in [
+            "{ __schema { ...A } } fragment A on __Schema { ...A ...A }",
+            "{ viewer { ...F0 } } fragment F0 on Viewer { ...F1 ...F1 } fragment F1 on Viewer { ...Missing }",
+        ] {
+            assert!(
+                inspect(doc, &vars, &GraphqlLimits::default()).is_err(),
+                "{doc}"
+            );
+        }
     }
 
     #[test]
     fn parse_errors_are_truncated() {
-        let doc = format!("{{ {} }}", "a ".repeat(40_000) + "!!!");
-        let err = inspect(&doc, &GraphqlLimits::default()).expect_err("refused");
+        let doc = format!("{{ {} }}", "a ".repeat(30_000) + "!!!");
+        let err = inspect(
+            &doc,
+            &async_graphql::Variables::default(),
+            &GraphqlLimits::default(),
+        )
+        .expect_err("refused");
         let text = err.body().to_string();
         assert!(text.len() < 1_000, "{} bytes", text.len());
+    }
+}
+
+#[cfg(test)]
+mod variable_tests {
+    use super::*;
+
+    #[test]
+    fn variables_count_at_their_size_wherever_they_are_used() {
+        let limits = GraphqlLimits::default();
+        let ids: Vec<serde_json::Value> = (0..1_000).map(|i| serde_json::json!(i)).collect();
+        let vars = async_graphql::Variables::from_json(serde_json::json!({ "ids": ids }));
+        // One use: 1,001 values plus a few fields.
+        let once = "query($ids: [ID!]!) { nodes(ids: $ids) { id } }";
+        assert!(inspect(once, &vars, &limits).is_ok());
+        // The same variable in a fragment spread three times: over the budget.
+        let thrice = "query A($ids: [ID!]!) { ...G ...G ...G } \
+                      fragment G on Query { nodes(ids: $ids) { id } }";
+        let err = inspect(thrice, &vars, &limits).expect_err("refused");
+        assert!(
+            err.body().to_string().contains("expanded"),
+            "{}",
+            err.body()
+        );
+        // Too many values in the variables at all.
+        let many: Vec<serde_json::Value> = (0..20_000).map(|i| serde_json::json!(i)).collect();
+        let vars = async_graphql::Variables::from_json(serde_json::json!({ "ids": many }));
+        let err = inspect(once, &vars, &limits).expect_err("refused");
+        assert_eq!(err.body()["details"][0]["field"], "variables");
+        // Too many arguments on one field.
+        let args: Vec<String> = (0..17).map(|i| format!("a{i}: 1")).collect();
+        let doc = format!("{{ viewer({}) {{ plan }} }}", args.join(", "));
+        let err =
+            inspect(&doc, &async_graphql::Variables::default(), &limits).expect_err("refused");
+        assert!(
+            err.body().to_string().contains("arguments"),
+            "{}",
+            err.body()
+        );
     }
 }

@@ -25,8 +25,8 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use futures_util::StreamExt;
 use futures_util::stream::FuturesOrdered;
+use futures_util::{FutureExt, StreamExt};
 
 use self::guard::Guard;
 use self::limits::{GraphqlLimits, Inspected};
@@ -167,10 +167,19 @@ async fn graphql_get(
         }
         Ok::<_, AppError>(BatchRequest::Single(request))
     })();
-    execute(state, headers, Method::GET, request).await
+    let caller = match admit(&state, &headers).await {
+        Ok(caller) => caller,
+        Err(response) => return response,
+    };
+    execute(state, caller, headers, Method::GET, request).await
 }
 
 async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    // The gate before the body is even read: a caller without a valid token costs no memory.
+    let caller = match admit(&state, &headers).await {
+        Ok(caller) => caller,
+        Err(response) => return response,
+    };
     let body = crate::rest::extract::read_body(
         body,
         crate::startup::MAX_BODY_BYTES,
@@ -193,43 +202,71 @@ async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: B
             )
         })
     })();
-    execute(state, headers, Method::POST, request).await
+    execute(state, caller, headers, Method::POST, request).await
+}
+
+/// The shared gate ([`caller::authenticate`]): token, plan, and one unit of the quota.
+async fn admit(state: &AppState, headers: &HeaderMap) -> Result<Caller, Response> {
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    caller::authenticate(state, authorization, 1)
+        .await
+        .map_err(|err| error_response(err, wants_graphql_response(headers), false))
 }
 
 async fn execute(
     state: AppState,
+    mut caller: Caller,
     headers: HeaderMap,
     method: Method,
     request: Result<BatchRequest, AppError>,
 ) -> Response {
     let graphql_media = wants_graphql_response(&headers);
-    // The gate first: token, plan, then one rate-limit unit per operation of a batch (at most
-    // the batch limit: a longer batch is refused below, after being counted).
-    let units = match &request {
-        Ok(BatchRequest::Batch(list)) => list.len().clamp(1, state.graphql.limits.max_batch + 1),
-        _ => 1,
-    };
-    let authorization = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    let caller = match caller::authenticate(
-        &state,
-        authorization,
-        u32::try_from(units).unwrap_or(1),
-    )
-    .await
+    // Every further operation of a batch is one more request of the quota (a batch longer
+    // than the batch limit is refused below; it is counted up to that limit).
+    if let Ok(BatchRequest::Batch(list)) = &request
+        && list.len() > 1
     {
-        Ok(caller) => caller,
-        Err(err) => return error_response(err, graphql_media, false),
-    };
+        let operations = list.len().min(state.graphql.limits.max_batch + 1);
+        let quota = state.rate_limits.limit(caller.plan) as usize;
+        if operations > quota {
+            let err = invalid(
+                "body",
+                &format!(
+                    "a batch of {operations} operations is more than the quota allows \
+                     ({quota} requests per 15 minutes)"
+                ),
+            );
+            let mut response = error_response(err, graphql_media, false);
+            caller.rate.apply(response.headers_mut());
+            return response;
+        }
+        match state.rate_limits.check(
+            caller.plan,
+            caller.application_id,
+            u32::try_from(operations - 1).unwrap_or(u32::MAX),
+            state.clock.now(),
+        ) {
+            Ok(rate) => caller.rate = rate,
+            Err(err) => return error_response(err, graphql_media, false),
+        }
+    }
     let rate = caller.rate;
     // The time limit covers everything after the gate: the guarded path, validation and
     // execution.
     let limit = state.config.graphql_timeout;
-    let work = run(&state, caller, method, request, graphql_media);
+    // A panic below is a bug of ours; it is answered as a GraphQL response like any other.
+    let work = std::panic::AssertUnwindSafe(run(&state, caller, method, request, graphql_media))
+        .catch_unwind();
     let mut response = match tokio::time::timeout(limit, work).await {
-        Ok(Ok(response)) => response,
-        Ok(Err((err, document_error))) => error_response(err, graphql_media, document_error),
+        Ok(Ok(Ok(response))) => response,
+        Ok(Ok(Err((err, document_error)))) => error_response(err, graphql_media, document_error),
+        Ok(Err(_panic)) => error_response(
+            AppError::internal(anyhow::anyhow!("a GraphQL request panicked")),
+            graphql_media,
+            false,
+        ),
         Err(_) => error_response(
             AppError::Timeout {
                 seconds: limit.as_secs().max(1),
@@ -281,14 +318,17 @@ async fn run(
     }
 
     // The guarded path, one hop for the whole batch.
-    let documents: Vec<String> = requests.iter().map(|r| r.query.clone()).collect();
+    let documents: Vec<(String, async_graphql::Variables)> = requests
+        .iter()
+        .map(|r| (r.query.clone(), r.variables.clone()))
+        .collect();
     let inspected = state
         .graphql
         .guard
         .run(move || {
             documents
                 .iter()
-                .map(|d| limits::inspect(d, &limits))
+                .map(|(document, variables)| limits::inspect(document, variables, &limits))
                 .collect::<Vec<_>>()
         })
         .await

@@ -130,6 +130,23 @@ async fn fragment_fan_out_is_refused_and_health_answers_meanwhile() {
         ));
     }
     document.push_str("fragment F40 on Viewer { plan }");
+    // Fan-outs that select nothing but spreads, and ones that end in a cycle or an unknown
+    // fragment, are refused too (each would otherwise be walked without end).
+    let cyclic = "{ __schema { ...A } } fragment A on __Schema { ...A ...A }";
+    let mut unknown = String::from("{ viewer { ...F0 } } ");
+    for i in 0..40 {
+        unknown.push_str(&format!(
+            "fragment F{i} on Viewer {{ ...F{} ...F{} }} ",
+            i + 1,
+            i + 1
+        ));
+    }
+    unknown.push_str("fragment F40 on Viewer { ...Missing }");
+    for hostile in [cyclic.to_owned(), unknown] {
+        let (status, _, body) = post(&app, Some(&token), json!({ "query": hostile })).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(body["errors"][0]["extensions"]["code"], "invalid_request");
+    }
     let attacks = (0..4).map(|_| post(&app, Some(&token), json!({ "query": document })));
     let (answers, ()) = tokio::join!(futures_util::future::join_all(attacks), healthy(&app));
     for (status, _, body) in answers {
@@ -139,14 +156,14 @@ async fn fragment_fan_out_is_refused_and_health_answers_meanwhile() {
     }
     // Just under the cap, a fan-out is validated and answered.
     let mut small = String::from("{ viewer { ...F0 } } ");
-    for i in 0..8 {
+    for i in 0..7 {
         small.push_str(&format!(
             "fragment F{i} on Viewer {{ ...F{} ...F{} }} ",
             i + 1,
             i + 1
         ));
     }
-    small.push_str("fragment F8 on Viewer { plan }");
+    small.push_str("fragment F7 on Viewer { plan }");
     let body = query(&app, &token, &small).await;
     assert_eq!(body["data"]["viewer"]["plan"], "PRO", "{body}");
 }
@@ -219,6 +236,7 @@ async fn reports_cost_their_work_and_every_batch_operation_counts() {
 async fn one_tenants_heavy_requests_do_not_fail_another_tenants() {
     let app = spawn_with(|args| {
         args.database_max_connections = Some(4);
+        args.database_acquire_timeout_seconds = 1;
         args.graphql_timeout_seconds = 30;
     })
     .await;
@@ -252,15 +270,21 @@ async fn one_tenants_heavy_requests_do_not_fail_another_tenants() {
         assert_eq!(graphql, StatusCode::OK, "{body}");
         assert!(body.get("errors").is_none(), "{body}");
     }
-    // The heavy batches themselves ran to completion, each operation answered.
+    // The heavy tenant waits for its own share: every operation is answered, and what could
+    // not get a connection in time is `service_unavailable` — never a server error.
+    let mut answered = 0;
     for (status, _, body) in attacks {
-        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(status, StatusCode::OK);
         let operations = body.as_array().expect("a batch answer");
         assert_eq!(operations.len(), 10);
         for operation in operations {
-            assert!(operation.get("errors").is_none(), "{operation}");
+            answered += usize::from(operation["data"]["c"]["totalCount"].is_number());
+            for error in operation["errors"].as_array().into_iter().flatten() {
+                assert_eq!(error["extensions"]["code"], "service_unavailable");
+            }
         }
     }
+    assert!(answered > 0, "the heavy work itself was done");
 }
 
 #[tokio::test]
@@ -598,7 +622,14 @@ async fn the_gate_answers_alike_at_both_doors() {
         let graphql = graphql.send().await.expect("graphql");
         assert_eq!(rest.status(), status, "{name}: REST");
         assert_eq!(graphql.status(), status, "{name}: GraphQL");
-        for header_name in ["www-authenticate", "retry-after", "x-ratelimit-limit"] {
+        for header_name in [
+            "www-authenticate",
+            "retry-after",
+            "x-ratelimit-limit",
+            "x-ratelimit-remaining",
+            "x-ratelimit-reset",
+            "content-type",
+        ] {
             assert_eq!(
                 header(&rest, header_name),
                 header(&graphql, header_name),
@@ -853,6 +884,28 @@ async fn slow_and_idle_clients_are_cut_off() {
     healthy(&app).await;
 }
 
+/// A client that asks for large answers and never reads them loses its connection once a
+/// write has waited the write timeout.
+#[tokio::test]
+async fn a_client_that_never_reads_is_cut_off() {
+    let app = spawn_with(|args| args.http_write_timeout_seconds = 1).await;
+    let address = app.address.trim_start_matches("http://").to_owned();
+    let mut stream = TcpStream::connect(&address).await.expect("connect");
+    // Twenty pipelined requests for the 5 MB playground bundle: far more than socket buffers.
+    let request = b"GET /playground/assets/playground.js HTTP/1.1\r\nhost: x\r\n\r\n".repeat(20);
+    stream.write_all(&request).await.expect("write");
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let received = closed_within(&mut stream, Duration::from_secs(10))
+        .await
+        .expect("the server closed the connection");
+    assert!(
+        received.len() < 20 * 5_000_000,
+        "the server stopped writing: {} bytes",
+        received.len()
+    );
+    healthy(&app).await;
+}
+
 #[tokio::test]
 async fn at_the_connection_cap_health_still_answers_and_the_excess_is_refused() {
     let app = spawn_with(|args| {
@@ -860,7 +913,19 @@ async fn at_the_connection_cap_health_still_answers_and_the_excess_is_refused() 
         args.http_max_connections = Some(16);
     })
     .await;
-    let token = app.token("demo-full-access", None).await;
+    // A token from a client that keeps no connection open: the test counts every connection.
+    let response = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .expect("client")
+        .post(app.url("/oauth/token"))
+        .basic_auth("demo-full-access", Some("pgs_demo_full_access_secret"))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .expect("token");
+    let body: Value = response.json().await.expect("json");
+    let token = body["access_token"].as_str().expect("token").to_owned();
     let address = app.address.trim_start_matches("http://").to_owned();
     // Sixteen connections that never send a request hold the cap.
     let mut held = Vec::new();
@@ -980,6 +1045,14 @@ async fn demo_credentials_never_work_outside_demo_mode() {
         .await
         .expect("token request");
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["error"], "invalid_client");
+    assert_eq!(body["message"], "API application is suspended or revoked");
+    let stored = applications::find_by_client_id(&app.state.db, "demo-full-access")
+        .await
+        .expect("query")
+        .expect("stored");
+    assert_eq!(stored.status, AppStatus::Revoked);
 }
 
 /// async-graphql emits root fields in the order they finish; the answer is put back in the
@@ -1009,4 +1082,55 @@ async fn root_fields_come_back_in_selection_order() {
             assert!(at(pair[0]) < at(pair[1]), "{pair:?}: {text}");
         }
     }
+}
+
+/// The connection budgets themselves, with statements that hold a connection for seconds: one
+/// tenant's many requests never hold more than its share of the pool, so another tenant's
+/// statement gets a connection at once; a request that waits past the acquire timeout for its
+/// tenant's share is told the service is busy.
+#[tokio::test]
+async fn a_tenant_never_holds_more_than_its_share_of_the_pool() {
+    use sea_orm::ConnectionTrait;
+
+    let app = TestApp::spawn_with(fixed_now(), |args| {
+        args.database_max_connections = Some(4);
+        args.database_connections_per_tenant = Some(2);
+        args.database_connections_per_request = Some(1);
+        args.database_acquire_timeout_seconds = 1;
+    })
+    .await;
+    let slow = match app.state.db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => "SELECT pg_sleep(3)".to_owned(),
+        _ => "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 15000000) \
+              SELECT count(*) FROM c"
+            .to_owned(),
+    };
+    let heavy = Uuid::new_v4();
+    let attacks: Vec<_> = (0..6)
+        .map(|_| {
+            let db = app.state.db_budgets.for_request(&app.state.db, heavy);
+            let slow = slow.clone();
+            tokio::spawn(async move { db.execute_unprepared(&slow).await.map(|_| ()) })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let other = app
+        .state
+        .db_budgets
+        .for_request(&app.state.db, Uuid::new_v4());
+    other
+        .execute_unprepared("SELECT 1")
+        .await
+        .expect("another tenant gets a connection while the heavy one is busy");
+    let mut done = 0;
+    let mut busy = 0;
+    for attack in attacks {
+        match attack.await.expect("task") {
+            Ok(()) => done += 1,
+            Err(sea_orm::DbErr::ConnectionAcquire(_)) => busy += 1,
+            Err(other) => panic!("unexpected error: {other}"),
+        }
+    }
+    assert_eq!(done, 2, "two statements of the heavy tenant ran, its share");
+    assert_eq!(busy, 4, "the rest waited past the acquire timeout");
 }

@@ -100,6 +100,7 @@ impl TestDb {
             database_acquire_timeout_seconds: 5,
             http_header_timeout_seconds: 10,
             http_body_timeout_seconds: 10,
+            http_write_timeout_seconds: 30,
             http_max_connections: None,
             oauth_max_failures_per_client: 10,
             oauth_max_failures_per_address: 50,

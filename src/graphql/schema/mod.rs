@@ -127,6 +127,7 @@ pub fn build(limits: &super::limits::GraphqlLimits) -> PartnerSchema {
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .limit_recursive_depth(limits.max_nesting)
+        .limit_directives(super::limits::MAX_ARGUMENTS)
         .extension(async_graphql::extensions::Analyzer)
         .finish()
 }
@@ -158,13 +159,18 @@ fn loaders<'a>(ctx: &Context<'a>) -> Result<&'a Loaders> {
         .map_err(|_| internal("GraphQL request without loaders"))
 }
 
-/// A loader answer: a failed batch (or a loader fault) is an opaque internal error.
+/// A loader answer: a busy database is the same 503 `service_unavailable` as anywhere else; any
+/// other failed batch (or a loader fault) is an opaque internal error.
 fn loaded<T>(answer: std::result::Result<Loaded<T>, std::io::Error>) -> Result<T> {
     match answer {
         Ok(Ok(value)) => Ok(value),
-        Ok(Err(err)) => Err(gql(AppError::internal(anyhow::anyhow!(
-            "batch load failed: {err:?}"
-        )))),
+        Ok(Err(err)) => Err(gql(match err.as_ref() {
+            AppError::Unavailable { retry_after_secs } => AppError::Unavailable {
+                retry_after_secs: *retry_after_secs,
+            },
+            AppError::Timeout { seconds } => AppError::Timeout { seconds: *seconds },
+            _ => AppError::internal(anyhow::anyhow!("batch load failed: {err:?}")),
+        })),
         Err(err) => Err(gql(AppError::internal(anyhow::anyhow!(
             "dataloader: {err}"
         )))),
