@@ -4,7 +4,7 @@
 # and not one ERROR line in its log (client mistakes are not our errors).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export HTTP_HEADER_TIMEOUT_SECONDS=2 LOG_FORMAT=json
+export HTTP_HEADER_TIMEOUT_SECONDS=2 HTTP_WRITE_TIMEOUT_SECONDS=2 LOG_FORMAT=json
 # shellcheck source=lib/demo-server.sh
 source "$(dirname "$0")/lib/demo-server.sh"
 python3 tests/hostile/corpus.py "$BASE" "$TOKEN" "$SERVER"

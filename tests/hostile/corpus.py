@@ -95,6 +95,52 @@ def fan_out(n):
 
 case("fragment fan-out, 40 levels")(lambda: refused(fan_out(40)))
 case("fragment fan-out, 24 levels")(lambda: refused(fan_out(24)))
+case("a fragment that spreads itself twice")(lambda: refused("{ __schema { ...A } } fragment A on __Schema { ...A ...A }"))
+case("a fan-out ending in an unknown fragment")(lambda: refused(fan_out(40).replace("{ plan }", "{ ...Missing }")))
+case("17 arguments on one field")(lambda: refused("{ viewer(" + ", ".join(f"a{i}: 1" for i in range(17)) + ") { plan } }"))
+case("17 directives on one field")(lambda: refused("{ viewer " + "@include(if: true) " * 17 + "{ plan } }"))
+
+
+@case("a variable of 300,000 values")
+def _():
+    body = {"query": "query($ids: [ID!]!) { nodes(ids: $ids) { id } }", "variables": {"ids": [0] * 300_000}}
+    s, raw, _, _ = request("POST", "/graphql", body, {"Accept": GQL})
+    assert s == 400 and code_of(raw) == "invalid_request", (s, raw[:300])
+
+
+@case("a variable used in many places")
+def _():
+    body = {"query": "query($ids: [ID!]!) { " + " ".join(f"n{i}: nodes(ids: $ids) {{ id }}" for i in range(40))
+            + " }", "variables": {"ids": ["x"] * 100}}
+    s, raw, _, _ = request("POST", "/graphql", body, {"Accept": GQL})
+    assert s == 400 and code_of(raw) == "invalid_request", (s, raw[:300])
+
+
+@case("a 1 MB body without a token is refused before it is read")
+def _():
+    s, raw, _, _ = request("POST", "/graphql", {"query": "{ viewer { plan } }", "v": [0] * 300_000},
+                           {"Accept": GQL}, token=None)
+    assert s == 401 and code_of(raw) == "invalid_token", (s, raw[:200])
+
+
+@case("a client that never reads its answers", bound=20)
+def _():
+    s = socket.create_connection((HOST, PORT))
+    s.sendall(b"GET /playground/assets/playground.js HTTP/1.1\r\nHost: x\r\n\r\n" * 20)
+    time.sleep(4)  # the write timeout is 2 s in CI
+    healthy()
+    s.settimeout(10)
+    received = 0
+    try:
+        while True:
+            chunk = s.recv(1 << 20)
+            if not chunk:
+                break
+            received += len(chunk)
+    except OSError:
+        pass
+    s.close()
+    assert received < 20 * 5_000_000, f"the server kept writing: {received} bytes"
 
 
 @case("two fan-outs at once while /healthz is polled", bound=15)
