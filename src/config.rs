@@ -165,13 +165,12 @@ pub struct ConfigArgs {
     )]
     pub request_timeout_seconds: u64,
 
-    /// Pooled connections one request may use at once (default: a quarter of the pool, at
-    /// least 1).
+    /// Pooled connections one request may use at once (default: half the pool, at least 1).
     #[arg(long, env = "DATABASE_CONNECTIONS_PER_REQUEST", global = true)]
     pub database_connections_per_request: Option<u32>,
 
-    /// Pooled connections all requests of one tenant may use at once (default: half the
-    /// pool, at least 1).
+    /// Pooled connections all requests of one tenant may use at once (default: three quarters
+    /// of the pool, at least 1).
     #[arg(long, env = "DATABASE_CONNECTIONS_PER_TENANT", global = true)]
     pub database_connections_per_tenant: Option<u32>,
 
@@ -364,7 +363,7 @@ impl Config {
         }
         let connections_per_request = args
             .database_connections_per_request
-            .unwrap_or((max_connections / 4).max(1));
+            .unwrap_or((max_connections / 2).max(1));
         if !(1..=max_connections.max(1)).contains(&connections_per_request) {
             problems.push(
                 "DATABASE_CONNECTIONS_PER_REQUEST must be between 1 and DATABASE_MAX_CONNECTIONS"
@@ -373,7 +372,7 @@ impl Config {
         }
         let connections_per_tenant = args
             .database_connections_per_tenant
-            .unwrap_or((max_connections / 2).max(1));
+            .unwrap_or((max_connections * 3 / 4).max(1));
         if !(1..=max_connections.max(1)).contains(&connections_per_tenant) {
             problems.push(
                 "DATABASE_CONNECTIONS_PER_TENANT must be between 1 and DATABASE_MAX_CONNECTIONS"

@@ -1,50 +1,40 @@
 //! GraphQL errors carry the REST catalogue's code in `extensions.code`; no internal text
 //! ever reaches a client.
 
-use async_graphql::{ErrorExtensions, Name, PathSegment, Response, ServerError, Value};
+use async_graphql::{ErrorExtensionValues, Name, PathSegment, Response, ServerError, Value};
 
 use crate::error::AppError;
 
-/// An [`AppError`] as a GraphQL error with `extensions.code` (and `details` /
+/// `extensions` of an error: the catalogue code, and `details` / `required_scopes` where the
+/// catalogue has them.
+fn extensions_of(err: &AppError) -> ErrorExtensionValues {
+    let body = err.body();
+    let mut extensions = ErrorExtensionValues::default();
+    extensions.set("code", err.code());
+    for key in ["details", "required_scopes"] {
+        if let Some(found) = body.get(key)
+            && let Ok(value) = Value::from_json(found.clone())
+        {
+            extensions.set(key, value);
+        }
+    }
+    extensions
+}
+
+/// An [`AppError`] as a GraphQL field error with `extensions.code` (and `details` /
 /// `required_scopes` where the catalogue has them). Internal causes are logged, not sent.
 pub fn gql(err: AppError) -> async_graphql::Error {
     err.log();
-    let message = err.message();
-    let body = err.body();
-    async_graphql::Error::new(message).extend_with(|_, ext| {
-        ext.set("code", err.code());
-        if let Some(details) = body.get("details")
-            && let Ok(value) = Value::from_json(details.clone())
-        {
-            ext.set("details", value);
-        }
-        if let Some(scopes) = body.get("required_scopes")
-            && let Ok(value) = Value::from_json(scopes.clone())
-        {
-            ext.set("required_scopes", value);
-        }
-    })
+    let mut error = async_graphql::Error::new(err.message());
+    error.extensions = Some(extensions_of(&err));
+    error
 }
 
 /// An error that stops a whole operation (or request), as a GraphQL error without a path.
 /// The caller logs it.
 pub fn gql_server_error(err: AppError) -> ServerError {
-    let message = err.message();
-    let body = err.body();
-    let mut extensions = async_graphql::ErrorExtensionValues::default();
-    extensions.set("code", err.code());
-    if let Some(details) = body.get("details")
-        && let Ok(value) = Value::from_json(details.clone())
-    {
-        extensions.set("details", value);
-    }
-    if let Some(scopes) = body.get("required_scopes")
-        && let Ok(value) = Value::from_json(scopes.clone())
-    {
-        extensions.set("required_scopes", value);
-    }
-    let mut error = ServerError::new(message, None);
-    error.extensions = Some(extensions);
+    let mut error = ServerError::new(err.message(), None);
+    error.extensions = Some(extensions_of(&err));
     error
 }
 

@@ -119,3 +119,53 @@ fn unspecified_bind_addresses_get_a_browsable_public_url() {
     let config = Config::from_args(&a).expect("valid");
     assert_eq!(config.public_url, "http://localhost:9000");
 }
+
+#[test]
+fn hardening_limits_have_sane_defaults_and_are_validated_together() {
+    let config = Config::from_args(&args()).expect("valid");
+    assert_eq!(config.database.connections_per_request, 4, "half of 8");
+    assert_eq!(
+        config.database.connections_per_tenant, 6,
+        "three quarters of 8"
+    );
+    assert!(
+        config.database.create_if_missing,
+        "demo mode creates its database"
+    );
+    assert_eq!(config.graphql_timeout.as_secs(), 5);
+    assert_eq!(config.http.header_timeout.as_secs(), 10);
+    assert_eq!(config.graphql.max_expanded_fields, 2_000);
+
+    let mut a = args();
+    a.jwt_secret = Some("s".repeat(40));
+    assert!(
+        !Config::from_args(&a)
+            .expect("valid")
+            .database
+            .create_if_missing,
+        "outside demo mode a missing SQLite file is not created"
+    );
+
+    let mut a = args();
+    a.database_connections_per_request = Some(9);
+    a.database_connections_per_tenant = Some(0);
+    a.graphql_timeout_seconds = 0;
+    a.http_header_timeout_seconds = 0;
+    a.http_max_connections = Some(3);
+    a.oauth_max_failures_per_client = 0;
+    a.graphql_max_body_bytes = 1024 * 1024;
+    a.graphql_max_expanded_fields = 0;
+    let text = Config::from_args(&a).expect_err("invalid").to_string();
+    for name in [
+        "DATABASE_CONNECTIONS_PER_REQUEST",
+        "DATABASE_CONNECTIONS_PER_TENANT",
+        "GRAPHQL_TIMEOUT_SECONDS",
+        "HTTP_HEADER_TIMEOUT_SECONDS",
+        "HTTP_MAX_CONNECTIONS",
+        "OAUTH_MAX_FAILURES_PER_CLIENT",
+        "GRAPHQL_MAX_BODY_BYTES",
+        "GRAPHQL_MAX_EXPANDED_FIELDS",
+    ] {
+        assert!(text.contains(name), "missing {name} in {text}");
+    }
+}

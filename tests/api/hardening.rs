@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use partner_gateway::clock::Clock;
 use partner_gateway::config::ConfigArgs;
-use partner_gateway::domain::applications::{self, NewApplication};
-use partner_gateway::entities::enums::{AppStatus, Plan};
+use partner_gateway::domain::applications;
+use partner_gateway::entities::enums::AppStatus;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -24,48 +24,19 @@ async fn spawn_with(adjust: impl FnOnce(&mut ConfigArgs)) -> TestApp {
     app
 }
 
-/// A second PRO tenant with one full-access application; returns its token.
-async fn other_tenant_token(app: &TestApp) -> String {
-    let now = app.clock.now();
-    let tenant = partner_gateway::domain::tenants::create(
-        &app.state.db,
-        now,
-        Uuid::new_v4(),
-        "Other Tenant Co",
-        Plan::Pro,
-    )
-    .await
-    .expect("tenant");
-    let created = applications::create(
-        &app.state.db,
-        now,
-        NewApplication {
-            tenant_id: tenant.id,
-            name: "other".into(),
-            scopes: partner_gateway::auth::scopes::ScopeSet::all(),
-            allowed_branch_ids: None,
-        },
-    )
-    .await
-    .expect("application");
-    token_for(app, &created.application.client_id, &created.client_secret).await
-}
-
-async fn token_for(app: &TestApp, client_id: &str, secret: &str) -> String {
-    let response = app
-        .client
-        .post(app.url("/oauth/token"))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", client_id),
-            ("client_secret", secret),
-        ])
-        .send()
-        .await
-        .expect("token request");
-    assert_eq!(response.status(), StatusCode::OK);
-    let body: Value = response.json().await.expect("json");
-    body["access_token"].as_str().expect("token").to_owned()
+/// `{ viewer { ...F0 } }` where each of `levels` fragments spreads the next twice, the last
+/// selecting `end`.
+fn fan_out(levels: usize, end: &str) -> String {
+    let mut document = String::from("{ viewer { ...F0 } } ");
+    for i in 0..levels {
+        document.push_str(&format!(
+            "fragment F{i} on Viewer {{ ...F{} ...F{} }} ",
+            i + 1,
+            i + 1
+        ));
+    }
+    document.push_str(&format!("fragment F{levels} on Viewer {{ {end} }}"));
+    document
 }
 
 async fn healthy(app: &TestApp) {
@@ -121,28 +92,11 @@ async fn fragment_fan_out_is_refused_and_health_answers_meanwhile() {
     let app = TestApp::spawn().await;
     app.seed().await;
     let token = app.token("demo-full-access", None).await;
-    let mut document = String::from("{ viewer { ...F0 } } ");
-    for i in 0..40 {
-        document.push_str(&format!(
-            "fragment F{i} on Viewer {{ ...F{} ...F{} }} ",
-            i + 1,
-            i + 1
-        ));
-    }
-    document.push_str("fragment F40 on Viewer { plan }");
+    let document = fan_out(40, "plan");
     // Fan-outs that select nothing but spreads, and ones that end in a cycle or an unknown
     // fragment, are refused too (each would otherwise be walked without end).
     let cyclic = "{ __schema { ...A } } fragment A on __Schema { ...A ...A }";
-    let mut unknown = String::from("{ viewer { ...F0 } } ");
-    for i in 0..40 {
-        unknown.push_str(&format!(
-            "fragment F{i} on Viewer {{ ...F{} ...F{} }} ",
-            i + 1,
-            i + 1
-        ));
-    }
-    unknown.push_str("fragment F40 on Viewer { ...Missing }");
-    for hostile in [cyclic.to_owned(), unknown] {
+    for hostile in [cyclic.to_owned(), fan_out(40, "...Missing")] {
         let (status, _, body) = post(&app, Some(&token), json!({ "query": hostile })).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
         assert_eq!(body["errors"][0]["extensions"]["code"], "invalid_request");
@@ -155,15 +109,7 @@ async fn fragment_fan_out_is_refused_and_health_answers_meanwhile() {
         assert!(details.contains("fragments are expanded"), "{body}");
     }
     // Just under the cap, a fan-out is validated and answered.
-    let mut small = String::from("{ viewer { ...F0 } } ");
-    for i in 0..7 {
-        small.push_str(&format!(
-            "fragment F{i} on Viewer {{ ...F{} ...F{} }} ",
-            i + 1,
-            i + 1
-        ));
-    }
-    small.push_str("fragment F7 on Viewer { plan }");
+    let small = fan_out(7, "plan");
     let body = query(&app, &token, &small).await;
     assert_eq!(body["data"]["viewer"]["plan"], "PRO", "{body}");
 }
@@ -241,7 +187,7 @@ async fn one_tenants_heavy_requests_do_not_fail_another_tenants() {
     })
     .await;
     let heavy_token = app.token("demo-full-access", None).await;
-    let other = other_tenant_token(&app).await;
+    let other = app.other_tenant_token().await;
     let heavy_operation = json!({"query": "{ a: salesSummary { currency } b: salesSummary(from: \"2026-06-01\") { currency } c: salesOrders(first: 200) { totalCount edges { node { items { lineTotal } customer { name } } } } }"});
     let batch = Value::Array(vec![heavy_operation; 10]);
     let attacks = (0..6).map(|_| post(&app, Some(&heavy_token), batch.clone()));

@@ -199,6 +199,46 @@ impl TestApp {
             .expect("seed demo data")
     }
 
+    /// A second PRO tenant with its own full-access application and no data; returns a token
+    /// of that application.
+    pub async fn other_tenant_token(&self) -> String {
+        use partner_gateway::domain::applications::{self, NewApplication};
+
+        let now = self.clock.now();
+        let tenant = partner_gateway::domain::tenants::create(
+            &self.state.db,
+            now,
+            Uuid::new_v4(),
+            "Other",
+            partner_gateway::entities::enums::Plan::Pro,
+        )
+        .await
+        .expect("tenant");
+        let created = applications::create(
+            &self.state.db,
+            now,
+            NewApplication {
+                tenant_id: tenant.id,
+                name: "Other tenant's app".into(),
+                scopes: partner_gateway::auth::scopes::ScopeSet::all(),
+                allowed_branch_ids: None,
+            },
+        )
+        .await
+        .expect("app");
+        let response = self
+            .client
+            .post(self.url("/oauth/token"))
+            .basic_auth(&created.application.client_id, Some(&created.client_secret))
+            .form(&[("grant_type", "client_credentials")])
+            .send()
+            .await
+            .expect("token");
+        assert_eq!(response.status(), reqwest::StatusCode::OK);
+        let body: serde_json::Value = response.json().await.expect("json");
+        body["access_token"].as_str().expect("token").to_owned()
+    }
+
     /// A token from `/oauth/token` for a demo client (optionally narrowed to `scope`).
     pub async fn token(&self, client_id: &str, scope: Option<&str>) -> String {
         let app = demo::DEMO_APPS

@@ -1,59 +1,17 @@
 //! Tenant isolation on every endpoint, and opaque server errors.
 
-use partner_gateway::auth::scopes::ScopeSet;
-use partner_gateway::clock::Clock;
-use partner_gateway::domain::applications::{self, NewApplication};
-use partner_gateway::entities::enums::Plan;
 use partner_gateway::entities::{purchase_orders, sales_orders, warehouses};
 use reqwest::StatusCode;
 use sea_orm::EntityTrait;
 use serde_json::Value;
-use uuid::Uuid;
 
 use crate::helpers::TestApp;
-
-/// A second PRO tenant with its own application and no data.
-async fn other_tenant_token(app: &TestApp) -> String {
-    let now = app.clock.now();
-    let tenant = partner_gateway::domain::tenants::create(
-        &app.state.db,
-        now,
-        Uuid::new_v4(),
-        "Other",
-        Plan::Pro,
-    )
-    .await
-    .expect("tenant");
-    let created = applications::create(
-        &app.state.db,
-        now,
-        NewApplication {
-            tenant_id: tenant.id,
-            name: "Other tenant's app".into(),
-            scopes: ScopeSet::all(),
-            allowed_branch_ids: None,
-        },
-    )
-    .await
-    .expect("app");
-    let response = app
-        .client
-        .post(app.url("/oauth/token"))
-        .basic_auth(&created.application.client_id, Some(&created.client_secret))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .expect("token");
-    assert_eq!(response.status(), StatusCode::OK);
-    let body: Value = response.json().await.expect("json");
-    body["access_token"].as_str().expect("token").to_owned()
-}
 
 #[tokio::test]
 async fn another_tenant_sees_nothing_of_the_demo_tenant() {
     let app = TestApp::spawn().await;
     let summary = app.seed().await;
-    let token = other_tenant_token(&app).await;
+    let token = app.other_tenant_token().await;
     for path in [
         "/sales",
         "/products",
