@@ -218,6 +218,15 @@ pub struct ConfigArgs {
     #[arg(long, env = "HTTP_MAX_CONNECTIONS", global = true)]
     pub http_max_connections: Option<usize>,
 
+    /// Connections kept beyond HTTP_MAX_CONNECTIONS for /healthz and /readyz only.
+    #[arg(
+        long,
+        env = "HTTP_HEALTH_CONNECTIONS",
+        default_value_t = 32,
+        global = true
+    )]
+    pub http_health_connections: usize,
+
     /// Failed token requests allowed per client id in 15 minutes, then 429.
     #[arg(
         long,
@@ -277,6 +286,8 @@ pub struct HttpLimits {
     pub request_timeout: Duration,
     /// `None`: derived from the open-file limit at start.
     pub max_connections: Option<usize>,
+    /// Connections beyond the cap that may reach the health checks only.
+    pub health_connections: usize,
 }
 
 /// Brakes on failed token requests (per 15 minutes).
@@ -410,6 +421,9 @@ impl Config {
             && !(16..=1_000_000).contains(&n)
         {
             problems.push("HTTP_MAX_CONNECTIONS must be between 16 and 1000000".to_owned());
+        }
+        if !(1..=1_000).contains(&args.http_health_connections) {
+            problems.push("HTTP_HEALTH_CONNECTIONS must be between 1 and 1000".to_owned());
         }
         for (name, value) in [
             (
@@ -553,6 +567,7 @@ impl Config {
                     write_timeout: Duration::from_secs(args.http_write_timeout_seconds),
                     request_timeout: Duration::from_secs(args.request_timeout_seconds),
                     max_connections: args.http_max_connections,
+                    health_connections: args.http_health_connections,
                 },
                 oauth: OauthLimits {
                     failures_per_client: args.oauth_max_failures_per_client,

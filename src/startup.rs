@@ -188,10 +188,6 @@ async fn request_context(mut request: Request, next: Next) -> Response {
     response
 }
 
-/// Connections kept beyond the cap for `/healthz` and `/readyz` only, so probes answer while
-/// the server is full.
-pub const HEALTH_HEADROOM: usize = 32;
-
 /// File descriptors kept for everything that is not a client connection (database files and
 /// connections, the listener, logs).
 const RESERVED_FDS: u64 = 64;
@@ -218,10 +214,11 @@ pub fn open_file_limit() -> Option<u64> {
 /// derived from it (at most 10,000).
 pub fn connection_cap(
     configured: Option<usize>,
+    health_connections: usize,
     database_connections: u32,
     open_files: Option<u64>,
 ) -> anyhow::Result<usize> {
-    let overhead = RESERVED_FDS + u64::from(database_connections) + HEALTH_HEADROOM as u64;
+    let overhead = RESERVED_FDS + u64::from(database_connections) + health_connections as u64;
     let room = open_files.map(|n| n.saturating_sub(overhead));
     match (configured, room) {
         (Some(cap), Some(room)) if cap as u64 > room => anyhow::bail!(
@@ -256,6 +253,7 @@ impl Application {
     pub async fn bind(state: AppState) -> anyhow::Result<Self> {
         let max_connections = connection_cap(
             state.config.http.max_connections,
+            state.config.http.health_connections,
             state.config.database.max_connections,
             open_file_limit(),
         )?;
@@ -280,6 +278,7 @@ impl Application {
                 write_timeout: Duration::from_secs(30),
                 request_timeout: Duration::from_secs(30),
                 max_connections: None,
+                health_connections: 32,
             },
             max_connections: 1_024,
             state: None,
@@ -303,7 +302,7 @@ impl Application {
     ///
     /// Every connection must send a request's headers within the header timeout (from the
     /// moment it opens or its previous response ends, so idle keep-alive connections close
-    /// too). Past the connection cap, up to [`HEALTH_HEADROOM`] more connections are served
+    /// too). Past the connection cap, up to `HTTP_HEALTH_CONNECTIONS` more connections are served
     /// `/healthz` and `/readyz` only; beyond that a connection gets a canned 503 and is
     /// closed at once, so `accept` never runs out of file descriptors.
     pub async fn run_until(
@@ -327,7 +326,7 @@ impl Application {
         health_http.keep_alive(false);
         let health_router = health_only_router(router.clone());
         let full = Arc::new(Semaphore::new(max_connections));
-        let headroom = Arc::new(Semaphore::new(HEALTH_HEADROOM));
+        let headroom = Arc::new(Semaphore::new(limits.health_connections));
         let graceful = GracefulShutdown::new();
         let mut connections = JoinSet::new();
         let mut shutdown = std::pin::pin!(shutdown);

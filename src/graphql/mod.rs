@@ -88,7 +88,27 @@ pub fn sdl() -> String {
 }
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/graphql", get(graphql_get).post(graphql_post))
+    Router::new().route(
+        "/graphql",
+        get(graphql_get)
+            .post(graphql_post)
+            .fallback(method_not_allowed),
+    )
+}
+
+/// Any other method: 405 with `Allow`, as a GraphQL response like every answer here.
+async fn method_not_allowed(headers: HeaderMap) -> Response {
+    let mut response = error_response(
+        invalid("method", "must be GET (queries) or POST"),
+        wants_graphql_response(&headers),
+        false,
+    );
+    *response.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
+    response.headers_mut().insert(
+        header::ALLOW,
+        axum::http::HeaderValue::from_static("GET, POST"),
+    );
+    response
 }
 
 fn invalid(field: &str, message: &str) -> AppError {

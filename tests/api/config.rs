@@ -33,6 +33,7 @@ fn args() -> ConfigArgs {
         http_body_timeout_seconds: 10,
         http_write_timeout_seconds: 30,
         http_max_connections: None,
+        http_health_connections: 32,
         oauth_max_failures_per_client: 10,
         oauth_max_failures_per_address: 50,
     }

@@ -500,6 +500,19 @@ async fn every_answer_at_graphql_is_a_graphql_response() {
         "query"
     );
 
+    // Another method: 405 with Allow, still a GraphQL response.
+    let response = app
+        .client
+        .put(app.url("/graphql"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(header(&response, "allow").as_deref(), Some("GET, POST"));
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "invalid_request");
+
     // A parse error does not echo a large document back.
     let long = format!("{{ {} !!! }}", "viewer ".repeat(10_000));
     let (status, _, body) = post(&app, Some(&token), json!({ "query": long })).await;
@@ -857,6 +870,7 @@ async fn at_the_connection_cap_health_still_answers_and_the_excess_is_refused() 
     let app = spawn_with(|args| {
         args.http_header_timeout_seconds = 60;
         args.http_max_connections = Some(16);
+        args.http_health_connections = 8;
     })
     .await;
     // A token from a client that keeps no connection open: the test counts every connection.
@@ -908,7 +922,7 @@ async fn at_the_connection_cap_health_still_answers_and_the_excess_is_refused() 
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(header(&response, "retry-after").as_deref(), Some("1"));
     // Fill the headroom too: the next connection gets a canned 503 and is closed at once.
-    for _ in 0..partner_gateway::startup::HEALTH_HEADROOM {
+    for _ in 0..8 {
         held.push(TcpStream::connect(&address).await.expect("connect"));
     }
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -937,20 +951,20 @@ async fn at_the_connection_cap_health_still_answers_and_the_excess_is_refused() 
 fn the_connection_cap_stays_below_the_open_file_limit() {
     use partner_gateway::startup::connection_cap;
     assert_eq!(
-        connection_cap(None, 8, Some(1_024)).expect("derived"),
+        connection_cap(None, 32, 8, Some(1_024)).expect("derived"),
         1_024 - 64 - 8 - 32
     );
     assert_eq!(
-        connection_cap(None, 8, Some(1_000_000)).expect("derived"),
+        connection_cap(None, 32, 8, Some(1_000_000)).expect("derived"),
         10_000
     );
     assert_eq!(
-        connection_cap(Some(500), 8, Some(1_024)).expect("fits"),
+        connection_cap(Some(500), 32, 8, Some(1_024)).expect("fits"),
         500
     );
-    let err = connection_cap(Some(5_000), 8, Some(1_024)).expect_err("above the limit");
+    let err = connection_cap(Some(5_000), 32, 8, Some(1_024)).expect_err("above the limit");
     assert!(err.to_string().contains("HTTP_MAX_CONNECTIONS"), "{err}");
-    assert!(connection_cap(None, 8, Some(100)).is_err());
+    assert!(connection_cap(None, 32, 8, Some(100)).is_err());
 }
 
 #[tokio::test]
