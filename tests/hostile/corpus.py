@@ -191,13 +191,38 @@ def _():
     assert s == 400 and code_of(raw) == "invalid_request", (s, raw[:200])
 
 
+def raw_post(path, body, content_type, token=TOKEN):
+    """POSTs over a plain socket and reads the answer even when the server answers before the
+    body is sent in full (a 413 on the announced length) and closes its side."""
+    head = (f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: {content_type}\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n")
+    if token:
+        head += f"Authorization: Bearer {token}\r\n"
+    s = socket.create_connection((HOST, PORT))
+    s.settimeout(10)
+    try:
+        s.sendall(head.encode() + b"\r\n" + body)
+    except OSError:
+        pass  # the server answered early and closed: read what it said
+    answer = b""
+    try:
+        while chunk := s.recv(65536):
+            answer += chunk
+    except OSError:
+        pass
+    s.close()
+    status = int(answer.split(b" ", 2)[1])
+    return status, answer.split(b"\r\n\r\n", 1)[1]
+
+
 @case("a 2 MB body")
 def _():
-    s, raw, _, _ = request("POST", "/graphql", {"query": "{ viewer { plan } }", "v": "x" * 2_000_000}, {"Accept": GQL})
-    assert s == 413 and code_of(raw) == "payload_too_large", (s, raw[:200])
-    s, raw, _, _ = request("POST", "/oauth/token", b"grant_type=" + b"x" * 2_000_000,
-                           {"Content-Type": "application/x-www-form-urlencoded"}, token=None)
-    assert s == 413 and json.loads(raw)["error"] == "payload_too_large", (s, raw[:200])
+    body = json.dumps({"query": "{ viewer { plan } }", "v": "x" * 2_000_000}).encode()
+    s, raw = raw_post("/graphql", body, "application/json")
+    assert s == 413 and b"payload_too_large" in raw, (s, raw[:200])
+    s, raw = raw_post("/oauth/token", b"grant_type=" + b"x" * 2_000_000,
+                      "application/x-www-form-urlencoded", token=None)
+    assert s == 413 and b"payload_too_large" in raw, (s, raw[:200])
 
 
 @case("malformed ids")
