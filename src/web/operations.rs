@@ -35,6 +35,7 @@ operations!(
     "11-inventory-summary",
     "12-viewer-and-rate-limit",
     "13-product-catalog",
+    "14-customers-with-or-without-pii",
 );
 
 const VARIABLES_PREFIX: &str = "# variables:";

@@ -193,17 +193,26 @@ async fn pii_never_leaks_without_the_scope() {
         assert!(!text.contains("@") && !text.contains("\"08"), "{text}");
     }
 
-    let introspect = "{ __type(name: \"Customer\") { fields { name } } }";
-    let names = |body: Value| -> Vec<String> {
+    // One schema for every caller: introspection, validation and execution agree, so tools
+    // driven by the live schema accept what the server accepts. Each PII field says which
+    // scope it needs.
+    let introspect = "{ __type(name: \"Customer\") { fields { name description } } }";
+    let fields = |body: Value| -> Vec<(String, String)> {
         body["data"]["__type"]["fields"]
             .as_array()
             .expect("fields")
             .iter()
-            .map(|f| f["name"].as_str().expect("name").to_owned())
+            .map(|f| {
+                (
+                    f["name"].as_str().expect("name").to_owned(),
+                    f["description"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
             .collect()
     };
-    assert!(names(query(&app, &with, introspect).await).contains(&"phone".to_owned()));
-    let hidden = names(query(&app, &without, introspect).await);
+    let seen_with = fields(query(&app, &with, introspect).await);
+    let seen_without = fields(query(&app, &without, introspect).await);
+    assert_eq!(seen_with, seen_without, "the same schema for both tokens");
     for pii in [
         "phone",
         "email",
@@ -215,12 +224,15 @@ async fn pii_never_leaks_without_the_scope() {
         "country",
         "taxId",
     ] {
+        let (_, description) = seen_without
+            .iter()
+            .find(|(name, _)| name == pii)
+            .unwrap_or_else(|| panic!("{pii} is in the schema"));
         assert!(
-            !hidden.contains(&pii.to_owned()),
-            "{pii} visible without the scope"
+            description.contains("read:customers:pii"),
+            "{pii}: {description}"
         );
     }
-    assert!(hidden.contains(&"code".to_owned()));
 }
 
 #[tokio::test]
@@ -835,6 +847,34 @@ async fn responses_keep_the_order_of_the_selection() {
             "{} before {}: {text}",
             pair[0],
             pair[1]
+        );
+    }
+}
+
+/// Typed clients map every custom scalar: each has a description and a `@specifiedBy` URL.
+#[tokio::test]
+async fn every_custom_scalar_is_described_and_specified() {
+    let app = TestApp::spawn().await;
+    app.seed().await;
+    let token = app.token("demo-no-pii", None).await;
+    for name in ["Decimal", "DateTime", "Date", "UUID"] {
+        let body = query(
+            &app,
+            &token,
+            &format!("{{ __type(name: \"{name}\") {{ kind description specifiedByURL }} }}"),
+        )
+        .await;
+        let scalar = &body["data"]["__type"];
+        assert_eq!(scalar["kind"], "SCALAR", "{name}: {body}");
+        assert!(
+            scalar["description"].as_str().is_some_and(|d| d.len() > 20),
+            "{name}: {body}"
+        );
+        assert!(
+            scalar["specifiedByURL"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("http")),
+            "{name}: {body}"
         );
     }
 }

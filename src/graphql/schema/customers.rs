@@ -11,18 +11,12 @@ use super::{
     Date, Paging, ScopeGuard, connection, loaded, loaders, page_cost, requires_scopes, scopes,
     state, wants_total,
 };
-use crate::auth::caller::Caller;
 use crate::auth::scopes::Scope;
 use crate::clock::Timestamp;
 use crate::domain::customers::{self as domain, CustomerListParams};
 use crate::domain::money::Amount;
 use crate::entities::customers;
 use crate::entities::enums::MemberTier;
-
-/// PII fields exist in introspection only for tokens that may read them.
-fn pii_visible(ctx: &Context<'_>) -> bool {
-    ctx.data_opt::<Caller>().is_some_and(Caller::can_read_pii)
-}
 
 connection!(
     CustomerConnection,
@@ -122,82 +116,82 @@ impl Customer {
     async fn created_at(&self) -> Timestamp {
         self.0.created_at
     }
-    /// PII. Requires scope `read:customers:pii`.
+    /// Personal data: needs scope `read:customers:pii`; without it, null with an
+    /// `insufficient_scope` error (the rest of the customer still arrives).
     #[graphql(
         guard = "ScopeGuard(Scope::ReadCustomersPii)",
-        visible = "pii_visible",
         directive = requires_scopes::apply(scopes(Scope::ReadCustomersPii))
     )]
     async fn phone(&self) -> Option<&str> {
         self.0.phone.as_deref()
     }
-    /// PII. Requires scope `read:customers:pii`.
+    /// Personal data: needs scope `read:customers:pii`; without it, null with an
+    /// `insufficient_scope` error (the rest of the customer still arrives).
     #[graphql(
         guard = "ScopeGuard(Scope::ReadCustomersPii)",
-        visible = "pii_visible",
         directive = requires_scopes::apply(scopes(Scope::ReadCustomersPii))
     )]
     async fn email(&self) -> Option<&str> {
         self.0.email.as_deref()
     }
-    /// PII. Requires scope `read:customers:pii`.
+    /// Personal data: needs scope `read:customers:pii`; without it, null with an
+    /// `insufficient_scope` error (the rest of the customer still arrives).
     #[graphql(
         guard = "ScopeGuard(Scope::ReadCustomersPii)",
-        visible = "pii_visible",
         directive = requires_scopes::apply(scopes(Scope::ReadCustomersPii))
     )]
     async fn date_of_birth(&self) -> Option<Date> {
         self.0.date_of_birth.map(Date)
     }
-    /// PII. Requires scope `read:customers:pii`.
+    /// Personal data: needs scope `read:customers:pii`; without it, null with an
+    /// `insufficient_scope` error (the rest of the customer still arrives).
     #[graphql(
         guard = "ScopeGuard(Scope::ReadCustomersPii)",
-        visible = "pii_visible",
         directive = requires_scopes::apply(scopes(Scope::ReadCustomersPii))
     )]
     async fn address(&self) -> Option<&str> {
         self.0.address.as_deref()
     }
-    /// PII. Requires scope `read:customers:pii`.
+    /// Personal data: needs scope `read:customers:pii`; without it, null with an
+    /// `insufficient_scope` error (the rest of the customer still arrives).
     #[graphql(
         guard = "ScopeGuard(Scope::ReadCustomersPii)",
-        visible = "pii_visible",
         directive = requires_scopes::apply(scopes(Scope::ReadCustomersPii))
     )]
     async fn city(&self) -> Option<&str> {
         self.0.city.as_deref()
     }
-    /// PII. Requires scope `read:customers:pii`.
+    /// Personal data: needs scope `read:customers:pii`; without it, null with an
+    /// `insufficient_scope` error (the rest of the customer still arrives).
     #[graphql(
         guard = "ScopeGuard(Scope::ReadCustomersPii)",
-        visible = "pii_visible",
         directive = requires_scopes::apply(scopes(Scope::ReadCustomersPii))
     )]
     async fn state(&self) -> Option<&str> {
         self.0.state.as_deref()
     }
-    /// PII. Requires scope `read:customers:pii`.
+    /// Personal data: needs scope `read:customers:pii`; without it, null with an
+    /// `insufficient_scope` error (the rest of the customer still arrives).
     #[graphql(
         guard = "ScopeGuard(Scope::ReadCustomersPii)",
-        visible = "pii_visible",
         directive = requires_scopes::apply(scopes(Scope::ReadCustomersPii))
     )]
     async fn postal_code(&self) -> Option<&str> {
         self.0.postal_code.as_deref()
     }
-    /// PII. Requires scope `read:customers:pii`.
+    /// Personal data: needs scope `read:customers:pii`; without it, null with an
+    /// `insufficient_scope` error (the rest of the customer still arrives).
     #[graphql(
         guard = "ScopeGuard(Scope::ReadCustomersPii)",
-        visible = "pii_visible",
         directive = requires_scopes::apply(scopes(Scope::ReadCustomersPii))
     )]
     async fn country(&self) -> Option<&str> {
         self.0.country.as_deref()
     }
-    /// PII. Requires scope `read:customers:pii`.
+    /// Personal data: needs scope `read:customers:pii`; without it, null with an
+    /// `insufficient_scope` error (the rest of the customer still arrives).
     #[graphql(
         guard = "ScopeGuard(Scope::ReadCustomersPii)",
-        visible = "pii_visible",
         directive = requires_scopes::apply(scopes(Scope::ReadCustomersPii))
     )]
     async fn tax_id(&self) -> Option<&str> {

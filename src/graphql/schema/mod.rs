@@ -34,12 +34,17 @@ pub use self::node::Node;
 async_graphql::scalar!(
     Amount,
     "Decimal",
-    "An exact decimal as a string, e.g. \"12510.4\"."
+    "An exact decimal number as a string in its shortest plain form (no exponent, no trailing \
+     zeros), e.g. \"12510.4\", \"120\" or \"-3.25\". Money and quantities: parse it with a \
+     decimal library, never as a binary float. In TypeScript a `string`.",
+    "https://speleotrove.com/decimal/decarith.html"
 );
 async_graphql::scalar!(
     Timestamp,
     "DateTime",
-    "A UTC instant, ISO 8601 with milliseconds, e.g. \"2026-06-15T03:22:16.709Z\"."
+    "A UTC instant as an RFC 3339 string with milliseconds and `Z`, e.g. \
+     \"2026-06-15T03:22:16.709Z\". In TypeScript a `string`.",
+    "https://datatracker.ietf.org/doc/html/rfc3339#section-5.6"
 );
 
 /// A calendar day, `YYYY-MM-DD`.
@@ -47,7 +52,13 @@ async_graphql::scalar!(
 #[serde(transparent)]
 pub struct Date(pub chrono::NaiveDate);
 
-async_graphql::scalar!(Date, "Date", "A calendar day, `YYYY-MM-DD`.");
+async_graphql::scalar!(
+    Date,
+    "Date",
+    "A calendar day as an RFC 3339 full-date, `YYYY-MM-DD`, e.g. \"2026-06-15\". In \
+     TypeScript a `string`.",
+    "https://datatracker.ietf.org/doc/html/rfc3339#section-5.6"
+);
 
 /// A `UUID` argument as the client sent it. The schema type is the one `UUID` scalar; a
 /// malformed value is an `invalid_request` error naming the argument (the field is null),
