@@ -878,3 +878,53 @@ async fn every_custom_scalar_is_described_and_specified() {
         );
     }
 }
+
+/// A relation that always exists for a caller allowed to see its parent is non-null; root
+/// fields stay nullable, so an error in one does not null the others.
+#[tokio::test]
+async fn nullability_tells_the_truth() {
+    let app = TestApp::spawn().await;
+    app.seed().await;
+    let token = app.token("demo-full-access", None).await;
+    let kind_of = |body: &Value, field: &str| -> String {
+        body["data"]["__type"]["fields"]
+            .as_array()
+            .expect("fields")
+            .iter()
+            .find(|f| f["name"] == field)
+            .map(|f| f["type"]["kind"].as_str().unwrap_or_default().to_owned())
+            .unwrap_or_else(|| panic!("{field}"))
+    };
+    for (type_name, field, kind) in [
+        ("SalesOrder", "branch", "NON_NULL"),
+        ("Warehouse", "branch", "NON_NULL"),
+        ("Sku", "product", "NON_NULL"),
+        ("InventoryLevel", "warehouse", "NON_NULL"),
+        ("InventoryMovement", "warehouse", "NON_NULL"),
+        // Needs read:customers beside read:sales: null with an error without it.
+        ("SalesOrder", "customer", "OBJECT"),
+        ("Query", "salesOrders", "OBJECT"),
+        ("Query", "customers", "OBJECT"),
+    ] {
+        let body = query(
+            &app,
+            &token,
+            &format!("{{ __type(name: \"{type_name}\") {{ fields {{ name type {{ kind }} }} }} }}"),
+        )
+        .await;
+        assert_eq!(kind_of(&body, field), kind, "{type_name}.{field}");
+    }
+    // And the data agrees: every order of a page has its branch.
+    let body = query(
+        &app,
+        &token,
+        "{ salesOrders(first: 50) { edges { node { branch { name } } } } }",
+    )
+    .await;
+    for edge in body["data"]["salesOrders"]["edges"]
+        .as_array()
+        .expect("edges")
+    {
+        assert!(edge["node"]["branch"]["name"].is_string());
+    }
+}

@@ -7,8 +7,8 @@ use super::UuidArg;
 use super::db;
 use super::node::global_id;
 use super::{
-    Paging, ScopeGuard, connection, loaded, loaders, page_cost, requires_scopes, scopes, state,
-    wants_total,
+    Paging, ScopeGuard, always, connection, loaded, loaders, page_cost, requires_scopes, scopes,
+    state, wants_total,
 };
 use crate::auth::scopes::Scope;
 use crate::clock::Timestamp;
@@ -182,8 +182,9 @@ impl Sku {
         self.0.updated_at
     }
 
-    /// The product this SKU belongs to.
-    async fn product(&self, ctx: &Context<'_>) -> Result<Option<Product>> {
-        Ok(loaded(loaders(ctx)?.products.try_load(self.0.product_id).await)?.map(Product))
+    /// The product this SKU belongs to (always there: it needs the same scope as the SKU).
+    async fn product(&self, ctx: &Context<'_>) -> Result<Product> {
+        let found = loaded(loaders(ctx)?.products.try_load(self.0.product_id).await)?;
+        always(found.map(Product), "a SKU's product")
     }
 }

@@ -10,7 +10,7 @@ use super::db;
 use super::node::global_id;
 use super::viewer::Branch;
 use super::{
-    Paging, ScopeGuard, connection, filter_id, filter_ids, loaded, loaders, page_cost,
+    Paging, ScopeGuard, always, connection, filter_id, filter_ids, loaded, loaders, page_cost,
     requires_scopes, scopes, state, wants_total,
 };
 use crate::auth::scopes::Scope;
@@ -229,9 +229,11 @@ impl Warehouse {
     async fn branch_id(&self) -> Uuid {
         self.0.branch_id
     }
-    /// The branch the warehouse belongs to.
-    async fn branch(&self, ctx: &Context<'_>) -> Result<Option<Branch>> {
-        Ok(loaded(loaders(ctx)?.branches.try_load(self.0.branch_id).await)?.map(Branch))
+    /// The branch the warehouse belongs to (always there: a caller who sees the warehouse sees
+    /// its branch).
+    async fn branch(&self, ctx: &Context<'_>) -> Result<Branch> {
+        let found = loaded(loaders(ctx)?.branches.try_load(self.0.branch_id).await)?;
+        always(found.map(Branch), "a warehouse's branch")
     }
 }
 
@@ -297,9 +299,13 @@ impl InventoryLevel {
         sku_of(ctx, self.0.product_sku_id).await
     }
 
-    /// The warehouse holding the stock.
-    async fn warehouse(&self, ctx: &Context<'_>) -> Result<Option<Warehouse>> {
-        warehouse_of(ctx, self.0.warehouse_id).await
+    /// The warehouse holding the stock (always there: stock is visible only in warehouses the
+    /// caller sees).
+    async fn warehouse(&self, ctx: &Context<'_>) -> Result<Warehouse> {
+        always(
+            warehouse_of(ctx, self.0.warehouse_id).await?,
+            "a stock level's warehouse",
+        )
     }
 }
 
@@ -359,8 +365,12 @@ impl InventoryMovement {
         sku_of(ctx, self.0.product_sku_id).await
     }
 
-    /// The warehouse the stock moved in or out of.
-    async fn warehouse(&self, ctx: &Context<'_>) -> Result<Option<Warehouse>> {
-        warehouse_of(ctx, self.0.warehouse_id).await
+    /// The warehouse the stock moved in or out of (always there: movements are visible only in
+    /// warehouses the caller sees).
+    async fn warehouse(&self, ctx: &Context<'_>) -> Result<Warehouse> {
+        always(
+            warehouse_of(ctx, self.0.warehouse_id).await?,
+            "a movement's warehouse",
+        )
     }
 }

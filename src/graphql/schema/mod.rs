@@ -188,6 +188,12 @@ fn loaded<T>(answer: std::result::Result<Loaded<T>, std::io::Error>) -> Result<T
     }
 }
 
+/// A relation that always exists for a caller allowed to see its parent (same tenant, same
+/// branches, no further scope): its absence would be a bug of ours, an opaque internal error.
+fn always<T>(found: Option<T>, relation: &str) -> Result<T> {
+    found.ok_or_else(|| internal(&format!("{relation} not visible beside its parent")))
+}
+
 /// Refuses the field unless the token holds `scope` (the field resolves to null with an
 /// `insufficient_scope` error; siblings still resolve).
 pub struct ScopeGuard(pub Scope);

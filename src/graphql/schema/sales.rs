@@ -10,8 +10,8 @@ use super::db;
 use super::node::global_id;
 use super::viewer::Branch;
 use super::{
-    Paging, ScopeGuard, connection, filter_ids, loaded, loaders, page_cost, requires_scopes,
-    scopes, state, wants_total,
+    Paging, ScopeGuard, always, connection, filter_ids, loaded, loaders, page_cost,
+    requires_scopes, scopes, state, wants_total,
 };
 use crate::auth::scopes::Scope;
 use crate::clock::Timestamp;
@@ -231,9 +231,11 @@ impl SalesOrder {
         Ok(loaded(loaders(ctx)?.customers.try_load(id).await)?.map(Customer))
     }
 
-    /// The branch that issued the order.
-    async fn branch(&self, ctx: &Context<'_>) -> Result<Option<Branch>> {
-        Ok(loaded(loaders(ctx)?.branches.try_load(self.0.branch_id).await)?.map(Branch))
+    /// The branch that issued the order (always there: a caller who sees the order sees its
+    /// branch).
+    async fn branch(&self, ctx: &Context<'_>) -> Result<Branch> {
+        let found = loaded(loaders(ctx)?.branches.try_load(self.0.branch_id).await)?;
+        always(found.map(Branch), "an order's branch")
     }
 }
 
