@@ -877,6 +877,21 @@ async fn every_custom_scalar_is_described_and_specified() {
             "{name}: {body}"
         );
     }
+    // Every amount is a Decimal, the stock value of the inventory summary included.
+    let body = query(
+        &app,
+        &token,
+        "{ __type(name: \"StockTotals\") { fields { name type { ofType { name } } } } }",
+    )
+    .await;
+    let stock_value = body["data"]["__type"]["fields"]
+        .as_array()
+        .expect("fields")
+        .iter()
+        .find(|f| f["name"] == "stockValue")
+        .cloned()
+        .expect("stockValue");
+    assert_eq!(stock_value["type"]["ofType"]["name"], "Decimal");
 }
 
 /// A relation that always exists for a caller allowed to see its parent is non-null; root

@@ -213,14 +213,36 @@ impl SalesSummary {
     }
 }
 
+/// A computed decimal of any precision, as the one `Decimal` scalar of the schema (the same
+/// shortest plain string as every other amount).
+pub struct ExactDecimal(pub rust_decimal::Decimal);
+
+impl async_graphql::OutputType for ExactDecimal {
+    fn type_name() -> std::borrow::Cow<'static, str> {
+        <Amount as async_graphql::OutputType>::type_name()
+    }
+
+    fn create_type_info(registry: &mut async_graphql::registry::Registry) -> String {
+        <Amount as async_graphql::OutputType>::create_type_info(registry)
+    }
+
+    async fn resolve(
+        &self,
+        _ctx: &async_graphql::ContextSelectionSet<'_>,
+        _field: &async_graphql::Positioned<async_graphql::parser::types::Field>,
+    ) -> async_graphql::ServerResult<async_graphql::Value> {
+        Ok(async_graphql::Value::String(self.0.normalize().to_string()))
+    }
+}
+
 #[derive(SimpleObject)]
 pub struct StockTotals {
     pub sku_count: i64,
     pub on_hand: Amount,
     pub reserved: Amount,
     pub available: Amount,
-    /// On hand × SKU cost, exact.
-    pub stock_value: String,
+    /// On hand × SKU cost, exact (it may carry more decimal places than a stored amount).
+    pub stock_value: ExactDecimal,
     pub low_stock_count: i64,
     pub out_of_stock_count: i64,
 }
@@ -232,7 +254,7 @@ impl From<&reports::StockTotals> for StockTotals {
             on_hand: t.on_hand,
             reserved: t.reserved,
             available: t.available,
-            stock_value: t.stock_value.normalize().to_string(),
+            stock_value: ExactDecimal(t.stock_value),
             low_stock_count: t.low_stock_count,
             out_of_stock_count: t.out_of_stock_count,
         }
