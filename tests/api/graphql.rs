@@ -892,6 +892,51 @@ async fn every_custom_scalar_is_described_and_specified() {
         .cloned()
         .expect("stockValue");
     assert_eq!(stock_value["type"]["ofType"]["name"], "Decimal");
+
+    // Filter and report days are Dates, and a malformed one is still the client's mistake,
+    // named as on REST.
+    for filter in [
+        "SalesOrderFilter",
+        "InventoryMovementFilter",
+        "PurchaseOrderFilter",
+    ] {
+        let body = query(
+            &app,
+            &token,
+            &format!(
+                "{{ __type(name: \"{filter}\") {{ inputFields {{ name type {{ name }} }} }} }}"
+            ),
+        )
+        .await;
+        let fields = body["data"]["__type"]["inputFields"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{filter}: {body}"))
+            .clone();
+        for day in ["from", "to"] {
+            let field = fields.iter().find(|f| f["name"] == day).expect(day);
+            assert_eq!(field["type"]["name"], "Date", "{filter}.{day}");
+        }
+    }
+    let body = query(
+        &app,
+        &token,
+        "{ salesOrders(filter: {from: \"2026-6-1\"}) { totalCount } salesSummary(to: \"yesterday\") { currency } }",
+    )
+    .await;
+    let errors = body["errors"].as_array().expect("errors");
+    let named: Vec<&str> = errors
+        .iter()
+        .map(|e| {
+            assert_eq!(e["extensions"]["code"], "invalid_request", "{body}");
+            e["extensions"]["details"][0]["field"]
+                .as_str()
+                .unwrap_or_default()
+        })
+        .collect();
+    assert!(
+        named.contains(&"filter.from") && named.contains(&"to"),
+        "{body}"
+    );
 }
 
 /// A relation that always exists for a caller allowed to see its parent is non-null; root

@@ -4,11 +4,11 @@
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use uuid::Uuid;
 
-use super::UuidArg;
 use super::catalog::Sku;
 use super::db;
 use super::node::global_id;
 use super::viewer::Branch;
+use super::{DateArg, UuidArg};
 use super::{
     Paging, ScopeGuard, always, connection, filter_id, filter_ids, loaded, loaders, page_cost,
     requires_scopes, scopes, state, wants_total,
@@ -45,9 +45,9 @@ const LEVEL_FILTER_NAMES: &[(&str, &str)] = &[
 #[derive(InputObject, Debug, Default)]
 pub struct InventoryMovementFilter {
     /// First day, `YYYY-MM-DD` (UTC). Default: 30 days before `to`.
-    pub from: Option<String>,
+    pub from: Option<DateArg>,
     /// Last day, inclusive, `YYYY-MM-DD` (UTC). Default: today.
-    pub to: Option<String>,
+    pub to: Option<DateArg>,
     /// One warehouse (REST or global id).
     pub warehouse_id: Option<ID>,
     /// Branch ids (REST or global), intersected with the token's branches.
@@ -163,8 +163,8 @@ impl InventoryQuery {
             .map(|id| filter_id(id, "Warehouse"));
         let branch_ids = filter_ids(&filter.branch_ids, "Branch");
         let params = MovementListParams {
-            from: filter.from.as_deref(),
-            to: filter.to.as_deref(),
+            from: filter.from.as_ref().map(DateArg::as_str),
+            to: filter.to.as_ref().map(DateArg::as_str),
             warehouse_id: warehouse.as_deref(),
             branch_ids: branch_ids.iter().map(String::as_str).collect(),
             movement_type: filter.movement_type.map(MovementType::as_str),

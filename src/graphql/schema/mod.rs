@@ -107,6 +107,47 @@ impl UuidArg {
     }
 }
 
+/// A `Date` argument as the client sent it: the schema type is the `Date` scalar, while the
+/// text goes to the domain unchanged, so a malformed day is the same `invalid_request` naming
+/// the argument as on REST (not an execution failure).
+#[derive(Debug, Clone)]
+pub struct DateArg(String);
+
+impl async_graphql::InputType for DateArg {
+    type RawValueType = Self;
+
+    fn type_name() -> std::borrow::Cow<'static, str> {
+        <Date as async_graphql::InputType>::type_name()
+    }
+
+    fn create_type_info(registry: &mut async_graphql::registry::Registry) -> String {
+        <Date as async_graphql::InputType>::create_type_info(registry)
+    }
+
+    fn parse(value: Option<async_graphql::Value>) -> async_graphql::InputValueResult<Self> {
+        match value {
+            Some(async_graphql::Value::String(text)) => Ok(Self(text)),
+            _ => Err(async_graphql::InputValueError::expected_type(
+                value.unwrap_or_default(),
+            )),
+        }
+    }
+
+    fn to_value(&self) -> async_graphql::Value {
+        async_graphql::Value::String(self.0.clone())
+    }
+
+    fn as_raw_value(&self) -> Option<&Self> {
+        Some(self)
+    }
+}
+
+impl DateArg {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// Marks a field that needs OAuth scopes: any one of the inner lists, all of its scopes.
 /// Without them the field resolves to null with an `insufficient_scope` error.
 #[TypeDirective(name = "requiresScopes", location = "FieldDefinition")]

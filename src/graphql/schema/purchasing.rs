@@ -3,7 +3,6 @@
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use uuid::Uuid;
 
-use super::UuidArg;
 use super::catalog::Sku;
 use super::db;
 use super::inventory::{InventoryMovement, Warehouse};
@@ -13,6 +12,7 @@ use super::{
     Date, Paging, ScopeGuard, connection, filter_id, filter_ids, loaded, loaders, page_cost,
     requires_scopes, scopes, state, wants_total,
 };
+use super::{DateArg, UuidArg};
 use crate::auth::scopes::Scope;
 use crate::clock::Timestamp;
 use crate::domain::money::Amount;
@@ -24,9 +24,9 @@ use crate::entities::{purchase_order_items, purchase_orders, suppliers};
 #[derive(InputObject, Debug, Default)]
 pub struct PurchaseOrderFilter {
     /// First day, `YYYY-MM-DD` (UTC). Default: 30 days before `to`.
-    pub from: Option<String>,
+    pub from: Option<DateArg>,
     /// Last day, inclusive, `YYYY-MM-DD` (UTC). Default: today.
-    pub to: Option<String>,
+    pub to: Option<DateArg>,
     /// Branch ids (REST or global), intersected with the token's branches.
     pub branch_ids: Option<Vec<ID>>,
     pub status: Option<PurchaseOrderStatus>,
@@ -86,8 +86,8 @@ impl PurchasingQuery {
             .as_ref()
             .map(|id| filter_id(id, "Supplier"));
         let params = PurchaseOrderListParams {
-            from: filter.from.as_deref(),
-            to: filter.to.as_deref(),
+            from: filter.from.as_ref().map(DateArg::as_str),
+            to: filter.to.as_ref().map(DateArg::as_str),
             branch_ids: branch_ids.iter().map(String::as_str).collect(),
             status: filter.status.map(PurchaseOrderStatus::as_str),
             supplier_id: supplier.as_deref(),

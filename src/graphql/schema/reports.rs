@@ -3,12 +3,12 @@
 use async_graphql::{ComplexObject, Context, ID, Object, Result, SimpleObject};
 use uuid::Uuid;
 
-use super::db;
 use super::viewer::Branch;
 use super::{
     Date, ScopeGuard, caller, filter_id, gql, loaded, loaders, rename_fields, requires_scopes,
     scopes, state,
 };
+use super::{DateArg, db};
 use crate::auth::scopes::Scope;
 use crate::clock::Timestamp;
 use crate::domain::money::Amount;
@@ -35,15 +35,15 @@ impl ReportQuery {
     async fn sales_summary(
         &self,
         ctx: &Context<'_>,
-        from: Option<String>,
-        to: Option<String>,
+        from: Option<DateArg>,
+        to: Option<DateArg>,
         branch_id: Option<ID>,
     ) -> Result<Option<SalesSummary>> {
         let (state, caller) = (state(ctx)?, caller(ctx)?);
         let branch_id = branch_id.as_ref().map(|id| filter_id(id, "Branch"));
         let params = reports::SalesSummaryParams {
-            from: from.as_deref(),
-            to: to.as_deref(),
+            from: from.as_ref().map(DateArg::as_str),
+            to: to.as_ref().map(DateArg::as_str),
             branch_id: branch_id.as_deref(),
         };
         let summary = reports::sales_summary(db(ctx)?, &caller.scope, state.clock.now(), &params)

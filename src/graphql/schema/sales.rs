@@ -3,12 +3,12 @@
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use uuid::Uuid;
 
-use super::UuidArg;
 use super::catalog::Sku;
 use super::customers::Customer;
 use super::db;
 use super::node::global_id;
 use super::viewer::Branch;
+use super::{DateArg, UuidArg};
 use super::{
     Paging, ScopeGuard, always, connection, filter_ids, loaded, loaders, page_cost,
     requires_scopes, scopes, state, wants_total,
@@ -23,11 +23,11 @@ use crate::entities::{sales_order_items, sales_orders};
 /// Filters of `salesOrders`, validated exactly as the REST `/sales` query.
 #[derive(InputObject, Debug, Default)]
 pub struct SalesOrderFilter {
-    /// First day, `YYYY-MM-DD` (UTC). Default: 30 days before `to`; not earlier than 30 days
-    /// before today.
-    pub from: Option<String>,
-    /// Last day, inclusive, `YYYY-MM-DD` (UTC). Default: today.
-    pub to: Option<String>,
+    /// First day (UTC). Default: the later of 30 days before `to` and 30 days before now; not
+    /// earlier than 30 days before today.
+    pub from: Option<DateArg>,
+    /// Last day, inclusive (UTC). Default: today; not earlier than 30 days before today.
+    pub to: Option<DateArg>,
     /// Branch ids (REST or global), intersected with the token's branches.
     pub branch_ids: Option<Vec<ID>>,
     pub status: Option<SalesStatus>,
@@ -75,8 +75,8 @@ impl SalesQuery {
         let filter = filter.unwrap_or_default();
         let branch_ids = filter_ids(&filter.branch_ids, "Branch");
         let params = SalesListParams {
-            from: filter.from.as_deref(),
-            to: filter.to.as_deref(),
+            from: filter.from.as_ref().map(DateArg::as_str),
+            to: filter.to.as_ref().map(DateArg::as_str),
             branch_ids: branch_ids.iter().map(String::as_str).collect(),
             status: filter.status.map(SalesStatus::as_str),
             page: paging.request(),
