@@ -417,6 +417,7 @@ async fn run(
                     let operation = request.operation_name.clone();
                     let mut response = errors::sanitize(schema.execute(*request).await);
                     order::restore(&mut response.data, &document, operation.as_deref());
+                    order::describe_schema(&mut response.data, &document);
                     response
                 }
                 Prepared::Refused(err) => errors::refused(err),

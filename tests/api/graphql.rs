@@ -988,3 +988,23 @@ async fn nullability_tells_the_truth() {
         assert!(edge["node"]["branch"]["name"].is_string());
     }
 }
+
+/// `__schema { description }` describes this API, not the `__Schema` introspection type.
+#[tokio::test]
+async fn the_schema_has_its_own_description() {
+    let app = TestApp::spawn().await;
+    app.seed().await;
+    let token = app.token("demo-full-access", None).await;
+    let body = query(
+        &app,
+        &token,
+        "{ __schema { description queryType { name } } s: __schema { d: description } }",
+    )
+    .await;
+    for (schema, description) in [("__schema", "description"), ("s", "d")] {
+        let text = body["data"][schema][description].as_str().expect("text");
+        assert!(text.contains("partner-gateway"), "{body}");
+        assert!(!text.contains("capabilities of a GraphQL server"), "{body}");
+    }
+    assert_eq!(body["data"]["__schema"]["queryType"]["name"], "Query");
+}
