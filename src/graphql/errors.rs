@@ -61,8 +61,13 @@ pub fn sanitize(mut response: Response) -> Response {
             continue;
         }
         let mut extensions = error.extensions.take().unwrap_or_default();
-        if error.path.is_empty() {
+        if error.path.is_empty() || is_input_error(&error.message) {
+            // About the client's own document or values: its mistake, not ours.
             extensions.set("code", "invalid_request");
+            error.message = crate::graphql::limits::truncate(
+                &error.message,
+                crate::graphql::limits::MAX_ERROR_CHARS,
+            );
         } else {
             tracing::error!(message = %error.message, "GraphQL error without a code: masked");
             error.message = "An unexpected error occurred".to_owned();
@@ -74,6 +79,12 @@ pub fn sanitize(mut response: Response) -> Response {
         null_at(&mut response.data, &error.path);
     }
     response
+}
+
+/// An argument or variable value async-graphql could not turn into its input type (the
+/// texts of `InputValueError`): raised while executing, but about the client's input.
+fn is_input_error(message: &str) -> bool {
+    message.starts_with("Failed to parse \"") || message.starts_with("Invalid value for argument")
 }
 
 /// async-graphql leaves a field whose resolver failed out of its object; GraphQL wants it

@@ -1094,3 +1094,48 @@ async fn a_tenant_never_holds_more_than_its_share_of_the_pool() {
     assert_eq!(done, 2, "two statements of the heavy tenant ran, its share");
     assert_eq!(busy, 4, "the rest waited past the acquire timeout");
 }
+
+/// Arguments of the wrong JSON type (a number where an id or a day is expected, literal or
+/// variable) are the client's mistake: `invalid_request`, never a server error.
+#[tokio::test]
+async fn arguments_of_the_wrong_type_are_client_errors() {
+    let app = TestApp::spawn().await;
+    app.seed().await;
+    let token = app.token("demo-full-access", None).await;
+    for (document, variables) in [
+        ("{ customer(uuid: 5) { name } viewer { plan } }", json!({})),
+        (
+            "{ salesOrders(filter: {from: 5}) { totalCount } viewer { plan } }",
+            json!({}),
+        ),
+        (
+            "{ salesSummary(to: [1]) { currency } viewer { plan } }",
+            json!({}),
+        ),
+        (
+            "query($d: Date) { salesSummary(from: $d) { currency } viewer { plan } }",
+            json!({"d": {"x": 1}}),
+        ),
+        (
+            "query($u: UUID!) { customer(uuid: $u) { name } viewer { plan } }",
+            json!({"u": 12}),
+        ),
+    ] {
+        let (status, _, body) = post(
+            &app,
+            Some(&token),
+            json!({ "query": document, "variables": variables }),
+        )
+        .await;
+        assert!(
+            status == StatusCode::OK || status == StatusCode::BAD_REQUEST,
+            "{document}: {status}"
+        );
+        let text = body.to_string();
+        assert!(!text.contains("server_error"), "{document}: {text}");
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "invalid_request",
+            "{document}: {text}"
+        );
+    }
+}

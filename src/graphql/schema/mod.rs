@@ -81,7 +81,9 @@ impl async_graphql::InputType for UuidArg {
             Some(async_graphql::Value::String(text)) => {
                 Ok(Self(uuid::Uuid::parse_str(&text).map_err(|_| ())))
             }
-            other => <uuid::Uuid as async_graphql::InputType>::parse(other)
+            // A number, list or object where an id belongs: the resolver names the argument.
+            Some(_) => Ok(Self(Err(()))),
+            None => <uuid::Uuid as async_graphql::InputType>::parse(None)
                 .map(|id| Self(Ok(id)))
                 .map_err(async_graphql::InputValueError::propagate),
         }
@@ -127,8 +129,11 @@ impl async_graphql::InputType for DateArg {
     fn parse(value: Option<async_graphql::Value>) -> async_graphql::InputValueResult<Self> {
         match value {
             Some(async_graphql::Value::String(text)) => Ok(Self(text)),
-            _ => Err(async_graphql::InputValueError::expected_type(
-                value.unwrap_or_default(),
+            // Any other value is handed on as text; the domain refuses it as not a day and
+            // names the argument.
+            Some(other) => Ok(Self(other.to_string())),
+            None => Err(async_graphql::InputValueError::expected_type(
+                async_graphql::Value::Null,
             )),
         }
     }
