@@ -74,10 +74,6 @@ impl Guard {
         })
     }
 
-    pub fn stack_bytes(&self) -> usize {
-        self.stack_bytes
-    }
-
     pub fn threads(&self) -> usize {
         self.threads
     }

@@ -607,8 +607,6 @@ pub struct Inspected {
     pub document: ExecutableDocument,
     /// Only reads the schema: may use the deeper introspection depth.
     pub schema_only: bool,
-    pub scan: Scan,
-    pub expanded_fields: usize,
 }
 
 /// Every check a document passes before async-graphql validates and executes it: the lexical
@@ -620,7 +618,7 @@ pub fn inspect(
     variables: &async_graphql::Variables,
     limits: &GraphqlLimits,
 ) -> Result<Inspected, AppError> {
-    let scan = check_document(document, limits)?;
+    check_document(document, limits)?;
     let parsed = async_graphql::parser::parse_query(document)
         .map_err(|err| unreadable(truncate(&err.to_string(), MAX_ERROR_CHARS)))?;
     let nesting = parsed_nesting(&parsed);
@@ -662,8 +660,6 @@ pub fn inspect(
     Ok(Inspected {
         document: parsed,
         schema_only,
-        scan,
-        expanded_fields: expanded,
     })
 }
 

@@ -361,7 +361,6 @@ async fn run(
         let Inspected {
             document,
             schema_only,
-            ..
         } = match inspection {
             Ok(found) => found,
             Err(err) => {

@@ -176,8 +176,11 @@ async fn reports_cost_their_work_and_every_batch_operation_counts() {
     assert_eq!(remaining(&response), before - 7);
 }
 
-/// One tenant's heaviest allowed GraphQL work, many times at once, on a small pool: another
-/// tenant's REST and GraphQL requests all succeed.
+/// One tenant's heavy GraphQL batches, many at once, on a small pool: another tenant's REST and
+/// GraphQL requests all succeed, and the heavy tenant gets answers or `service_unavailable`,
+/// never a server error. (On the small test data the statements are quick, so this does not
+/// prove the per-tenant share on its own; `a_tenant_never_holds_more_than_its_share_of_the_pool`
+/// does, with statements that hold a connection for seconds.)
 #[tokio::test]
 async fn one_tenants_heavy_requests_do_not_fail_another_tenants() {
     let app = spawn_with(|args| {
