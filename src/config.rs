@@ -138,7 +138,8 @@ pub struct ConfigArgs {
     #[arg(long, env = "GRAPHQL_MAX_BATCH", default_value_t = 10, global = true)]
     pub graphql_max_batch: usize,
 
-    /// GraphQL: most fields of a document once its fragments are expanded.
+    /// GraphQL: largest size of a document once its fragments are expanded (fields, spreads,
+    /// inline fragments and argument values; a variable counts the values it holds).
     #[arg(
         long,
         env = "GRAPHQL_MAX_EXPANDED_FIELDS",

@@ -1,6 +1,8 @@
-//! Limits checked on the raw document before the parser sees it: the parser recurses, so a
-//! document nested thousands of levels deep must never reach it. Depth and complexity of what
-//! parses are then bounded by async-graphql's own validation.
+//! The bounds of a GraphQL document, in two independent lines: a lexical scan of the raw text
+//! (size, nesting, aliases) before the parser sees it, then, on the guarded threads, checks of
+//! the parsed document (nesting again, fragments, expanded size, variables, arguments,
+//! introspection shape). Depth and complexity of what passes are bounded by async-graphql's
+//! own validation.
 
 use std::collections::HashMap;
 
@@ -23,7 +25,8 @@ pub struct GraphqlLimits {
     pub max_aliases: usize,
     /// Operations in one batch.
     pub max_batch: usize,
-    /// Fields of a document once every fragment spread is expanded.
+    /// Size of a document once every fragment spread is expanded: fields, spreads, inline
+    /// fragments and argument values, a variable counting the values it holds.
     pub max_expanded_fields: usize,
 }
 
