@@ -293,7 +293,9 @@ pub struct StockTotals {
     pub on_hand: Amount,
     pub reserved: Amount,
     pub available: Amount,
-    pub stock_value: Decimal,
+    /// On hand × SKU cost, summed exactly and rounded once (half away from zero) to the four
+    /// decimal places of every amount.
+    pub stock_value: Amount,
     pub low_stock_count: i64,
     pub out_of_stock_count: i64,
 }
@@ -312,19 +314,36 @@ pub struct InventorySummary {
     pub by_warehouse: Vec<WarehouseStock>,
 }
 
-impl StockTotals {
+/// [`StockTotals`] being summed: the value at cost stays exact until [`StockSum::finish`].
+#[derive(Debug, Default)]
+struct StockSum {
+    totals: StockTotals,
+    value_at_cost: Decimal,
+}
+
+impl StockSum {
     fn add(&mut self, level: &inventory_levels::Model, cost: Amount) {
-        self.sku_count += 1;
-        self.on_hand = self.on_hand + level.on_hand;
-        self.reserved = self.reserved + level.reserved;
-        self.available = self.available + level.available();
-        self.stock_value += level.on_hand.to_decimal() * cost.to_decimal();
+        let t = &mut self.totals;
+        t.sku_count += 1;
+        t.on_hand = t.on_hand + level.on_hand;
+        t.reserved = t.reserved + level.reserved;
+        t.available = t.available + level.available();
+        self.value_at_cost += level.on_hand.to_decimal() * cost.to_decimal();
         // The two counts are disjoint: out of stock first, then low.
         if level.is_out_of_stock() {
-            self.out_of_stock_count += 1;
+            t.out_of_stock_count += 1;
         } else if level.is_low_stock() {
-            self.low_stock_count += 1;
+            t.low_stock_count += 1;
         }
+    }
+
+    fn finish(self) -> AppResult<StockTotals> {
+        let stock_value = Amount::round_from_decimal(self.value_at_cost, Amount::SCALE)
+            .map_err(|e| AppError::internal(anyhow::anyhow!("stock value {e}")))?;
+        Ok(StockTotals {
+            stock_value,
+            ..self.totals
+        })
     }
 }
 
@@ -372,8 +391,8 @@ pub async fn inventory_summary(
         .into_iter()
         .map(|s| (s.id, s.cost))
         .collect();
-    let mut per_warehouse: BTreeMap<Uuid, StockTotals> = BTreeMap::new();
-    let mut totals = StockTotals::default();
+    let mut per_warehouse: BTreeMap<Uuid, StockSum> = BTreeMap::new();
+    let mut totals = StockSum::default();
     for level in &levels {
         let cost = costs
             .get(&level.product_sku_id)
@@ -385,16 +404,67 @@ pub async fn inventory_summary(
             .add(level, cost);
         totals.add(level, cost);
     }
+    let by_warehouse = chosen
+        .into_iter()
+        .map(|w| {
+            Ok(WarehouseStock {
+                totals: per_warehouse.remove(&w.id).unwrap_or_default().finish()?,
+                warehouse: w,
+            })
+        })
+        .collect::<AppResult<_>>()?;
     Ok(InventorySummary {
         branch_id: branch,
         warehouse_id: warehouse,
-        totals,
-        by_warehouse: chosen
-            .into_iter()
-            .map(|w| WarehouseStock {
-                totals: per_warehouse.remove(&w.id).unwrap_or_default(),
-                warehouse: w,
-            })
-            .collect(),
+        totals: totals.finish()?,
+        by_warehouse,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn level(on_hand: &str) -> inventory_levels::Model {
+        let at = crate::clock::Timestamp::from(chrono::DateTime::UNIX_EPOCH);
+        inventory_levels::Model {
+            id: Uuid::nil(),
+            tenant_id: Uuid::nil(),
+            warehouse_id: Uuid::nil(),
+            product_sku_id: Uuid::nil(),
+            on_hand: on_hand.parse().expect("amount"),
+            reserved: Amount::ZERO,
+            reorder_point: Amount::ZERO,
+            created_at: at,
+            updated_at: at,
+        }
+    }
+
+    #[test]
+    fn stock_value_is_summed_exactly_then_rounded_once_half_away_from_zero() {
+        let cost = |s: &str| s.parse::<Amount>().expect("amount");
+        let mut sum = StockSum::default();
+        // 0.4 × 0.0001 = 0.00004 three times: each rounded alone would be 0; summed first,
+        // 0.00012 rounds to 0.0001.
+        for _ in 0..3 {
+            sum.add(&level("0.4"), cost("0.0001"));
+        }
+        assert_eq!(
+            sum.finish().expect("in range").stock_value.to_string(),
+            "0.0001"
+        );
+
+        let mut half = StockSum::default();
+        half.add(&level("0.5"), cost("0.0001"));
+        assert_eq!(
+            half.finish().expect("in range").stock_value.to_string(),
+            "0.0001"
+        );
+        let mut negative = StockSum::default();
+        negative.add(&level("-0.5"), cost("0.0001"));
+        assert_eq!(
+            negative.finish().expect("in range").stock_value.to_string(),
+            "-0.0001"
+        );
+    }
 }

@@ -6,7 +6,10 @@ use serde::{Deserialize, Serialize};
 /// Declares a string-backed enum with the wire/storage spelling in SCREAMING_SNAKE_CASE,
 /// plus `as_str`, `ALL`, `Display` and `FromStr` (exact, case-sensitive match).
 macro_rules! string_enum {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+    (
+        $(#[$meta:meta])*
+        $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }
+    ) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, EnumIter, DeriveActiveEnum)]
         #[derive(Serialize, Deserialize, utoipa::ToSchema, async_graphql::Enum)]
@@ -14,6 +17,7 @@ macro_rules! string_enum {
         #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
         pub enum $name {
             $(
+                $(#[$vmeta])*
                 #[sea_orm(string_value = $text)]
                 $variant,
             )+
@@ -68,7 +72,16 @@ impl std::error::Error for UnknownVariant {}
 
 string_enum!(
     /// Subscription plan of a tenant; FREE and BASIC have no partner API access.
-    Plan { Free => "FREE", Basic => "BASIC", Pro => "PRO", Enterprise => "ENTERPRISE" }
+    Plan {
+        /// Free plan: no partner API access.
+        Free => "FREE",
+        /// Basic plan: no partner API access.
+        Basic => "BASIC",
+        /// Partner API access with the PRO request quota per application.
+        Pro => "PRO",
+        /// Partner API access with the ENTERPRISE request quota per application.
+        Enterprise => "ENTERPRISE",
+    }
 );
 
 string_enum!(
@@ -77,65 +90,138 @@ string_enum!(
 
 string_enum!(
     /// Status of a branch, warehouse, supplier or SKU.
-    RecordStatus { Active => "ACTIVE", Inactive => "INACTIVE" }
+    RecordStatus {
+        /// In use.
+        Active => "ACTIVE",
+        /// Deactivated; still returned by lists and lookups.
+        Inactive => "INACTIVE",
+    }
 );
 
 string_enum!(
-    WarehouseKind { Store => "STORE", Kitchen => "KITCHEN", Central => "CENTRAL" }
+    /// What a warehouse holds stock for.
+    WarehouseKind {
+        /// A branch's store stock, which its sales draw on.
+        Store => "STORE",
+        /// A kitchen's stock, e.g. ingredients transferred from the store.
+        Kitchen => "KITCHEN",
+        /// A central warehouse that supplies branches.
+        Central => "CENTRAL",
+    }
 );
 
 string_enum!(
-    ProductStatus { Active => "ACTIVE", Inactive => "INACTIVE", Discontinued => "DISCONTINUED" }
+    /// Lifecycle status of a product.
+    ProductStatus {
+        /// On sale.
+        Active => "ACTIVE",
+        /// Not on sale for now.
+        Inactive => "INACTIVE",
+        /// Withdrawn from sale for good.
+        Discontinued => "DISCONTINUED",
+    }
 );
 
 string_enum!(
+    /// Why the stock of a SKU in a warehouse changed.
     MovementType {
+        /// Goods received into the warehouse (e.g. from a purchase order).
         Receive => "RECEIVE",
+        /// Goods sold through a sales order (out of the warehouse).
         Sale => "SALE",
+        /// Goods returned from a sale (e.g. a refund), back into the warehouse.
         Return => "RETURN",
+        /// A correction, e.g. after a stock count (in or out).
         Adjustment => "ADJUSTMENT",
+        /// Goods arriving from another warehouse (the other side is a TRANSFER_OUT).
         TransferIn => "TRANSFER_IN",
+        /// Goods leaving for another warehouse (the other side is a TRANSFER_IN).
         TransferOut => "TRANSFER_OUT",
+        /// Goods written off as spoiled, damaged or lost (out of the warehouse).
         Waste => "WASTE",
     }
 );
 
 string_enum!(
+    /// Status of a purchase order.
     PurchaseOrderStatus {
+        /// Being prepared; not yet sent to the supplier.
         Draft => "DRAFT",
+        /// Sent to the supplier; nothing received yet.
         Ordered => "ORDERED",
+        /// Some goods received, some still outstanding.
         PartiallyReceived => "PARTIALLY_RECEIVED",
+        /// All goods received.
         Received => "RECEIVED",
+        /// Cancelled; no goods expected.
         Cancelled => "CANCELLED",
     }
 );
 
 string_enum!(
-    MemberTier { Regular => "REGULAR", Silver => "SILVER", Gold => "GOLD", Platinum => "PLATINUM" }
+    /// Loyalty tier of a customer, lowest first.
+    MemberTier {
+        /// The entry tier.
+        Regular => "REGULAR",
+        /// The second tier.
+        Silver => "SILVER",
+        /// The third tier.
+        Gold => "GOLD",
+        /// The highest tier.
+        Platinum => "PLATINUM",
+    }
 );
 
 string_enum!(
-    /// Sales order status (seed 002).
+    /// Status of a sales order; COMPLETED, REFUNDED, PARTIAL_REFUNDED and EXCHANGED are sales.
     SalesStatus {
+        /// Being entered; not yet a sale.
         Draft => "DRAFT",
+        /// Put on hold at the point of sale, to be resumed; not yet a sale.
         Held => "HELD",
+        /// Open and still taking items; not yet a sale.
         Active => "ACTIVE",
+        /// Closed for items and awaiting payment; not yet a sale.
         ReadyForPayment => "READY_FOR_PAYMENT",
+        /// Paid and closed; counts as a sale.
         Completed => "COMPLETED",
+        /// Completed, then refunded in full; counts as a sale, its refunds deducted.
         Refunded => "REFUNDED",
+        /// Completed, then refunded in part; counts as a sale, its refunds deducted.
         PartialRefunded => "PARTIAL_REFUNDED",
+        /// Cancelled before completion; not a sale.
         Cancelled => "CANCELLED",
+        /// Completed, then items exchanged; counts as a sale.
         Exchanged => "EXCHANGED",
+        /// Voided; not a sale.
         Voided => "VOIDED",
     }
 );
 
 string_enum!(
-    OrderType { DineIn => "DINE_IN", Takeaway => "TAKEAWAY", Delivery => "DELIVERY" }
+    /// How a sales order is served.
+    OrderType {
+        /// Eaten on the premises.
+        DineIn => "DINE_IN",
+        /// Collected by the customer.
+        Takeaway => "TAKEAWAY",
+        /// Delivered to the customer.
+        Delivery => "DELIVERY",
+    }
 );
 
 string_enum!(
-    PaymentStatus { Unpaid => "UNPAID", Partial => "PARTIAL", Paid => "PAID", Refunded => "REFUNDED" }
+    /// How far a sales order is paid.
+    PaymentStatus {
+        /// Nothing paid yet.
+        Unpaid => "UNPAID",
+        /// Part of the total paid.
+        Partial => "PARTIAL",
+        /// Paid in full.
+        Paid => "PAID",
+        /// The payment was refunded.
+        Refunded => "REFUNDED",
+    }
 );
 
 string_enum!(

@@ -4,8 +4,7 @@ use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::NaiveDate;
-use rust_decimal::Decimal;
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 use uuid::Uuid;
 
 use super::extract::{Authorized, QueryPairs, ReadReports};
@@ -24,15 +23,13 @@ pub fn router() -> Router<AppState> {
         .route("/reports/inventory-summary", get(get_inventory_summary))
 }
 
-fn decimal_string<S: Serializer>(value: &Decimal, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.collect_str(&value.normalize())
-}
-
+/// Totals of the sales orders in `[from, to)`.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SalesSummaryResponse {
     pub from: Timestamp,
     /// Exclusive end of the period.
     pub to: Timestamp,
+    #[schema(required = true)]
     pub branch_id: Option<Uuid>,
     pub currency: &'static str,
     /// Orders that count as sales: COMPLETED, PARTIAL_REFUNDED, REFUNDED, EXCHANGED.
@@ -43,6 +40,7 @@ pub struct SalesSummaryResponse {
     pub top_products: Vec<ProductTotalResponse>,
 }
 
+/// Totals over orders: `net_sales = total_amount − refunded_amount`.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SalesTotalsResponse {
     pub order_count: i64,
@@ -70,6 +68,7 @@ impl From<SalesTotals> for SalesTotalsResponse {
     }
 }
 
+/// Orders and their total per status.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct StatusTotalResponse {
     pub status: SalesStatus,
@@ -77,6 +76,7 @@ pub struct StatusTotalResponse {
     pub total_amount: Amount,
 }
 
+/// Orders and net sales per day (UTC).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DayTotalResponse {
     pub date: NaiveDate,
@@ -84,6 +84,7 @@ pub struct DayTotalResponse {
     pub net_sales: Amount,
 }
 
+/// Orders and net sales per branch.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct BranchTotalResponse {
     pub branch_id: Uuid,
@@ -91,6 +92,7 @@ pub struct BranchTotalResponse {
     pub net_sales: Amount,
 }
 
+/// Quantity sold and net sales of one SKU.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ProductTotalResponse {
     pub product_sku_id: Uuid,
@@ -100,25 +102,28 @@ pub struct ProductTotalResponse {
     pub net_sales: Amount,
 }
 
+/// Stock totals now, overall (the flattened `StockTotalsResponse` keys) and by warehouse.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct InventorySummaryResponse {
+    #[schema(required = true)]
     pub branch_id: Option<Uuid>,
+    #[schema(required = true)]
     pub warehouse_id: Option<Uuid>,
     #[serde(flatten)]
     pub totals: StockTotalsResponse,
     pub by_warehouse: Vec<WarehouseStockResponse>,
 }
 
+/// Stock totals over a set of levels. A level is out of stock at zero or less, low at or below its reorder point (the two counts are disjoint).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct StockTotalsResponse {
     pub sku_count: i64,
     pub total_on_hand: Amount,
     pub total_reserved: Amount,
     pub total_available: Amount,
-    /// On hand × SKU cost.
-    #[serde(serialize_with = "decimal_string")]
-    #[schema(value_type = String, example = "12425616.5325")]
-    pub stock_value: Decimal,
+    /// On hand × SKU cost, summed exactly and rounded once (half away from zero) to 4 decimal
+    /// places.
+    pub stock_value: Amount,
     pub low_stock_count: i64,
     pub out_of_stock_count: i64,
 }
@@ -137,6 +142,7 @@ impl From<StockTotals> for StockTotalsResponse {
     }
 }
 
+/// Stock totals of one warehouse.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct WarehouseStockResponse {
     pub warehouse_id: Uuid,
@@ -154,12 +160,13 @@ pub struct WarehouseStockResponse {
     summary = "Sales summary",
     description = "Exact totals, by status, by day, by branch and top products. Scope `read:reports`.",
     params(
-        ("from" = Option<String>, Query, format = Date),
-        ("to" = Option<String>, Query, format = Date),
-        ("branch_id" = Option<uuid::Uuid>, Query, description = "Unknown or out of scope: 404"),
+        ("from" = Option<String>, Query, format = Date, example = "2026-11-01", description = "First day, UTC (YYYY-MM-DD), filtering `order_date`; default 30 days before `to`"),
+        ("to" = Option<String>, Query, format = Date, example = "2026-11-29", description = "Last day, inclusive (YYYY-MM-DD); default today; `from`..`to` spans at most 30 days"),
+        ("branch_id" = Option<uuid::Uuid>, Query, description = "Only this branch; unknown or outside the token's branches: 404"),
     ),
+    security(("oauth2" = ["read:reports"]), ("bearer" = ["read:reports"])),
     responses(
-        (status = 200, body = SalesSummaryResponse),
+        (status = 200, description = "Totals of the orders in the window", body = SalesSummaryResponse),
         crate::rest::openapi::StandardErrors,
         crate::rest::openapi::NotFound
     )
@@ -230,11 +237,12 @@ pub async fn get_sales_summary(
     summary = "Inventory summary",
     description = "SKU count, on hand, reserved, stock value at cost, low and out of stock, by warehouse. Scope `read:reports`.",
     params(
-        ("branch_id" = Option<uuid::Uuid>, Query, description = "Unknown or out of scope: 404"),
-        ("warehouse_id" = Option<uuid::Uuid>, Query, description = "Unknown or out of scope: 404"),
+        ("branch_id" = Option<uuid::Uuid>, Query, description = "Only this branch's warehouses; unknown or outside the token's branches: 404"),
+        ("warehouse_id" = Option<uuid::Uuid>, Query, description = "Only this warehouse; unknown or outside the token's branches: 404"),
     ),
+    security(("oauth2" = ["read:reports"]), ("bearer" = ["read:reports"])),
     responses(
-        (status = 200, body = InventorySummaryResponse),
+        (status = 200, description = "Stock totals now, overall and by warehouse", body = InventorySummaryResponse),
         crate::rest::openapi::StandardErrors,
         crate::rest::openapi::NotFound
     )

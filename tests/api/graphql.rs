@@ -374,6 +374,112 @@ fn committed_schema_graphql_matches_the_code() {
     );
 }
 
+/// The published schema documents itself: every type (built-in scalars and introspection types
+/// aside), field, input field and enum value of the exported SDL has a description, and no
+/// description names internals (seed documents, the spec, server error types).
+#[test]
+fn every_schema_element_is_described_without_internal_references() {
+    use async_graphql::parser::types::{TypeKind, TypeSystemDefinition};
+    use async_graphql::parser::{Positioned, parse_schema};
+
+    const BUILT_IN_SCALARS: [&str; 5] = ["String", "Int", "Float", "Boolean", "ID"];
+    let sdl = partner_gateway::graphql::sdl();
+    let document = parse_schema(&sdl).expect("the exported SDL parses");
+
+    // Every description found, with where it is; and every element without one.
+    let mut described: Vec<(String, String)> = vec![(
+        "schema".to_owned(),
+        partner_gateway::graphql::order::SCHEMA_DESCRIPTION.to_owned(),
+    )];
+    let mut missing: Vec<String> = Vec::new();
+    // `required`: the element must have a description (arguments and directives need none,
+    // but any they have is public text too).
+    let mut check =
+        |place: String, description: &Option<Positioned<String>>, required: bool| match description
+        {
+            Some(text) if !text.node.trim().is_empty() => {
+                described.push((place, text.node.clone()))
+            }
+            _ if required => missing.push(place),
+            _ => {}
+        };
+    let mut types = 0;
+    for definition in &document.definitions {
+        match definition {
+            TypeSystemDefinition::Type(ty) => {
+                let ty = &ty.node;
+                let name = ty.name.node.as_str();
+                if name.starts_with("__") || BUILT_IN_SCALARS.contains(&name) {
+                    continue;
+                }
+                types += 1;
+                check(name.to_owned(), &ty.description, true);
+                let fields = match &ty.kind {
+                    TypeKind::Object(object) => &object.fields[..],
+                    TypeKind::Interface(interface) => &interface.fields[..],
+                    _ => &[],
+                };
+                for field in fields {
+                    let field = &field.node;
+                    let place = format!("{name}.{}", field.name.node);
+                    for argument in &field.arguments {
+                        let argument = &argument.node;
+                        let place = format!("{place}({}:)", argument.name.node);
+                        check(place, &argument.description, false);
+                    }
+                    check(place, &field.description, true);
+                }
+                if let TypeKind::InputObject(input) = &ty.kind {
+                    for field in &input.fields {
+                        let field = &field.node;
+                        check(
+                            format!("{name}.{}", field.name.node),
+                            &field.description,
+                            true,
+                        );
+                    }
+                }
+                if let TypeKind::Enum(enumeration) = &ty.kind {
+                    for value in &enumeration.values {
+                        let value = &value.node;
+                        check(
+                            format!("{name}.{}", value.value.node),
+                            &value.description,
+                            true,
+                        );
+                    }
+                }
+            }
+            TypeSystemDefinition::Directive(directive) => {
+                let directive = &directive.node;
+                let place = format!("@{}", directive.name.node);
+                check(place, &directive.description, false);
+            }
+            TypeSystemDefinition::Schema(_) => {}
+        }
+    }
+    assert!(types > 30, "the SDL holds the whole schema ({types} types)");
+    assert!(
+        missing.is_empty(),
+        "schema elements without a description:\n  {}",
+        missing.join("\n  ")
+    );
+    let internal: Vec<String> = described
+        .iter()
+        .filter(|(_, text)| {
+            text.to_lowercase().contains("seed")
+                || text.contains("SPEC")
+                || text.contains("AppError")
+        })
+        .map(|(place, text)| format!("{place}: {text}"))
+        .collect();
+    assert!(
+        internal.is_empty(),
+        "descriptions naming internals:\n  {}",
+        internal.join("\n  ")
+    );
+}
+
 #[tokio::test]
 async fn pii_does_not_leak_through_an_orders_customer() {
     let app = TestApp::spawn().await;

@@ -20,6 +20,7 @@ use crate::entities::{product_skus, products};
 /// Filters of `products`, validated exactly as the REST `/products` query.
 #[derive(InputObject, Debug, Default)]
 pub struct ProductFilter {
+    /// Only products with this status.
     pub status: Option<ProductStatus>,
     /// Exact category name (1–100 characters).
     pub category: Option<String>,
@@ -40,7 +41,7 @@ pub struct CatalogQuery;
 
 #[Object]
 impl CatalogQuery {
-    /// Products, newest first, each with its SKUs.
+    /// Products of the tenant, newest first, each with its SKUs. Requires `read:products`.
     #[graphql(
         guard = "ScopeGuard(Scope::ReadProducts)",
         directive = requires_scopes::apply(scopes(Scope::ReadProducts)),
@@ -79,7 +80,7 @@ impl CatalogQuery {
         Ok(Some(ProductConnection::new(page, &paging, total, Product)))
     }
 
-    /// A product by its REST id (null when unknown).
+    /// A product by its REST id (null when unknown). Requires `read:products`.
     #[graphql(
         guard = "ScopeGuard(Scope::ReadProducts)",
         directive = requires_scopes::apply(scopes(Scope::ReadProducts))
@@ -89,7 +90,7 @@ impl CatalogQuery {
         Ok(loaded(loaders(ctx)?.products.try_load(uuid).await)?.map(Product))
     }
 
-    /// A SKU by its REST id (null when unknown).
+    /// A SKU by its REST id (null when unknown). Requires `read:products`.
     #[graphql(
         guard = "ScopeGuard(Scope::ReadProducts)",
         directive = requires_scopes::apply(scopes(Scope::ReadProducts))
@@ -102,6 +103,7 @@ impl CatalogQuery {
 
 pub struct Product(pub products::Model);
 
+/// A product of the catalogue; what is sold and stocked are its SKUs.
 #[Object]
 impl Product {
     /// Opaque global id (for `node(id:)`).
@@ -112,24 +114,31 @@ impl Product {
     async fn uuid(&self) -> Uuid {
         self.0.id
     }
+    /// The product code, unique within the tenant.
     async fn code(&self) -> &str {
         &self.0.code
     }
+    /// The product name.
     async fn name(&self) -> &str {
         &self.0.name
     }
+    /// The category name (filter on it with `filter.category`).
     async fn category(&self) -> &str {
         &self.0.category
     }
+    /// Whether the product is on sale.
     async fn status(&self) -> ProductStatus {
         self.0.status
     }
+    /// Free-text description, if any.
     async fn description(&self) -> Option<&str> {
         self.0.description.as_deref()
     }
+    /// When the product was created (UTC); lists sort by it.
     async fn created_at(&self) -> Timestamp {
         self.0.created_at
     }
+    /// When the product last changed (UTC).
     async fn updated_at(&self) -> Timestamp {
         self.0.updated_at
     }
@@ -154,30 +163,39 @@ impl Sku {
     async fn uuid(&self) -> Uuid {
         self.0.id
     }
+    /// The SKU code, unique within the tenant.
     async fn sku_code(&self) -> &str {
         &self.0.sku_code
     }
+    /// The SKU name.
     async fn name(&self) -> &str {
         &self.0.name
     }
+    /// The barcode, if any.
     async fn barcode(&self) -> Option<&str> {
         self.0.barcode.as_deref()
     }
+    /// The unit its quantities are counted in, e.g. `PLATE` or `KG`.
     async fn unit(&self) -> &str {
         &self.0.unit
     }
+    /// The selling price of one unit.
     async fn price(&self) -> Amount {
         self.0.price
     }
+    /// The cost of one unit (stock is valued at it).
     async fn cost(&self) -> Amount {
         self.0.cost
     }
+    /// Whether the SKU is in use.
     async fn status(&self) -> RecordStatus {
         self.0.status
     }
+    /// When the SKU was created (UTC).
     async fn created_at(&self) -> Timestamp {
         self.0.created_at
     }
+    /// When the SKU last changed (UTC).
     async fn updated_at(&self) -> Timestamp {
         self.0.updated_at
     }

@@ -30,7 +30,7 @@ pub struct CustomerQuery;
 
 #[Object]
 impl CustomerQuery {
-    /// Customers, newest first. PII fields need `read:customers:pii`.
+    /// Customers of the tenant, newest first. Requires `read:customers` (PII: see `Customer`).
     #[graphql(
         guard = "ScopeGuard(Scope::ReadCustomers)",
         directive = requires_scopes::apply(scopes(Scope::ReadCustomers)),
@@ -67,7 +67,7 @@ impl CustomerQuery {
         )))
     }
 
-    /// A customer by REST id (null when unknown). PII fields need `read:customers:pii`.
+    /// A customer by REST id (null when unknown). Requires `read:customers` (PII: see `Customer`).
     #[graphql(
         guard = "ScopeGuard(Scope::ReadCustomers)",
         directive = requires_scopes::apply(scopes(Scope::ReadCustomers))
@@ -80,8 +80,7 @@ impl CustomerQuery {
 
 pub struct Customer(pub customers::Model);
 
-/// Personal data: nullable, guarded by `read:customers:pii`, hidden from introspection
-/// without it.
+/// A customer of the tenant; its nine personal-data fields also need `read:customers:pii`.
 #[Object]
 impl Customer {
     /// Opaque global id (for `node(id:)`).
@@ -92,27 +91,35 @@ impl Customer {
     async fn uuid(&self) -> Uuid {
         self.0.id
     }
+    /// The customer code, unique within the tenant.
     async fn code(&self) -> &str {
         &self.0.code
     }
+    /// The customer's display name.
     async fn name(&self) -> &str {
         &self.0.name
     }
+    /// The loyalty tier.
     async fn member_tier(&self) -> MemberTier {
         self.0.member_tier
     }
+    /// Loyalty points held.
     async fn points(&self) -> i64 {
         self.0.points
     }
+    /// Total spent by the customer, as recorded by the back office.
     async fn total_spent(&self) -> Amount {
         self.0.total_spent
     }
+    /// Number of visits, as recorded by the back office.
     async fn visit_count(&self) -> i32 {
         self.0.visit_count
     }
+    /// When the customer last visited (UTC), if ever.
     async fn last_visit_at(&self) -> Option<Timestamp> {
         self.0.last_visit_at
     }
+    /// When the customer was registered (UTC); lists sort by it.
     async fn created_at(&self) -> Timestamp {
         self.0.created_at
     }

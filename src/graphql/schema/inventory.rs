@@ -52,6 +52,7 @@ pub struct InventoryMovementFilter {
     pub warehouse_id: Option<ID>,
     /// Branch ids (REST or global), intersected with the token's branches.
     pub branch_ids: Option<Vec<ID>>,
+    /// Only movements of this type.
     pub movement_type: Option<MovementType>,
 }
 
@@ -82,7 +83,7 @@ pub struct InventoryQuery;
 
 #[Object]
 impl InventoryQuery {
-    /// Stock levels, most recently changed first.
+    /// Stock levels in the token's branches, latest change first. Requires `read:inventory`.
     #[graphql(
         guard = "ScopeGuard(Scope::ReadInventory)",
         directive = requires_scopes::apply(scopes(Scope::ReadInventory)),
@@ -138,7 +139,7 @@ impl InventoryQuery {
         )))
     }
 
-    /// Stock movements, newest first.
+    /// Stock movements in the token's branches, newest first. Requires `read:inventory`.
     #[graphql(
         guard = "ScopeGuard(Scope::ReadInventory)",
         directive = requires_scopes::apply(scopes(Scope::ReadInventory)),
@@ -191,7 +192,7 @@ impl InventoryQuery {
         )))
     }
 
-    /// A warehouse by its REST id (null when unknown or outside the token's branches).
+    /// A warehouse by REST id (null if not in the token's branches). Requires `read:inventory`.
     #[graphql(
         guard = "ScopeGuard(Scope::ReadInventory)",
         directive = requires_scopes::apply(scopes(Scope::ReadInventory))
@@ -204,6 +205,7 @@ impl InventoryQuery {
 
 pub struct Warehouse(pub warehouses::Model);
 
+/// A place that holds stock; it belongs to one branch.
 #[Object]
 impl Warehouse {
     /// Opaque global id (for `node(id:)`).
@@ -214,18 +216,23 @@ impl Warehouse {
     async fn uuid(&self) -> Uuid {
         self.0.id
     }
+    /// The warehouse code, unique within the tenant.
     async fn code(&self) -> &str {
         &self.0.code
     }
+    /// The warehouse name.
     async fn name(&self) -> &str {
         &self.0.name
     }
+    /// What the warehouse holds stock for.
     async fn kind(&self) -> WarehouseKind {
         self.0.kind
     }
+    /// Whether the warehouse is in use.
     async fn status(&self) -> RecordStatus {
         self.0.status
     }
+    /// The REST id of the branch the warehouse belongs to.
     async fn branch_id(&self) -> Uuid {
         self.0.branch_id
     }
@@ -259,15 +266,19 @@ impl InventoryLevel {
     async fn uuid(&self) -> Uuid {
         self.0.id
     }
+    /// The REST id of the warehouse holding the stock.
     async fn warehouse_id(&self) -> Uuid {
         self.0.warehouse_id
     }
+    /// The REST id of the SKU stocked.
     async fn product_sku_id(&self) -> Uuid {
         self.0.product_sku_id
     }
+    /// The quantity in the warehouse, in the SKU's unit (may be negative).
     async fn on_hand(&self) -> Amount {
         self.0.on_hand
     }
+    /// The part of the on-hand quantity set aside for open orders.
     async fn reserved(&self) -> Amount {
         self.0.reserved
     }
@@ -275,6 +286,7 @@ impl InventoryLevel {
     async fn available(&self) -> Amount {
         self.0.available()
     }
+    /// The on-hand quantity at or below which the SKU counts as low stock.
     async fn reorder_point(&self) -> Amount {
         self.0.reorder_point
     }
@@ -286,11 +298,12 @@ impl InventoryLevel {
     async fn is_out_of_stock(&self) -> bool {
         self.0.is_out_of_stock()
     }
+    /// When the level last changed (UTC); lists sort by it.
     async fn updated_at(&self) -> Timestamp {
         self.0.updated_at
     }
 
-    /// The SKU stocked.
+    /// The SKU stocked. Requires `read:products`.
     #[graphql(
         guard = "ScopeGuard(Scope::ReadProducts)",
         directive = requires_scopes::apply(scopes(Scope::ReadProducts))
@@ -322,12 +335,15 @@ impl InventoryMovement {
     async fn uuid(&self) -> Uuid {
         self.0.id
     }
+    /// The REST id of the warehouse the stock moved in or out of.
     async fn warehouse_id(&self) -> Uuid {
         self.0.warehouse_id
     }
+    /// The REST id of the SKU moved.
     async fn product_sku_id(&self) -> Uuid {
         self.0.product_sku_id
     }
+    /// Why the stock changed.
     async fn movement_type(&self) -> MovementType {
         self.0.movement_type
     }
@@ -335,6 +351,7 @@ impl InventoryMovement {
     async fn quantity(&self) -> Amount {
         self.0.quantity
     }
+    /// The on-hand quantity of the SKU in the warehouse after this movement.
     async fn balance_after(&self) -> Amount {
         self.0.balance_after
     }
@@ -342,6 +359,7 @@ impl InventoryMovement {
     async fn reference_type(&self) -> Option<&str> {
         self.0.reference_type.as_deref()
     }
+    /// The REST id of the document that caused the movement, if any.
     async fn reference_id(&self) -> Option<Uuid> {
         self.0.reference_id
     }
@@ -349,14 +367,16 @@ impl InventoryMovement {
     async fn reference(&self) -> Option<&str> {
         self.0.reference.as_deref()
     }
+    /// A free-text note, e.g. the reason for an adjustment.
     async fn note(&self) -> Option<&str> {
         self.0.note.as_deref()
     }
+    /// When the movement happened (UTC); lists sort and filter by it.
     async fn created_at(&self) -> Timestamp {
         self.0.created_at
     }
 
-    /// The SKU moved.
+    /// The SKU moved. Requires `read:products`.
     #[graphql(
         guard = "ScopeGuard(Scope::ReadProducts)",
         directive = requires_scopes::apply(scopes(Scope::ReadProducts))

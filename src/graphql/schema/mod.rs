@@ -163,7 +163,7 @@ fn scopes(scope: Scope) -> Vec<Vec<String>> {
     vec![vec![scope.as_str().to_owned()]]
 }
 
-/// The whole query root.
+/// The read-only entry points of the partner API.
 #[derive(MergedObject, Default)]
 pub struct Query(
     viewer::ViewerQuery,
@@ -269,11 +269,16 @@ fn page_cost(first: Option<i32>, last: Option<i32>, child: usize) -> usize {
     (size as usize).saturating_mul(child)
 }
 
+/// Paging state of a connection page; `first` or `last` takes 1 to 200 rows (default 50).
 #[derive(SimpleObject, Debug, Clone)]
 pub struct PageInfo {
+    /// `first`/`after`: more (older) rows follow; `last`/`before`: a `before` cursor was given.
     pub has_next_page: bool,
+    /// `last`/`before`: more (newer) rows precede; `first`/`after`: an `after` cursor was given.
     pub has_previous_page: bool,
+    /// Cursor of the first edge: pass it as `before` for the previous (newer) page; null if empty.
     pub start_cursor: Option<String>,
+    /// Cursor of the last edge: pass it as `after` for the next (older) page; null if empty.
     pub end_cursor: Option<String>,
 }
 
@@ -394,9 +399,12 @@ macro_rules! connection {
             total_count: Option<u64>,
         }
 
+        #[doc = concat!("One ", stringify!($node), " of a connection page, with its cursor.")]
         #[derive(async_graphql::SimpleObject)]
         pub struct $edge {
+            /// Opaque cursor of this edge: pass as `after` for older rows, `before` for newer.
             pub cursor: String,
+            #[doc = concat!("The ", stringify!($node), " at this position.")]
             pub node: $node,
         }
 
@@ -423,12 +431,15 @@ macro_rules! connection {
             }
         }
 
+        #[doc = concat!("A page of ", stringify!($node), " values (Relay connection).")]
         #[async_graphql::Object]
         impl $connection {
+            /// The edges of this page, in the order of the list (newest first).
             async fn edges(&self) -> &[$edge] {
                 &self.edges
             }
 
+            /// Cursors of this page and whether more rows lie before or after it.
             async fn page_info(&self) -> &$crate::graphql::schema::PageInfo {
                 &self.page_info
             }

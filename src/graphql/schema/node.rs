@@ -129,13 +129,12 @@ pub struct NodeQuery;
 
 #[Object]
 impl NodeQuery {
-    /// Any object by its global id.
+    /// Any object by global id (null when not found); needs its type's scope, e.g. `read:sales`.
     async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>> {
         resolve_node(ctx, &id, "id").await
     }
 
-    /// Several objects by global id, in the order asked (null where not found); at most 100.
-    /// Ids of one type are fetched in one query.
+    /// Up to 100 objects by global id, in the order asked (null where not found); scopes as `node`.
     #[graphql(complexity = "ids.len().saturating_mul(child_complexity)")]
     async fn nodes(&self, ctx: &Context<'_>, ids: Vec<ID>) -> Result<Vec<Option<Node>>> {
         if ids.len() > MAX_NODES {

@@ -25,8 +25,7 @@ pub struct ReportQuery;
 
 #[Object]
 impl ReportQuery {
-    /// Sales summary with exact totals. Same rules as
-    /// `GET /reports/sales-summary`.
+    /// Sales totals of a period, as `GET /reports/sales-summary`. Requires `read:reports`.
     #[graphql(
         guard = "ScopeGuard(Scope::ReadReports)",
         directive = requires_scopes::apply(scopes(Scope::ReadReports)),
@@ -52,8 +51,7 @@ impl ReportQuery {
         Ok(Some(SalesSummary(summary)))
     }
 
-    /// Stock summary by warehouse. Same rules as
-    /// `GET /reports/inventory-summary`.
+    /// Stock totals by warehouse, as `GET /reports/inventory-summary`. Requires `read:reports`.
     #[graphql(
         guard = "ScopeGuard(Scope::ReadReports)",
         directive = requires_scopes::apply(scopes(Scope::ReadReports)),
@@ -86,59 +84,88 @@ impl ReportQuery {
 
 pub struct SalesSummary(reports::SalesSummary);
 
+/// Totals over the orders of the period that count as sales.
 #[derive(SimpleObject)]
 pub struct SalesTotals {
+    /// Number of orders that count as sales.
     pub order_count: i64,
+    /// Sum of the orders' subtotals (before discounts).
     pub gross_sales: Amount,
+    /// Sum of the orders' discounts.
     pub discount_amount: Amount,
+    /// Sum of the orders' service charges.
     pub service_charge_amount: Amount,
+    /// Sum of the orders' tax.
     pub tax_amount: Amount,
+    /// Sum of the orders' totals.
     pub total_amount: Amount,
+    /// Sum of the orders' refunds.
     pub refunded_amount: Amount,
+    /// Total amount less refunds.
     pub net_sales: Amount,
 }
 
+/// The orders of the period in one status, whether or not they count as sales.
 #[derive(SimpleObject)]
 pub struct StatusTotal {
+    /// The order status.
     pub status: SalesStatus,
+    /// Number of orders in this status.
     pub order_count: i64,
+    /// Sum of their totals.
     pub total_amount: Amount,
 }
 
+/// Sales of one UTC day of the period.
 #[derive(SimpleObject)]
 pub struct DayTotal {
+    /// The day (UTC).
     pub date: Date,
+    /// Number of orders that count as sales that day.
     pub order_count: i64,
+    /// Their total amount less refunds.
     pub net_sales: Amount,
 }
 
+/// Sales of one branch in the period.
 #[derive(SimpleObject)]
 #[graphql(complex)]
 pub struct BranchTotal {
+    /// The REST id of the branch.
     pub branch_id: Uuid,
+    /// Number of orders that count as sales.
     pub order_count: i64,
+    /// Their total amount less refunds.
     pub net_sales: Amount,
 }
 
 #[ComplexObject]
 impl BranchTotal {
+    /// The branch of `branchId`.
     async fn branch(&self, ctx: &Context<'_>) -> Result<Option<Branch>> {
         Ok(loaded(loaders(ctx)?.branches.try_load(self.branch_id).await)?.map(Branch))
     }
 }
 
+/// Sales of one SKU in the period.
 #[derive(SimpleObject)]
 pub struct ProductTotal {
+    /// The REST id of the SKU.
     pub product_sku_id: Uuid,
+    /// The SKU code as sold.
     pub sku_code: String,
+    /// The SKU name as sold.
     pub sku_name: String,
+    /// Quantity sold less quantity refunded.
     pub quantity: Amount,
+    /// Line totals less refunds.
     pub net_sales: Amount,
 }
 
-/// Orders that count as sales: COMPLETED, PARTIAL_REFUNDED, REFUNDED, EXCHANGED.
+/// Sales of a period; orders that count as sales: COMPLETED, PARTIAL_REFUNDED, REFUNDED, EXCHANGED.
 #[Object]
 impl SalesSummary {
+    /// Start of the period (inclusive).
     async fn from(&self) -> Timestamp {
         self.0.window.from
     }
@@ -146,12 +173,15 @@ impl SalesSummary {
     async fn to(&self) -> Timestamp {
         self.0.window.to
     }
+    /// The REST id of the branch asked for; null when none was (all the token's branches).
     async fn branch_id(&self) -> Option<Uuid> {
         self.0.branch_id
     }
+    /// The currency code of the amounts (always `THB`).
     async fn currency(&self) -> &str {
         "THB"
     }
+    /// Totals over the orders that count as sales.
     async fn totals(&self) -> SalesTotals {
         let t = &self.0.totals;
         SalesTotals {
@@ -165,6 +195,7 @@ impl SalesSummary {
             net_sales: t.net_sales,
         }
     }
+    /// Every status with orders in the period, by status name.
     async fn by_status(&self) -> Vec<StatusTotal> {
         self.0
             .by_status
@@ -176,6 +207,7 @@ impl SalesSummary {
             })
             .collect()
     }
+    /// Sales per UTC day, oldest first (days without sales are left out).
     async fn by_day(&self) -> Vec<DayTotal> {
         self.0
             .by_day
@@ -187,6 +219,7 @@ impl SalesSummary {
             })
             .collect()
     }
+    /// Sales per branch, highest net sales first.
     async fn by_branch(&self) -> Vec<BranchTotal> {
         self.0
             .by_branch
@@ -198,6 +231,7 @@ impl SalesSummary {
             })
             .collect()
     }
+    /// The 10 SKUs with the highest net sales, highest first.
     async fn top_products(&self) -> Vec<ProductTotal> {
         self.0
             .top_products
@@ -213,37 +247,23 @@ impl SalesSummary {
     }
 }
 
-/// A computed decimal of any precision, as the one `Decimal` scalar of the schema (the same
-/// shortest plain string as every other amount).
-pub struct ExactDecimal(pub rust_decimal::Decimal);
-
-impl async_graphql::OutputType for ExactDecimal {
-    fn type_name() -> std::borrow::Cow<'static, str> {
-        <Amount as async_graphql::OutputType>::type_name()
-    }
-
-    fn create_type_info(registry: &mut async_graphql::registry::Registry) -> String {
-        <Amount as async_graphql::OutputType>::create_type_info(registry)
-    }
-
-    async fn resolve(
-        &self,
-        _ctx: &async_graphql::ContextSelectionSet<'_>,
-        _field: &async_graphql::Positioned<async_graphql::parser::types::Field>,
-    ) -> async_graphql::ServerResult<async_graphql::Value> {
-        Ok(async_graphql::Value::String(self.0.normalize().to_string()))
-    }
-}
-
+/// Stock totals over a set of stock levels (one per SKU and warehouse).
 #[derive(SimpleObject)]
 pub struct StockTotals {
+    /// Number of stock levels counted (one per SKU and warehouse).
     pub sku_count: i64,
+    /// Sum of the on-hand quantities.
     pub on_hand: Amount,
+    /// Sum of the reserved quantities.
     pub reserved: Amount,
+    /// Sum of the available quantities (on hand less reserved).
     pub available: Amount,
-    /// On hand × SKU cost, exact (it may carry more decimal places than a stored amount).
-    pub stock_value: ExactDecimal,
+    /// On hand × SKU cost, summed exactly and rounded once (half away from zero) to 4 decimal
+    /// places.
+    pub stock_value: Amount,
+    /// Levels at or below their reorder point but not out of stock.
     pub low_stock_count: i64,
+    /// Levels with nothing (or less) on hand.
     pub out_of_stock_count: i64,
 }
 
@@ -254,35 +274,46 @@ impl From<&reports::StockTotals> for StockTotals {
             on_hand: t.on_hand,
             reserved: t.reserved,
             available: t.available,
-            stock_value: ExactDecimal(t.stock_value),
+            stock_value: t.stock_value,
             low_stock_count: t.low_stock_count,
             out_of_stock_count: t.out_of_stock_count,
         }
     }
 }
 
+/// The stock of one warehouse.
 #[derive(SimpleObject)]
 pub struct WarehouseStock {
+    /// The REST id of the warehouse.
     pub warehouse_id: Uuid,
+    /// The warehouse code.
     pub warehouse_code: String,
+    /// The warehouse name.
     pub warehouse_name: String,
+    /// The REST id of the warehouse's branch.
     pub branch_id: Uuid,
+    /// The warehouse's stock totals.
     pub totals: StockTotals,
 }
 
 pub struct InventorySummary(reports::InventorySummary);
 
+/// Current stock of the token's warehouses (or of the branch or warehouse asked for).
 #[Object]
 impl InventorySummary {
+    /// The REST id of the branch asked for; null when none was (all the token's branches).
     async fn branch_id(&self) -> Option<Uuid> {
         self.0.branch_id
     }
+    /// The REST id of the warehouse asked for; null when none was.
     async fn warehouse_id(&self) -> Option<Uuid> {
         self.0.warehouse_id
     }
+    /// Totals over every warehouse included.
     async fn totals(&self) -> StockTotals {
         (&self.0.totals).into()
     }
+    /// Every warehouse included, by warehouse code, with its totals (zero when it has no stock).
     async fn by_warehouse(&self) -> Vec<WarehouseStock> {
         self.0
             .by_warehouse

@@ -30,6 +30,7 @@ pub struct SalesOrderFilter {
     pub to: Option<DateArg>,
     /// Branch ids (REST or global), intersected with the token's branches.
     pub branch_ids: Option<Vec<ID>>,
+    /// Only orders with this status.
     pub status: Option<SalesStatus>,
 }
 
@@ -53,8 +54,7 @@ pub struct SalesQuery;
 
 #[Object]
 impl SalesQuery {
-    /// Sales orders, newest first. Page forward with `first`/`after` or backward with
-    /// `last`/`before` (defaults: 50, at most 200).
+    /// Sales orders in the token's branches, newest first (`orderDate`). Requires `read:sales`.
     #[graphql(
         guard = "ScopeGuard(Scope::ReadSales)",
         directive = requires_scopes::apply(scopes(Scope::ReadSales)),
@@ -100,7 +100,7 @@ impl SalesQuery {
         )))
     }
 
-    /// A sales order by its REST id (null when unknown or outside the token's branches).
+    /// A sales order by REST id (null if not found in the token's branches). Requires `read:sales`.
     #[graphql(
         guard = "ScopeGuard(Scope::ReadSales)",
         directive = requires_scopes::apply(scopes(Scope::ReadSales))
@@ -154,6 +154,7 @@ async fn prime(ctx: &Context<'_>, orders: &[sales_orders::Model]) {
 
 pub struct SalesOrder(pub sales_orders::Model);
 
+/// A sales order of a branch, with its amounts and its items.
 #[Object]
 impl SalesOrder {
     /// Opaque global id (for `node(id:)`).
@@ -164,51 +165,67 @@ impl SalesOrder {
     async fn uuid(&self) -> Uuid {
         self.0.id
     }
+    /// The order number, unique within the tenant.
     async fn order_number(&self) -> &str {
         &self.0.order_number
     }
+    /// The REST id of the branch that issued the order.
     async fn branch_id(&self) -> Uuid {
         self.0.branch_id
     }
+    /// The REST id of the customer, if the order has one.
     async fn customer_id(&self) -> Option<Uuid> {
         self.0.customer_id
     }
+    /// When the order was placed (UTC); lists sort and filter by it.
     async fn order_date(&self) -> Timestamp {
         self.0.order_date
     }
+    /// Where the order stands.
     async fn status(&self) -> SalesStatus {
         self.0.status
     }
+    /// How the order is served.
     async fn order_type(&self) -> OrderType {
         self.0.order_type
     }
+    /// Sum of the items before discounts.
     async fn subtotal(&self) -> Amount {
         self.0.subtotal
     }
+    /// Discounts given on the order.
     async fn discount_amount(&self) -> Amount {
         self.0.discount_amount
     }
+    /// Tax included in the total.
     async fn tax_amount(&self) -> Amount {
         self.0.tax_amount
     }
+    /// Service charge added to the order.
     async fn service_charge_amount(&self) -> Amount {
         self.0.service_charge_amount
     }
+    /// The order total: subtotal less discounts plus service charge, tax included.
     async fn total_amount(&self) -> Amount {
         self.0.total_amount
     }
+    /// The amount paid so far.
     async fn paid_amount(&self) -> Amount {
         self.0.paid_amount
     }
+    /// The amount refunded so far.
     async fn refunded_amount(&self) -> Amount {
         self.0.refunded_amount
     }
+    /// How far the order is paid.
     async fn payment_status(&self) -> PaymentStatus {
         self.0.payment_status
     }
+    /// When the order was recorded (UTC).
     async fn created_at(&self) -> Timestamp {
         self.0.created_at
     }
+    /// When the order last changed (UTC).
     async fn updated_at(&self) -> Timestamp {
         self.0.updated_at
     }
@@ -219,7 +236,7 @@ impl SalesOrder {
         Ok(items.into_iter().map(SalesOrderItem).collect())
     }
 
-    /// The customer of the order, if any (PII fields: see `Customer`).
+    /// The customer of the order, if any. Requires `read:customers` (PII: see `Customer`).
     #[graphql(
         guard = "ScopeGuard(Scope::ReadCustomers)",
         directive = requires_scopes::apply(scopes(Scope::ReadCustomers))
@@ -244,53 +261,68 @@ pub struct SalesOrderItem(sales_order_items::Model);
 /// A line of a sales order; `skuCode`, `skuName` and `productName` are as sold.
 #[Object]
 impl SalesOrderItem {
+    /// The REST id of the item.
     async fn uuid(&self) -> Uuid {
         self.0.id
     }
+    /// The line number within the order, from 1.
     async fn line_no(&self) -> i32 {
         self.0.line_no
     }
+    /// The REST id of the SKU sold.
     async fn product_sku_id(&self) -> Uuid {
         self.0.product_sku_id
     }
+    /// The SKU code at the time of sale.
     async fn sku_code(&self) -> &str {
         &self.0.sku_code
     }
+    /// The SKU name at the time of sale.
     async fn sku_name(&self) -> &str {
         &self.0.sku_name
     }
+    /// The product name at the time of sale.
     async fn product_name(&self) -> &str {
         &self.0.product_name
     }
+    /// The quantity sold, in the SKU's unit.
     async fn quantity(&self) -> Amount {
         self.0.quantity
     }
+    /// The price of one unit.
     async fn unit_price(&self) -> Amount {
         self.0.unit_price
     }
+    /// Discount given on this line.
     async fn discount_amount(&self) -> Amount {
         self.0.discount_amount
     }
+    /// Tax included in this line.
     async fn tax_amount(&self) -> Amount {
         self.0.tax_amount
     }
+    /// The amount of this line after its discount.
     async fn line_total(&self) -> Amount {
         self.0.line_total
     }
+    /// The quantity refunded so far.
     async fn refunded_quantity(&self) -> Amount {
         self.0.refunded_quantity
     }
+    /// The amount refunded so far.
     async fn refunded_amount(&self) -> Amount {
         self.0.refunded_amount
     }
+    /// Whether the whole quantity was refunded.
     async fn is_fully_refunded(&self) -> bool {
         self.0.is_fully_refunded
     }
+    /// When the item was recorded (UTC).
     async fn created_at(&self) -> Timestamp {
         self.0.created_at
     }
 
-    /// The SKU as it is in the catalogue today.
+    /// The SKU as it is in the catalogue today. Requires `read:products`.
     #[graphql(
         guard = "ScopeGuard(Scope::ReadProducts)",
         directive = requires_scopes::apply(scopes(Scope::ReadProducts))

@@ -9,22 +9,31 @@ use super::{caller, loaded, loaders};
 use crate::entities::branches;
 use crate::entities::enums::Plan;
 
+/// The calling application's request quota, counted over a sliding 15-minute window.
 #[derive(SimpleObject, Debug)]
 pub struct RateLimit {
     /// Requests allowed per 15 minutes.
     pub limit: i32,
+    /// Requests still allowed in the current window, this request already counted.
     pub remaining: i32,
 }
 
+/// The calling application and what its token may read.
 #[derive(SimpleObject, Debug)]
 pub struct Viewer {
+    /// The REST id of the calling API application.
     pub application_id: Uuid,
+    /// The name of the calling API application.
     pub application: String,
+    /// The REST id of the tenant whose data the token reads.
     pub tenant_id: Uuid,
+    /// The tenant's subscription plan.
     pub plan: Plan,
+    /// The OAuth scopes the token holds, e.g. `read:sales`.
     pub scopes: Vec<String>,
-    /// `null` means every branch of the tenant.
+    /// REST ids of the branches the token may see; `null` means every branch of the tenant.
     pub allowed_branches: Option<Vec<ID>>,
+    /// The request quota and what is left of it.
     pub rate_limit: RateLimit,
 }
 
@@ -33,7 +42,7 @@ pub struct ViewerQuery;
 
 #[Object]
 impl ViewerQuery {
-    /// Who is calling: application, tenant, plan, scopes, branches and rate limit.
+    /// Who is calling: application, tenant, plan, scopes, branches and rate limit. No scope.
     async fn viewer(&self, ctx: &Context<'_>) -> Result<Viewer> {
         let caller = caller(ctx)?;
         Ok(Viewer {
@@ -57,7 +66,7 @@ impl ViewerQuery {
         })
     }
 
-    /// A branch by its REST id (null when unknown or outside the token's branches).
+    /// A branch by its REST id (null when unknown or outside the token's branches). No scope.
     async fn branch(&self, ctx: &Context<'_>, uuid: UuidArg) -> Result<Option<Branch>> {
         let uuid = uuid.get("uuid")?;
         Ok(loaded(loaders(ctx)?.branches.try_load(uuid).await)?.map(Branch))
@@ -66,6 +75,7 @@ impl ViewerQuery {
 
 pub struct Branch(pub branches::Model);
 
+/// A branch (site) of the tenant; sales orders, warehouses and purchase orders belong to one.
 #[Object]
 impl Branch {
     /// Opaque global id (for `node(id:)`).
@@ -76,15 +86,19 @@ impl Branch {
     async fn uuid(&self) -> Uuid {
         self.0.id
     }
+    /// The branch code, unique within the tenant.
     async fn code(&self) -> &str {
         &self.0.code
     }
+    /// The branch name.
     async fn name(&self) -> &str {
         &self.0.name
     }
+    /// The city the branch is in, if recorded.
     async fn city(&self) -> Option<&str> {
         self.0.city.as_deref()
     }
+    /// The branch's time zone name, e.g. `Asia/Bangkok` (times in this API are UTC).
     async fn timezone(&self) -> &str {
         &self.0.timezone
     }
