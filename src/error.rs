@@ -25,14 +25,52 @@ impl FieldError {
     }
 }
 
-/// The flat error body of every failed request (seed 000). For documentation; responses are
-/// rendered by [`AppError::body`].
+/// The stable error codes this API answers (`error` in REST bodies, `extensions.code` in
+/// GraphQL errors).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    InvalidRequest,
+    InvalidToken,
+    InvalidClient,
+    UnsupportedGrantType,
+    InvalidScope,
+    AccessDenied,
+    InsufficientScope,
+    NotFound,
+    PayloadTooLarge,
+    RateLimited,
+    RequestTimeout,
+    ServiceUnavailable,
+    ServerError,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidRequest => "invalid_request",
+            Self::InvalidToken => "invalid_token",
+            Self::InvalidClient => "invalid_client",
+            Self::UnsupportedGrantType => "unsupported_grant_type",
+            Self::InvalidScope => "invalid_scope",
+            Self::AccessDenied => "access_denied",
+            Self::InsufficientScope => "insufficient_scope",
+            Self::NotFound => "not_found",
+            Self::PayloadTooLarge => "payload_too_large",
+            Self::RateLimited => "rate_limited",
+            Self::RequestTimeout => "request_timeout",
+            Self::ServiceUnavailable => "service_unavailable",
+            Self::ServerError => "server_error",
+        }
+    }
+}
+
+/// The flat error body of every failed request.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorResponse {
-    /// Stable code: invalid_request, invalid_token, invalid_client, unsupported_grant_type,
-    /// invalid_scope, access_denied, insufficient_scope, limit_reached, not_found,
-    /// payload_too_large, rate_limited, request_timeout, service_unavailable, server_error.
-    pub error: String,
+    /// Stable code; match on it, not on `message`.
+    pub error: ErrorCode,
+    /// A sentence for people; it may change.
     pub message: String,
     /// With `invalid_request`: every invalid field.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -76,10 +114,11 @@ pub enum AppError {
     InvalidScope { message: String },
     #[error("access denied by plan")]
     AccessDenied,
+    /// A browser page of this origin may not call with the caller's tokens.
+    #[error("origin not allowed")]
+    OriginNotAllowed { origin: String },
     #[error("insufficient scope")]
     InsufficientScope { required_scopes: Vec<String> },
-    #[error("webhook subscription limit reached")]
-    LimitReached { limit: u32 },
     #[error("not found: {0}")]
     NotFound(&'static str),
     #[error("rate limited")]
@@ -126,22 +165,21 @@ impl AppError {
     }
 
     /// The stable code of the catalogue (`error` in REST, `extensions.code` in GraphQL).
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::InvalidRequest { .. } => "invalid_request",
-            Self::InvalidToken(_) => "invalid_token",
-            Self::InvalidClient(_) => "invalid_client",
-            Self::UnsupportedGrantType => "unsupported_grant_type",
-            Self::InvalidScope { .. } => "invalid_scope",
-            Self::AccessDenied => "access_denied",
-            Self::InsufficientScope { .. } => "insufficient_scope",
-            Self::LimitReached { .. } => "limit_reached",
-            Self::NotFound(_) => "not_found",
-            Self::RateLimited { .. } => "rate_limited",
-            Self::PayloadTooLarge { .. } => "payload_too_large",
-            Self::Timeout { .. } | Self::SlowBody => "request_timeout",
-            Self::Unavailable { .. } => "service_unavailable",
-            Self::Internal(_) => "server_error",
+            Self::InvalidRequest { .. } => ErrorCode::InvalidRequest,
+            Self::InvalidToken(_) => ErrorCode::InvalidToken,
+            Self::InvalidClient(_) => ErrorCode::InvalidClient,
+            Self::UnsupportedGrantType => ErrorCode::UnsupportedGrantType,
+            Self::InvalidScope { .. } => ErrorCode::InvalidScope,
+            Self::AccessDenied | Self::OriginNotAllowed { .. } => ErrorCode::AccessDenied,
+            Self::InsufficientScope { .. } => ErrorCode::InsufficientScope,
+            Self::NotFound(_) => ErrorCode::NotFound,
+            Self::RateLimited { .. } => ErrorCode::RateLimited,
+            Self::PayloadTooLarge { .. } => ErrorCode::PayloadTooLarge,
+            Self::Timeout { .. } | Self::SlowBody => ErrorCode::RequestTimeout,
+            Self::Unavailable { .. } => ErrorCode::ServiceUnavailable,
+            Self::Internal(_) => ErrorCode::ServerError,
         }
     }
 
@@ -151,7 +189,7 @@ impl AppError {
             | Self::UnsupportedGrantType
             | Self::InvalidScope { .. } => StatusCode::BAD_REQUEST,
             Self::InvalidToken(_) | Self::InvalidClient(_) => StatusCode::UNAUTHORIZED,
-            Self::AccessDenied | Self::InsufficientScope { .. } | Self::LimitReached { .. } => {
+            Self::AccessDenied | Self::OriginNotAllowed { .. } | Self::InsufficientScope { .. } => {
                 StatusCode::FORBIDDEN
             }
             Self::NotFound(_) => StatusCode::NOT_FOUND,
@@ -190,10 +228,11 @@ impl AppError {
             Self::AccessDenied => {
                 "API access is not available on your current subscription plan.".into()
             }
-            Self::InsufficientScope { .. } => "Access token is missing required scope(s)".into(),
-            Self::LimitReached { limit } => format!(
-                "You have reached the webhook subscription limit ({limit}) of your current plan."
+            Self::OriginNotAllowed { origin } => format!(
+                "Browser pages of {origin} may not call this API with this application's tokens \
+                 (the origin is not on the application's allowed origins)"
             ),
+            Self::InsufficientScope { .. } => "Access token is missing required scope(s)".into(),
             Self::NotFound(what) => (*what).to_owned(),
             Self::RateLimited { max, .. } => {
                 format!("Rate limit exceeded. Max {max} requests per 15 minutes.")
@@ -213,10 +252,10 @@ impl AppError {
         }
     }
 
-    /// The flat JSON body of seed 000: `error`, `message` and the row's extra fields.
+    /// The flat JSON body: `error`, `message` and the code's extra fields.
     pub fn body(&self) -> Value {
         let mut body = Map::new();
-        body.insert("error".into(), json!(self.code()));
+        body.insert("error".into(), json!(self.code().as_str()));
         body.insert("message".into(), json!(self.message()));
         match self {
             Self::InvalidRequest { details, .. } => {
@@ -381,5 +420,46 @@ mod tests {
             challenge.contains(r#"error="invalid_token""#),
             "{challenge}"
         );
+    }
+
+    #[test]
+    fn each_error_code_is_written_the_same_in_bodies_and_in_the_api_description() {
+        let errors = [
+            AppError::validation(vec![]),
+            AppError::InvalidToken(TokenProblem::Missing),
+            AppError::InvalidClient(ClientProblem::Inactive),
+            AppError::UnsupportedGrantType,
+            AppError::InvalidScope {
+                message: String::new(),
+            },
+            AppError::AccessDenied,
+            AppError::OriginNotAllowed {
+                origin: "https://app.example.com".into(),
+            },
+            AppError::InsufficientScope {
+                required_scopes: vec![],
+            },
+            AppError::NotFound(""),
+            AppError::RateLimited {
+                max: 1,
+                retry_after_secs: 1,
+                reset_secs: 1,
+            },
+            AppError::PayloadTooLarge { max_bytes: 1 },
+            AppError::SlowBody,
+            AppError::Timeout { seconds: 1 },
+            AppError::Unavailable {
+                retry_after_secs: 1,
+            },
+            AppError::internal(anyhow::anyhow!("cause")),
+        ];
+        for err in errors {
+            let code = err.code();
+            assert_eq!(
+                serde_json::to_value(code).expect("serializes"),
+                json!(code.as_str())
+            );
+            assert_eq!(err.body()["error"], json!(code.as_str()));
+        }
     }
 }

@@ -32,6 +32,7 @@ use crate::domain::pagination::CursorCodec;
 use crate::error::AppError;
 use crate::graphql::Graphql;
 use crate::state::AppState;
+use crate::web::cors;
 use crate::{db, rest};
 
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
@@ -85,6 +86,7 @@ pub async fn build_state_with(
         graphql: Arc::new(graphql),
         db_budgets: Arc::new(db_budgets),
         oauth_failures: Arc::new(oauth_failures),
+        allowed_origins: Arc::default(),
     })
 }
 
@@ -95,9 +97,16 @@ pub fn router(state: AppState) -> Router {
         .merge(rest::health::router())
         .merge(rest::oauth::router())
         .merge(rest::openapi::router())
-        .merge(crate::graphql::router())
+        .merge(
+            crate::graphql::router()
+                .layer(middleware::from_fn_with_state(state.clone(), cors::graphql)),
+        )
         .merge(crate::web::router())
-        .nest("/api/partner/v1", rest::partner::router(state.clone()))
+        .nest(
+            "/api/partner/v1",
+            rest::partner::router(state.clone())
+                .layer(middleware::from_fn_with_state(state.clone(), cors::rest)),
+        )
         .fallback(not_found)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(middleware::from_fn(move |request: Request, next: Next| {

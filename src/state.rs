@@ -26,4 +26,6 @@ pub struct AppState {
     pub oauth_failures: Arc<crate::auth::brake::LoginBrake>,
     /// Applications with public demo secrets revoked at start (outside demo mode).
     pub revoked_demo_apps: Arc<Vec<String>>,
+    /// Origins some active application allows (what preflights are checked against).
+    pub allowed_origins: Arc<crate::web::cors::AllowedOrigins>,
 }

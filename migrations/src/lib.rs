@@ -22,6 +22,7 @@ mod m20261122_000006_create_customers_and_sales;
 mod m20261122_000007_create_webhooks;
 mod m20261122_000008_index_movement_references;
 mod m20261129_000009_application_token_generation;
+mod m20261129_000010_application_allowed_origins;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000007_create_webhooks::Migration),
             Box::new(m20261122_000008_index_movement_references::Migration),
             Box::new(m20261129_000009_application_token_generation::Migration),
+            Box::new(m20261129_000010_application_allowed_origins::Migration),
         ]
     }
 }

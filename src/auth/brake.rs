@@ -108,7 +108,7 @@ mod tests {
         let err = brake
             .check(Some("app"), Some(b), at(1_000))
             .expect_err("braked");
-        assert_eq!(err.code(), "rate_limited");
+        assert_eq!(err.code().as_str(), "rate_limited");
         // … other client ids from the same address are not (yet).
         brake
             .check(Some("other"), Some(a), at(1_000))

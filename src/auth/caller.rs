@@ -60,10 +60,12 @@ pub fn bearer_token(header: Option<&str>) -> Result<&str, AppError> {
 /// application and its tenant's plan on every request, so suspension and downgrades apply at
 /// once; then counts `units` requests against the quota (a GraphQL batch counts each of its
 /// operations). A refusal carries its own headers ([`AppError::headers`]); an admitted
-/// caller's answers carry [`RateStatus::apply`].
+/// caller's answers carry [`RateStatus::apply`]. A cross-origin browser request (`origin`)
+/// is refused unless the application lists its origin.
 pub async fn authenticate(
     state: &AppState,
     authorization: Option<&str>,
+    origin: Option<&str>,
     units: u32,
 ) -> Result<Caller, AppError> {
     let token = bearer_token(authorization)?;
@@ -88,6 +90,14 @@ pub async fn authenticate(
     }
     if !tenant.plan.has_api_access() {
         return Err(AppError::AccessDenied);
+    }
+    if let Some(origin) = origin {
+        let allowed = app.allowed_origins().map_err(AppError::internal)?;
+        if !allowed.iter().any(|o| o == origin) {
+            return Err(AppError::OriginNotAllowed {
+                origin: origin.to_owned(),
+            });
+        }
     }
     let rate = state
         .rate_limits

@@ -40,6 +40,23 @@ impl Scope {
             Scope::ReadWebhooks => "read:webhooks",
         }
     }
+
+    /// What the scope lets a token read (the OAuth 2 scope list of the API description).
+    pub fn description(self) -> &'static str {
+        match self {
+            Scope::ReadSales => "Sales orders and their items",
+            Scope::ReadProducts => "Products and their SKUs",
+            Scope::ReadInventory => "Stock levels and movements",
+            Scope::ReadPurchasing => "Purchase orders, their lines and suppliers",
+            Scope::ReadCustomers => "Customers, without personal data",
+            Scope::ReadCustomersPii => {
+                "Customers' personal data (phone, email, birth date, address, tax id); \
+                 only together with read:customers"
+            }
+            Scope::ReadReports => "Sales and inventory summaries",
+            Scope::ReadWebhooks => "Webhook subscriptions",
+        }
+    }
 }
 
 impl fmt::Display for Scope {

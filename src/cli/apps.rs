@@ -59,6 +59,15 @@ pub enum AppsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Set the browser origins (e.g. https://app.example.com) whose pages may call the API
+    /// with the application's tokens; replaces the list. No origins: no browser access.
+    Origins {
+        client_id: String,
+        /// `scheme://host[:port]`, no path; repeat for several.
+        origins: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -88,6 +97,7 @@ fn application_json(app: &api_applications::Model) -> anyhow::Result<Value> {
         "client_id": app.client_id,
         "scopes": app.scope_set().iter().map(|s| s.as_str()).collect::<Vec<_>>(),
         "allowed_branch_ids": app.allowed_branches().context("stored branch list is corrupt")?,
+        "allowed_origins": app.allowed_origins().context("stored origin list is corrupt")?,
         "status": app.status,
         "created_at": app.created_at,
     }))
@@ -105,6 +115,12 @@ fn print_application(app: &api_applications::Model, json: bool) -> anyhow::Resul
             app.name,
             app.scope_set()
         );
+        let origins = app
+            .allowed_origins()
+            .context("stored origin list is corrupt")?;
+        if !origins.is_empty() {
+            println!("  browser origins: {}", origins.join(" "));
+        }
     }
     Ok(())
 }
@@ -173,6 +189,14 @@ pub async fn run_apps(
         AppsCommand::Revoke { client_id, json } => {
             let app =
                 applications::set_status(&db, clock.now(), &client_id, AppStatus::Revoked).await?;
+            print_application(&app, json)?;
+        }
+        AppsCommand::Origins {
+            client_id,
+            origins,
+            json,
+        } => {
+            let app = applications::set_origins(&db, clock.now(), &client_id, &origins).await?;
             print_application(&app, json)?;
         }
     }

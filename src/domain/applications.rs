@@ -49,6 +49,8 @@ pub enum ApplicationError {
     UnknownClient(String),
     #[error("application {0:?} is revoked; revocation is final (create a new application)")]
     Revoked(String),
+    #[error("{0:?} is not a browser origin: {1}")]
+    BadOrigin(String, &'static str),
     #[error(transparent)]
     Db(#[from] sea_orm::DbErr),
     #[error(transparent)]
@@ -71,6 +73,78 @@ impl api_applications::Model {
             .map(serde_json::from_str)
             .transpose()
     }
+
+    /// The browser origins whose pages may call with this application's tokens.
+    pub fn allowed_origins(&self) -> Result<Vec<String>, serde_json::Error> {
+        serde_json::from_str(&self.allowed_origins)
+    }
+}
+
+/// A browser origin in the form browsers send it: `scheme://host[:port]`, lower case, without
+/// the scheme's default port, path, query or credentials.
+pub fn normalize_origin(text: &str) -> Result<String, ApplicationError> {
+    let bad = |why| ApplicationError::BadOrigin(text.to_owned(), why);
+    let uri: axum::http::Uri = text.trim().parse().map_err(|_| bad("not a URL"))?;
+    let scheme = uri.scheme_str().map(str::to_ascii_lowercase);
+    let default_port = match scheme.as_deref() {
+        Some("http") => 80,
+        Some("https") => 443,
+        _ => return Err(bad("the scheme must be http or https")),
+    };
+    let authority = uri.authority().ok_or_else(|| bad("a host is required"))?;
+    if authority.as_str().contains('@') {
+        return Err(bad("credentials are not part of an origin"));
+    }
+    if !matches!(uri.path(), "" | "/") || uri.query().is_some() || text.trim().ends_with('/') {
+        return Err(bad("an origin has no path, query or trailing slash"));
+    }
+    let host = authority.host().to_ascii_lowercase();
+    if host.is_empty() {
+        return Err(bad("a host is required"));
+    }
+    let scheme = scheme.unwrap_or_default();
+    Ok(match authority.port_u16() {
+        Some(port) if port != default_port => format!("{scheme}://{host}:{port}"),
+        _ => format!("{scheme}://{host}"),
+    })
+}
+
+/// Replaces an application's allowed browser origins (none = no browser access).
+pub async fn set_origins(
+    db: &impl ConnectionTrait,
+    now: Timestamp,
+    client_id: &str,
+    origins: &[String],
+) -> Result<api_applications::Model, ApplicationError> {
+    let origins: BTreeSet<String> = origins
+        .iter()
+        .map(|o| normalize_origin(o))
+        .collect::<Result<_, _>>()?;
+    let app = find_by_client_id(db, client_id)
+        .await?
+        .ok_or_else(|| ApplicationError::UnknownClient(client_id.to_owned()))?;
+    if app.status == AppStatus::Revoked {
+        return Err(ApplicationError::Revoked(client_id.to_owned()));
+    }
+    let mut active: api_applications::ActiveModel = app.into();
+    active.allowed_origins = Set(serde_json::to_string(&origins).map_err(anyhow::Error::from)?);
+    active.updated_at = Set(now);
+    Ok(active.update(db).await?)
+}
+
+/// Every origin allowed for some active application (what a preflight, which carries no
+/// token, is checked against).
+pub async fn active_origins(db: &impl ConnectionTrait) -> Result<BTreeSet<String>, sea_orm::DbErr> {
+    let apps = api_applications::Entity::find()
+        .filter(api_applications::Column::Status.eq(AppStatus::Active))
+        .filter(api_applications::Column::AllowedOrigins.ne("[]"))
+        .all(db)
+        .await?;
+    Ok(apps
+        .iter()
+        .filter_map(|app| app.allowed_origins().ok())
+        .flatten()
+        .collect())
 }
 
 /// Registers an application with freshly generated credentials.
@@ -137,6 +211,7 @@ pub async fn create_with_credentials(
         allowed_branch_ids: Set(allowed),
         status: Set(AppStatus::Active),
         token_generation: Set(0),
+        allowed_origins: Set("[]".to_owned()),
         last_used_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
@@ -202,4 +277,38 @@ pub async fn set_status(
     }
     active.updated_at = Set(now);
     Ok(active.update(db).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_are_normalized_as_browsers_send_them() {
+        for (given, want) in [
+            ("http://127.0.0.1:5173", "http://127.0.0.1:5173"),
+            ("HTTPS://App.Example.COM", "https://app.example.com"),
+            ("https://app.example.com:443", "https://app.example.com"),
+            ("http://localhost:80", "http://localhost"),
+            (
+                "https://app.example.com:8443",
+                "https://app.example.com:8443",
+            ),
+        ] {
+            assert_eq!(normalize_origin(given).expect(given), want);
+        }
+        for bad in [
+            "app.example.com",
+            "ftp://app.example.com",
+            "https://app.example.com/",
+            "https://app.example.com/path",
+            "https://app.example.com?x=1",
+            "https://user:pw@app.example.com",
+            "*",
+            "null",
+            "",
+        ] {
+            assert!(normalize_origin(bad).is_err(), "{bad:?} must be refused");
+        }
+    }
 }

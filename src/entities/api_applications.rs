@@ -19,6 +19,8 @@ pub struct Model {
     pub status: AppStatus,
     /// Raised by every suspension or revocation; tokens of an older generation are refused.
     pub token_generation: i32,
+    /// JSON array of browser origins allowed to call with this application's tokens.
+    pub allowed_origins: String,
     pub last_used_at: Option<Timestamp>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,

@@ -10,7 +10,7 @@ use crate::error::AppError;
 fn extensions_of(err: &AppError) -> ErrorExtensionValues {
     let body = err.body();
     let mut extensions = ErrorExtensionValues::default();
-    extensions.set("code", err.code());
+    extensions.set("code", err.code().as_str());
     for key in ["details", "required_scopes"] {
         if let Some(found) = body.get(key)
             && let Ok(value) = Value::from_json(found.clone())

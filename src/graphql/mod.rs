@@ -230,7 +230,8 @@ async fn admit(state: &AppState, headers: &HeaderMap) -> Result<Caller, Response
     let authorization = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    caller::authenticate(state, authorization, 1)
+    let origin = crate::web::cors::cross_origin(headers);
+    caller::authenticate(state, authorization, origin, 1)
         .await
         .map_err(|err| error_response(err, wants_graphql_response(headers), false))
 }

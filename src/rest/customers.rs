@@ -21,6 +21,8 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/customers", get(list_customers))
 }
 
+/// A customer of the tenant. The nine personal-data keys are sent only to callers holding
+/// `read:customers:pii`.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CustomerResponse {
     pub id: Uuid,
@@ -30,6 +32,7 @@ pub struct CustomerResponse {
     pub points: i64,
     pub total_spent: Amount,
     pub visit_count: i32,
+    #[schema(required = true)]
     pub last_visit_at: Option<Timestamp>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -112,10 +115,13 @@ impl CustomerResponse {
     description = "Newest first. Scope `read:customers`; the nine PII keys appear only with \
                    `read:customers:pii`.",
     params(
-        ("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "Default 50"),
-        ("cursor" = Option<String>, Query),
+        crate::rest::openapi::PageParams,
     ),
-    responses((status = 200, body = ListResponse<CustomerResponse>), crate::rest::openapi::StandardErrors)
+    security(("oauth2" = ["read:customers"]), ("bearer" = ["read:customers"])),
+    responses(
+        (status = 200, description = "A page of customers, newest first", body = ListResponse<CustomerResponse>),
+        crate::rest::openapi::StandardErrors
+    )
 )]
 pub async fn list_customers(
     State(state): State<AppState>,

@@ -23,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .route("/inventory/movements", get(list_movements))
 }
 
+/// The stock of one SKU in one warehouse.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct InventoryLevelResponse {
     pub id: Uuid,
@@ -55,6 +56,7 @@ impl From<Level> for InventoryLevelResponse {
     }
 }
 
+/// One change of stock; `balance_after` is the on-hand quantity after it.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct InventoryMovementResponse {
     pub id: Uuid,
@@ -64,9 +66,13 @@ pub struct InventoryMovementResponse {
     pub movement_type: MovementType,
     pub quantity: Amount,
     pub balance_after: Amount,
+    #[schema(required = true)]
     pub reference_type: Option<String>,
+    #[schema(required = true)]
     pub reference_id: Option<Uuid>,
+    #[schema(required = true)]
     pub reference: Option<String>,
+    #[schema(required = true)]
     pub note: Option<String>,
     pub created_at: Timestamp,
 }
@@ -98,15 +104,15 @@ impl From<Movement> for InventoryMovementResponse {
     summary = "Stock levels",
     description = "Most recently changed first. Scope `read:inventory`.",
     params(
-        ("warehouse_id" = Option<uuid::Uuid>, Query, description = "Unknown or out of scope: 404"),
-        ("branch_id" = Option<Vec<uuid::Uuid>>, Query, explode = true),
-        ("product_sku_id" = Option<uuid::Uuid>, Query),
-        ("low_stock" = Option<bool>, Query, description = "on_hand at or below reorder_point"),
-        ("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "Default 50"),
-        ("cursor" = Option<String>, Query),
+        ("warehouse_id" = Option<uuid::Uuid>, Query, description = "Only this warehouse; unknown or outside the token's branches: 404"),
+        ("branch_id" = Option<Vec<uuid::Uuid>>, Query, explode = true, description = "Repeatable; only warehouses of these branches, intersected with the token's branches"),
+        ("product_sku_id" = Option<uuid::Uuid>, Query, description = "Only this SKU"),
+        ("low_stock" = Option<bool>, Query, description = "true: only levels with on_hand at or below reorder_point"),
+        crate::rest::openapi::PageParams,
     ),
+    security(("oauth2" = ["read:inventory"]), ("bearer" = ["read:inventory"])),
     responses(
-        (status = 200, body = ListResponse<InventoryLevelResponse>),
+        (status = 200, description = "A page of stock levels, most recently changed first", body = ListResponse<InventoryLevelResponse>),
         crate::rest::openapi::StandardErrors,
         crate::rest::openapi::NotFound
     )
@@ -138,16 +144,16 @@ pub async fn list_inventory(
     summary = "Stock movements",
     description = "Newest first. Scope `read:inventory`. `from`/`to` filter `created_at`.",
     params(
-        ("from" = Option<String>, Query, format = Date),
-        ("to" = Option<String>, Query, format = Date),
-        ("warehouse_id" = Option<uuid::Uuid>, Query, description = "Unknown or out of scope: 404"),
-        ("branch_id" = Option<Vec<uuid::Uuid>>, Query, explode = true),
-        ("movement_type" = Option<MovementType>, Query),
-        ("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "Default 50"),
-        ("cursor" = Option<String>, Query),
+        ("from" = Option<String>, Query, format = Date, example = "2026-11-01", description = "First day, UTC (YYYY-MM-DD), filtering `created_at`; default 30 days before `to`"),
+        ("to" = Option<String>, Query, format = Date, example = "2026-11-29", description = "Last day, inclusive (YYYY-MM-DD); default today; `from`..`to` spans at most 30 days"),
+        ("warehouse_id" = Option<uuid::Uuid>, Query, description = "Only this warehouse; unknown or outside the token's branches: 404"),
+        ("branch_id" = Option<Vec<uuid::Uuid>>, Query, explode = true, description = "Repeatable; only warehouses of these branches, intersected with the token's branches"),
+        ("movement_type" = Option<MovementType>, Query, description = "Only movements of this type"),
+        crate::rest::openapi::PageParams,
     ),
+    security(("oauth2" = ["read:inventory"]), ("bearer" = ["read:inventory"])),
     responses(
-        (status = 200, body = ListResponse<InventoryMovementResponse>),
+        (status = 200, description = "A page of movements, newest first", body = ListResponse<InventoryMovementResponse>),
         crate::rest::openapi::StandardErrors,
         crate::rest::openapi::NotFound
     )

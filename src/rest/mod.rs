@@ -16,18 +16,23 @@ use serde::Serialize;
 
 use crate::domain::pagination::Page;
 
-/// `{data, pagination}` of every list (seed 001).
-/// A page of a list.
+/// A page of a list, newest first.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ListResponse<T> {
+    /// The page's items (at most `pagination.limit`).
     pub data: Vec<T>,
     pub pagination: Pagination,
 }
 
+/// Where the list continues.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Pagination {
+    /// Pass as `cursor` (with the same filters) for the next page; null on the last page.
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
+    /// Whether another page follows (exactly when `next_cursor` is not null).
     pub has_more: bool,
+    /// The page size this page was read with.
     pub limit: u64,
 }
 
@@ -44,8 +49,9 @@ impl<T> ListResponse<T> {
     }
 }
 
-/// `{data}` of an unpaginated collection.
+/// A whole collection, unpaginated.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DataResponse<T> {
+    /// Every item.
     pub data: Vec<T>,
 }

@@ -23,11 +23,18 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/oauth/token", post(create_token))
 }
 
+/// An access token (RFC 6749 §5.1).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TokenResponse {
+    /// A JWT to send as `Authorization: Bearer <access_token>`.
     pub access_token: String,
+    /// Always `Bearer`.
+    #[schema(example = "Bearer")]
     pub token_type: &'static str,
+    /// Seconds until the token expires.
+    #[schema(example = 3600)]
     pub expires_in: u64,
+    /// The token's scopes, space-separated.
     pub scope: String,
 }
 
@@ -37,7 +44,9 @@ pub struct TokenRequestBody {
     /// Must be `client_credentials`.
     #[schema(example = "client_credentials")]
     pub grant_type: String,
+    /// The application's client id (or send it with HTTP Basic).
     pub client_id: Option<String>,
+    /// The application's client secret (or send it with HTTP Basic).
     pub client_secret: Option<String>,
     /// Space-separated subset of the application's scopes.
     pub scope: Option<String>,
@@ -122,12 +131,31 @@ fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>, Ap
     path = "/oauth/token",
     tag = "OAuth",
     summary = "Client-credentials token",
-    description = "RFC 6749 §4.4. Credentials in the body (form or JSON) or HTTP Basic. \
-                   `scope` narrows the application's scopes.",
-    request_body(content = TokenRequestBody, content_type = "application/x-www-form-urlencoded"),
-    security(()),
+    description = "The OAuth 2 client-credentials grant (RFC 6749 §4.4). The body is a form \
+                   (`application/x-www-form-urlencoded`) or a JSON object (`application/json`) \
+                   with `grant_type=client_credentials`. The client id and secret go either in \
+                   the body (`client_id`, `client_secret`) or in an HTTP Basic `Authorization` \
+                   header (`Basic base64(client_id:client_secret)`, each part form-encoded), \
+                   not both. `scope` (space-separated) narrows the token to some of the \
+                   application's scopes; without it the token has all of them. Failed requests \
+                   are braked per client id and per address (429).",
+    request_body(
+        description = "The grant, and the client credentials unless they are sent with HTTP \
+                       Basic. The same fields may be sent as a JSON object instead, with \
+                       `Content-Type: application/json` (only the standard form is declared \
+                       here: several generators cannot yet produce a client for a body of two \
+                       media types).",
+        content(
+            (TokenRequestBody = "application/x-www-form-urlencoded", example = json!({
+                "grant_type": "client_credentials",
+                "client_id": "demo-full-access",
+                "client_secret": "pgs_demo_full_access_secret",
+                "scope": "read:sales read:products"
+            })),
+        )
+    ),
     responses(
-        (status = 200, body = TokenResponse),
+        (status = 200, description = "A bearer access token", body = TokenResponse),
         (status = 400, description = "invalid_request, unsupported_grant_type or invalid_scope", body = crate::error::ErrorResponse),
         (status = 401, description = "invalid_client", body = crate::error::ErrorResponse),
         (status = 413, description = "payload_too_large", body = crate::error::ErrorResponse),

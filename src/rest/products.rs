@@ -20,6 +20,7 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/products", get(list_products))
 }
 
+/// A product with its SKUs.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ProductResponse {
     pub id: Uuid,
@@ -27,17 +28,20 @@ pub struct ProductResponse {
     pub name: String,
     pub category: String,
     pub status: ProductStatus,
+    #[schema(required = true)]
     pub description: Option<String>,
     pub skus: Vec<SkuResponse>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
 
+/// A sellable unit of a product.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SkuResponse {
     pub id: Uuid,
     pub sku_code: String,
     pub name: String,
+    #[schema(required = true)]
     pub barcode: Option<String>,
     pub unit: String,
     pub price: Amount,
@@ -88,12 +92,15 @@ impl From<ProductWithSkus> for ProductResponse {
     summary = "List products with their SKUs",
     description = "Newest first. Scope `read:products`.",
     params(
-        ("status" = Option<ProductStatus>, Query),
-        ("category" = Option<String>, Query, max_length = 100),
-        ("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "Default 50"),
-        ("cursor" = Option<String>, Query),
+        ("status" = Option<ProductStatus>, Query, description = "Only products in this status"),
+        ("category" = Option<String>, Query, max_length = 100, example = "Beverages", description = "Only products of this category (exact match)"),
+        crate::rest::openapi::PageParams,
     ),
-    responses((status = 200, body = ListResponse<ProductResponse>), crate::rest::openapi::StandardErrors)
+    security(("oauth2" = ["read:products"]), ("bearer" = ["read:products"])),
+    responses(
+        (status = 200, description = "A page of products with their SKUs, newest first", body = ListResponse<ProductResponse>),
+        crate::rest::openapi::StandardErrors
+    )
 )]
 pub async fn list_products(
     State(state): State<AppState>,

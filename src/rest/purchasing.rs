@@ -27,6 +27,8 @@ pub fn router() -> Router<AppState> {
         .route("/suppliers", get(list_suppliers))
 }
 
+/// A purchase order: its lines' `line_total`s add up to `subtotal`, and
+/// `total_amount = subtotal + tax_amount`.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PurchaseOrderResponse {
     pub id: Uuid,
@@ -36,12 +38,15 @@ pub struct PurchaseOrderResponse {
     pub supplier_id: Uuid,
     pub status: PurchaseOrderStatus,
     pub order_date: Timestamp,
+    #[schema(required = true)]
     pub expected_date: Option<NaiveDate>,
+    #[schema(required = true)]
     pub received_at: Option<Timestamp>,
     pub subtotal: Amount,
     pub tax_amount: Amount,
     pub total_amount: Amount,
     pub currency: String,
+    #[schema(required = true)]
     pub notes: Option<String>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -70,6 +75,7 @@ impl From<purchase_orders::Model> for PurchaseOrderResponse {
     }
 }
 
+/// A line of a purchase order: `line_total` is quantity × `unit_cost`.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PurchaseOrderItemResponse {
     pub id: Uuid,
@@ -105,10 +111,15 @@ pub struct SupplierResponse {
     pub id: Uuid,
     pub code: String,
     pub name: String,
+    #[schema(required = true)]
     pub contact_name: Option<String>,
+    #[schema(required = true)]
     pub phone: Option<String>,
+    #[schema(required = true)]
     pub email: Option<String>,
+    #[schema(required = true)]
     pub address: Option<String>,
+    #[schema(required = true)]
     pub tax_id: Option<String>,
     pub payment_terms_days: i32,
     pub status: RecordStatus,
@@ -142,15 +153,18 @@ impl From<suppliers::Model> for SupplierResponse {
     summary = "List purchase orders",
     description = "Newest first. Scope `read:purchasing`. `from`/`to` filter `order_date`.",
     params(
-        ("from" = Option<String>, Query, format = Date),
-        ("to" = Option<String>, Query, format = Date),
-        ("branch_id" = Option<Vec<uuid::Uuid>>, Query, explode = true),
-        ("status" = Option<PurchaseOrderStatus>, Query),
-        ("supplier_id" = Option<uuid::Uuid>, Query),
-        ("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "Default 50"),
-        ("cursor" = Option<String>, Query),
+        ("from" = Option<String>, Query, format = Date, example = "2026-11-01", description = "First day, UTC (YYYY-MM-DD), filtering `order_date`; default 30 days before `to`"),
+        ("to" = Option<String>, Query, format = Date, example = "2026-11-29", description = "Last day, inclusive (YYYY-MM-DD); default today; `from`..`to` spans at most 30 days"),
+        ("branch_id" = Option<Vec<uuid::Uuid>>, Query, explode = true, description = "Repeatable; intersected with the token's branches"),
+        ("status" = Option<PurchaseOrderStatus>, Query, description = "Only orders in this status"),
+        ("supplier_id" = Option<uuid::Uuid>, Query, description = "Only orders to this supplier"),
+        crate::rest::openapi::PageParams,
     ),
-    responses((status = 200, body = ListResponse<PurchaseOrderResponse>), crate::rest::openapi::StandardErrors)
+    security(("oauth2" = ["read:purchasing"]), ("bearer" = ["read:purchasing"])),
+    responses(
+        (status = 200, description = "A page of purchase orders, newest first", body = ListResponse<PurchaseOrderResponse>),
+        crate::rest::openapi::StandardErrors
+    )
 )]
 pub async fn list_purchase_orders(
     State(state): State<AppState>,
@@ -184,9 +198,11 @@ pub async fn list_purchase_orders(
     path = "/api/partner/v1/purchase-orders/{id}/items",
     tag = "Purchasing",
     summary = "All lines of a purchase order",
-    params(("id" = String, Path, description = "Purchase order id (UUID)")),
+    description = "Every line, unpaginated. Scope `read:purchasing`.",
+    params(("id" = uuid::Uuid, Path, description = "Purchase order id. An id that is not a UUID is a 404, like an unknown one.")),
+    security(("oauth2" = ["read:purchasing"]), ("bearer" = ["read:purchasing"])),
     responses(
-        (status = 200, body = DataResponse<PurchaseOrderItemResponse>),
+        (status = 200, description = "The order's lines, by line number", body = DataResponse<PurchaseOrderItemResponse>),
         crate::rest::openapi::StandardErrors,
         crate::rest::openapi::NotFound
     )
@@ -210,11 +226,15 @@ pub async fn list_purchase_order_items(
     path = "/api/partner/v1/suppliers",
     tag = "Purchasing",
     summary = "List suppliers",
+    description = "Newest first. Scope `read:purchasing`.",
     params(
-        ("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "Default 50"),
-        ("cursor" = Option<String>, Query),
+        crate::rest::openapi::PageParams,
     ),
-    responses((status = 200, body = ListResponse<SupplierResponse>), crate::rest::openapi::StandardErrors)
+    security(("oauth2" = ["read:purchasing"]), ("bearer" = ["read:purchasing"])),
+    responses(
+        (status = 200, description = "A page of suppliers, newest first", body = ListResponse<SupplierResponse>),
+        crate::rest::openapi::StandardErrors
+    )
 )]
 pub async fn list_suppliers(
     State(state): State<AppState>,

@@ -22,11 +22,16 @@ pub fn router() -> Router<AppState> {
         .route("/sales/{id}/items", get(list_sales_items))
 }
 
+/// A sales order. Its items' `line_total`s add up to `subtotal − discount_amount`;
+/// `total_amount = subtotal − discount_amount + service_charge_amount`; `tax_amount` is the VAT
+/// included in `total_amount`, not added to it.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SalesOrderResponse {
     pub id: Uuid,
     pub order_number: String,
     pub branch_id: Uuid,
+    /// Null for a walk-in sale without a member.
+    #[schema(required = true)]
     pub customer_id: Option<Uuid>,
     pub order_date: Timestamp,
     pub status: SalesStatus,
@@ -67,6 +72,8 @@ impl From<sales_orders::Model> for SalesOrderResponse {
     }
 }
 
+/// A line of a sales order: `line_total` is quantity × `unit_price` less `discount_amount`;
+/// `tax_amount` is the VAT included in it.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SalesOrderItemResponse {
     pub id: Uuid,
@@ -115,14 +122,17 @@ impl From<sales_order_items::Model> for SalesOrderItemResponse {
                    filter `order_date` (YYYY-MM-DD, UTC, `to` inclusive; default the last 30 \
                    days; at most 30 days; `from` at most 30 days before today).",
     params(
-        ("from" = Option<String>, Query, format = Date, description = "First day (YYYY-MM-DD)"),
-        ("to" = Option<String>, Query, format = Date, description = "Last day, inclusive (YYYY-MM-DD)"),
+        ("from" = Option<String>, Query, format = Date, example = "2026-11-01", description = "First day, UTC (YYYY-MM-DD); not earlier than 30 days before today"),
+        ("to" = Option<String>, Query, format = Date, example = "2026-11-29", description = "Last day, inclusive (YYYY-MM-DD); default today; not earlier than 30 days before today"),
         ("branch_id" = Option<Vec<uuid::Uuid>>, Query, explode = true, description = "Repeatable; intersected with the token's branches"),
-        ("status" = Option<SalesStatus>, Query),
-        ("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "Default 50"),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+        ("status" = Option<SalesStatus>, Query, description = "Only orders in this status"),
+        crate::rest::openapi::PageParams,
     ),
-    responses((status = 200, body = ListResponse<SalesOrderResponse>), crate::rest::openapi::StandardErrors)
+    security(("oauth2" = ["read:sales"]), ("bearer" = ["read:sales"])),
+    responses(
+        (status = 200, description = "A page of orders, newest first", body = ListResponse<SalesOrderResponse>),
+        crate::rest::openapi::StandardErrors
+    )
 )]
 pub async fn list_sales(
     State(state): State<AppState>,
@@ -156,9 +166,10 @@ pub async fn list_sales(
     tag = "Sales",
     summary = "All items of a sales order",
     description = "Every item, unpaginated. Scope `read:sales`.",
-    params(("id" = String, Path, description = "Sales order id (UUID)")),
+    params(("id" = uuid::Uuid, Path, description = "Sales order id. An id that is not a UUID is a 404, like an unknown one.")),
+    security(("oauth2" = ["read:sales"]), ("bearer" = ["read:sales"])),
     responses(
-        (status = 200, body = DataResponse<SalesOrderItemResponse>),
+        (status = 200, description = "The order's items, by line number", body = DataResponse<SalesOrderItemResponse>),
         crate::rest::openapi::StandardErrors,
         crate::rest::openapi::NotFound
     )

@@ -1,6 +1,7 @@
 //! The pages for people: the landing page at `/` and the GraphiQL playground at
 //! `/playground`. Everything they load is embedded in the binary and served from here.
 
+pub mod cors;
 pub mod landing;
 pub mod operations;
 pub mod playground;

@@ -140,6 +140,41 @@ async fn tenants_and_apps_lifecycle_with_json_output() {
     let listed: Value = serde_json::from_str(&text).expect("json");
     assert_eq!(listed.as_array().expect("array").len(), 1);
 
+    // Browser origins: normalized, replaced as a whole, cleared with none; a bad one refused.
+    let origins = stdout_json(&gateway(
+        &db,
+        &[
+            "apps",
+            "origins",
+            &client_id,
+            "HTTPS://App.Example.com:443",
+            "http://127.0.0.1:5173",
+            "--json",
+        ],
+    ));
+    assert_eq!(
+        origins["allowed_origins"],
+        serde_json::json!(["http://127.0.0.1:5173", "https://app.example.com"])
+    );
+    let bad = gateway(
+        &db,
+        &[
+            "apps",
+            "origins",
+            &client_id,
+            "https://app.example.com/path",
+        ],
+    );
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("no path"));
+    let unchanged = applications::find_by_client_id(&conn, &client_id)
+        .await
+        .expect("query")
+        .expect("stored");
+    assert_eq!(unchanged.allowed_origins().expect("json").len(), 2);
+    let cleared = stdout_json(&gateway(&db, &["apps", "origins", &client_id, "--json"]));
+    assert_eq!(cleared["allowed_origins"], serde_json::json!([]));
+
     let suspended = stdout_json(&gateway(&db, &["apps", "suspend", &client_id, "--json"]));
     assert_eq!(suspended["status"], "SUSPENDED");
     let stored = applications::find_by_client_id(&conn, &client_id)

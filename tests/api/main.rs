@@ -5,6 +5,7 @@ mod helpers;
 
 mod cli;
 mod config;
+mod cors;
 mod graphql;
 mod graphql_lists;
 mod hardening;

@@ -1,10 +1,77 @@
-//! The committed OpenAPI document is the one the code generates, and the server serves it.
+//! The committed OpenAPI document is the one the code generates, the server serves it, and
+//! what it declares (scopes, headers, required keys, examples) is what the server does.
 
-use partner_gateway::rest::openapi::document_json;
+use std::collections::BTreeSet;
+
+use partner_gateway::auth::scopes::Scope;
+use partner_gateway::rest::openapi::{RESPONSE_EXAMPLES, document, document_json};
 use reqwest::StatusCode;
 use serde_json::Value;
 
 use crate::helpers::TestApp;
+
+/// Every `(path, method, operation)` of the document.
+fn operations() -> Vec<(String, String, Value)> {
+    let mut all = Vec::new();
+    for (path, item) in document()["paths"].as_object().expect("paths") {
+        for (method, operation) in item.as_object().expect("path item") {
+            all.push((path.clone(), method.clone(), operation.clone()));
+        }
+    }
+    all
+}
+
+/// The scope an operation declares (the same under both schemes), if any.
+fn declared_scope(operation: &Value) -> Option<String> {
+    let security = operation["security"].as_array()?;
+    let scopes: BTreeSet<String> = security
+        .iter()
+        .flat_map(|requirement| requirement.as_object().into_iter().flatten())
+        .flat_map(|(_, scopes)| scopes.as_array().into_iter().flatten())
+        .filter_map(|s| s.as_str().map(str::to_owned))
+        .collect();
+    assert!(scopes.len() <= 1, "one scope per operation: {scopes:?}");
+    scopes.into_iter().next()
+}
+
+/// A concrete URL for a documented path: `{id}` from real data.
+async fn concrete(app: &TestApp, token: &str, path: &str) -> String {
+    let list = if path.contains("/sales/") {
+        "/api/partner/v1/sales"
+    } else {
+        "/api/partner/v1/purchase-orders"
+    };
+    if !path.contains("{id}") {
+        return path.to_owned();
+    }
+    let page: Value = app
+        .get_with(&format!("{list}?limit=1"), token)
+        .await
+        .json()
+        .await
+        .expect("json");
+    let id = page["data"][0]["id"].as_str().expect("an id");
+    path.replace("{id}", id)
+}
+
+/// The key paths of a JSON value: objects by key, arrays through their first element.
+fn shape(value: &Value, prefix: &str, out: &mut BTreeSet<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map {
+                let path = format!("{prefix}.{key}");
+                out.insert(path.clone());
+                shape(child, &path, out);
+            }
+        }
+        Value::Array(items) => {
+            if let Some(first) = items.first() {
+                shape(first, &format!("{prefix}[]"), out);
+            }
+        }
+        _ => {}
+    }
+}
 
 #[test]
 fn committed_openapi_json_matches_the_code() {
@@ -33,5 +100,241 @@ async fn the_document_is_served_without_a_token() {
         "/api/partner/v1/reports/sales-summary",
     ] {
         assert!(served["paths"].get(path).is_some(), "{path} is documented");
+    }
+}
+
+#[tokio::test]
+async fn each_operation_declares_the_scope_its_endpoint_enforces() {
+    let app = TestApp::spawn().await;
+    app.seed().await;
+    let full = app.token("demo-full-access", None).await;
+    let mut checked = 0;
+    for (path, _, operation) in operations() {
+        if path == "/oauth/token" {
+            assert_eq!(
+                operation["security"],
+                serde_json::json!([]),
+                "no bearer token"
+            );
+            continue;
+        }
+        let scope = declared_scope(&operation).unwrap_or_else(|| panic!("{path}: a scope"));
+        let schemes: BTreeSet<&str> = operation["security"]
+            .as_array()
+            .expect("security")
+            .iter()
+            .flat_map(|r| r.as_object().expect("requirement").keys())
+            .map(String::as_str)
+            .collect();
+        assert_eq!(schemes, BTreeSet::from(["oauth2", "bearer"]), "{path}");
+        let url = concrete(&app, &full, &path).await;
+        let others: Vec<&str> = Scope::ALL
+            .iter()
+            .map(|s| s.as_str())
+            .filter(|s| *s != scope && *s != "read:customers:pii")
+            .collect();
+        let without = app.token("demo-full-access", Some(&others.join(" "))).await;
+        let response = app.get_with(&url, &without).await;
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{path}");
+        let body: Value = response.json().await.expect("json");
+        assert_eq!(
+            body["required_scopes"],
+            serde_json::json!([scope]),
+            "{path}"
+        );
+        let with = app.token("demo-full-access", Some(&scope)).await;
+        let response = app.get_with(&url, &with).await;
+        assert_eq!(response.status(), StatusCode::OK, "{path} with {scope}");
+        checked += 1;
+    }
+    assert_eq!(checked, 11);
+}
+
+#[test]
+fn tokens_are_fetched_with_client_credentials_for_every_scope() {
+    let doc = document();
+    assert_eq!(doc["servers"][0]["url"], "/");
+    let flow = &doc["components"]["securitySchemes"]["oauth2"]["flows"]["clientCredentials"];
+    assert_eq!(flow["tokenUrl"], "/oauth/token");
+    let scopes: BTreeSet<&str> = flow["scopes"]
+        .as_object()
+        .expect("scopes")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let all: BTreeSet<&str> = Scope::ALL.iter().map(|s| s.as_str()).collect();
+    assert_eq!(scopes, all);
+    let token = &doc["paths"]["/oauth/token"]["post"]["requestBody"]["content"];
+    assert!(token.get("application/x-www-form-urlencoded").is_some());
+    let description = doc["paths"]["/oauth/token"]["post"]["description"]
+        .as_str()
+        .expect("description");
+    for form in ["application/json", "HTTP Basic", "x-www-form-urlencoded"] {
+        assert!(
+            description.contains(form),
+            "the token endpoint documents {form}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn declared_response_headers_are_sent() {
+    let app = TestApp::spawn().await;
+    app.seed().await;
+    let token = app.token("demo-full-access", None).await;
+    let sales = &document()["paths"]["/api/partner/v1/sales"]["get"]["responses"];
+    let required = |status: &str| -> Vec<String> {
+        sales[status]["headers"]
+            .as_object()
+            .expect("headers")
+            .iter()
+            .filter(|(_, h)| h["required"] == true)
+            .map(|(name, _)| name.to_ascii_lowercase())
+            .collect()
+    };
+    let cases = [
+        ("200", "/api/partner/v1/sales?limit=1", Some(&token)),
+        ("400", "/api/partner/v1/sales?limit=0", Some(&token)),
+        ("401", "/api/partner/v1/sales", None),
+    ];
+    for (status, url, token) in cases {
+        let response = match token {
+            Some(token) => app.get_with(url, token).await,
+            None => app.get(url).await,
+        };
+        assert_eq!(response.status().as_str(), status);
+        let names = required(status);
+        assert!(names.contains(&"x-request-id".to_owned()), "{status}");
+        for name in names {
+            assert!(
+                response.headers().contains_key(&name),
+                "{status} lacks {name}"
+            );
+        }
+    }
+    // The 401 of a missing token has no rate-limit headers, and does not declare them.
+    let response = app.get("/api/partner/v1/sales").await;
+    assert!(!response.headers().contains_key("x-ratelimit-limit"));
+    assert!(sales["401"]["headers"].get("X-RateLimit-Limit").is_none());
+}
+
+#[test]
+fn keys_always_sent_are_required_and_only_personal_data_may_be_absent() {
+    let pii: BTreeSet<&str> = [
+        "phone",
+        "email",
+        "date_of_birth",
+        "address",
+        "city",
+        "state",
+        "postal_code",
+        "country",
+        "tax_id",
+    ]
+    .into();
+    for (name, schema) in document()["components"]["schemas"]
+        .as_object()
+        .expect("schemas")
+    {
+        let parts: Vec<&Value> = match schema["allOf"].as_array() {
+            Some(parts) => parts.iter().collect(),
+            None => vec![schema],
+        };
+        for part in parts {
+            check_required(name, part, &pii);
+        }
+    }
+}
+
+fn check_required(name: &str, schema: &Value, pii: &BTreeSet<&str>) {
+    {
+        let Some(properties) = schema["properties"].as_object() else {
+            return;
+        };
+        let required: BTreeSet<&str> = schema["required"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        for key in properties.keys() {
+            let optional_by_design = (name == "CustomerResponse" && pii.contains(key.as_str()))
+                || name == "TokenRequestBody"
+                || (name == "ErrorResponse" && (key == "details" || key == "required_scopes"));
+            assert!(
+                required.contains(key.as_str()) || optional_by_design,
+                "{name}.{key} is always sent, so it must be required"
+            );
+        }
+    }
+}
+
+#[test]
+fn every_named_schema_is_used_and_no_text_refers_to_internals() {
+    let text = document_json();
+    for name in document()["components"]["schemas"]
+        .as_object()
+        .expect("schemas")
+        .keys()
+    {
+        let reference = format!("\"#/components/schemas/{name}\"");
+        assert!(text.contains(&reference), "{name} is never referenced");
+    }
+    for internal in ["seed 0", "seeds 0", "AppError", "(seed"] {
+        assert!(
+            !text.contains(internal),
+            "the document mentions {internal:?}"
+        );
+    }
+    let codes: Vec<&str> = document()["components"]["schemas"]["ErrorCode"]["enum"]
+        .as_array()
+        .expect("an enum of codes")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(codes.contains(&"insufficient_scope"));
+    assert!(
+        !codes.contains(&"limit_reached"),
+        "not answered by this API yet"
+    );
+}
+
+#[tokio::test]
+async fn every_operation_has_examples_and_its_answer_example_has_the_live_shape() {
+    let app = TestApp::spawn().await;
+    app.seed().await;
+    let token = app.token("demo-full-access", None).await;
+    for (path, _, operation) in operations() {
+        let id = operation["operationId"].as_str().expect("operationId");
+        for (status, response) in operation["responses"].as_object().expect("responses") {
+            assert!(
+                !response["description"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .is_empty(),
+                "{id} {status}: a description"
+            );
+            assert!(
+                response["content"]["application/json"]["example"].is_object(),
+                "{id} {status}: an example"
+            );
+        }
+        if path == "/oauth/token" {
+            continue;
+        }
+        let (_, text) = RESPONSE_EXAMPLES
+            .iter()
+            .find(|(op, _)| *op == id)
+            .expect("an example");
+        let example: Value = serde_json::from_str(text).expect("example is JSON");
+        let url = concrete(&app, &token, &path).await;
+        let live: Value = app.get_with(&url, &token).await.json().await.expect("json");
+        let (mut want, mut got) = (BTreeSet::new(), BTreeSet::new());
+        shape(&example, "", &mut want);
+        shape(&live, "", &mut got);
+        assert_eq!(
+            want, got,
+            "{id}: the example has the shape of a live answer"
+        );
     }
 }
