@@ -340,14 +340,22 @@ where
 {
     let mut query = query;
     if let Some(resume) = resume {
+        // Rows after the position in (at, id) order. The plain bound on `at` repeats what the
+        // OR implies, so that both backends turn it into a range of the (…, at, id) index and
+        // a deep page costs what the first one does; the OR then only drops the rows sharing
+        // the position's `at`.
         let p = resume.position;
         query = query.filter(match walk {
-            Walk::Forward => Condition::any()
-                .add(at.lt(p.at))
-                .add(Condition::all().add(at.eq(p.at)).add(id.lt(p.id))),
-            Walk::Backward => Condition::any()
-                .add(at.gt(p.at))
-                .add(Condition::all().add(at.eq(p.at)).add(id.gt(p.id))),
+            Walk::Forward => Condition::all().add(at.lte(p.at)).add(
+                Condition::any()
+                    .add(at.lt(p.at))
+                    .add(Condition::all().add(at.eq(p.at)).add(id.lt(p.id))),
+            ),
+            Walk::Backward => Condition::all().add(at.gte(p.at)).add(
+                Condition::any()
+                    .add(at.gt(p.at))
+                    .add(Condition::all().add(at.eq(p.at)).add(id.gt(p.id))),
+            ),
         });
     }
     query = match walk {

@@ -10,6 +10,7 @@ mod graphql;
 mod graphql_lists;
 mod hardening;
 mod health;
+mod keyset_plans;
 mod migrations;
 mod money;
 mod oauth;
