@@ -97,16 +97,9 @@ pub fn router(state: AppState) -> Router {
         .merge(rest::health::router())
         .merge(rest::oauth::router())
         .merge(rest::openapi::router())
-        .merge(
-            crate::graphql::router()
-                .layer(middleware::from_fn_with_state(state.clone(), cors::graphql)),
-        )
+        .merge(crate::graphql::router())
         .merge(crate::web::router())
-        .nest(
-            "/api/partner/v1",
-            rest::partner::router(state.clone())
-                .layer(middleware::from_fn_with_state(state.clone(), cors::rest)),
-        )
+        .nest("/api/partner/v1", rest::partner::router(state.clone()))
         .fallback(not_found)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(middleware::from_fn(move |request: Request, next: Next| {
@@ -116,6 +109,10 @@ pub fn router(state: AppState) -> Router {
         .layer(CatchPanicLayer::custom(|_panic| {
             AppError::internal(anyhow::anyhow!("a request handler panicked")).into_response()
         }))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            cors::middleware,
+        ))
         .layer(middleware::from_fn(request_context))
         .with_state(state)
 }
@@ -511,7 +508,8 @@ fn refuse_connection(stream: tokio::net::TcpStream) {
         r#"{"error":"service_unavailable","message":"The service is busy; retry in 1 second"}"#;
     let response = format!(
         "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: 1\r\n\
-         connection: close\r\ncontent-length: {}\r\n\r\n{BODY}",
+         x-request-id: {}\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{BODY}",
+        Uuid::new_v4(),
         BODY.len()
     );
     let _ = stream.try_write(response.as_bytes());
@@ -524,7 +522,7 @@ fn health_only_router(full: Router) -> Router {
     Router::new().fallback(move |request: Request| {
         let full = full.clone();
         async move {
-            match request.uri().path() {
+            let mut response = match request.uri().path() {
                 "/healthz" | "/readyz" => {
                     use tower::ServiceExt;
                     match full.oneshot(request).await {
@@ -550,7 +548,14 @@ fn health_only_router(full: Router) -> Router {
                     retry_after_secs: 1,
                 }
                 .into_response(),
+            };
+            // Health answers come from the full router with their own id.
+            if !response.headers().contains_key(REQUEST_ID_HEADER)
+                && let Ok(id) = HeaderValue::from_str(&Uuid::new_v4().to_string())
+            {
+                response.headers_mut().insert(REQUEST_ID_HEADER, id);
             }
+            response
         }
     })
 }

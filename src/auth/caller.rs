@@ -91,6 +91,10 @@ pub async fn authenticate(
     if !tenant.plan.has_api_access() {
         return Err(AppError::AccessDenied);
     }
+    let rate = state
+        .rate_limits
+        .check(tenant.plan, app.id, units, state.clock.now())?;
+    // After the count: a refused origin costs its request like any other answer.
     if let Some(origin) = origin {
         let allowed = app.allowed_origins().map_err(AppError::internal)?;
         if !allowed.iter().any(|o| o == origin) {
@@ -99,9 +103,6 @@ pub async fn authenticate(
             });
         }
     }
-    let rate = state
-        .rate_limits
-        .check(tenant.plan, app.id, units, state.clock.now())?;
 
     // What the token was granted, narrowed by anything the application has lost since.
     let granted = ScopeSet::parse(&claims.scope)

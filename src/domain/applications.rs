@@ -99,11 +99,33 @@ pub fn normalize_origin(text: &str) -> Result<String, ApplicationError> {
         return Err(bad("an origin has no path, query or trailing slash"));
     }
     let host = authority.host().to_ascii_lowercase();
-    if host.is_empty() {
-        return Err(bad("a host is required"));
+    let valid_host = if let Some(v6) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        !v6.is_empty()
+            && v6
+                .chars()
+                .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
+    } else {
+        !host.is_empty()
+            && !host.starts_with(['.', '-'])
+            && host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+    };
+    if !valid_host {
+        return Err(bad(
+            "the host must be a DNS name or an IP address (no wildcards)",
+        ));
     }
+    // What follows the host: nothing, or `:` and a port number.
+    let port = match &authority.as_str()[authority.host().len()..] {
+        "" => None,
+        rest => match rest.strip_prefix(':').map(str::parse::<u16>) {
+            Some(Ok(port)) if port > 0 => Some(port),
+            _ => return Err(bad("the port must be a number from 1 to 65535")),
+        },
+    };
     let scheme = scheme.unwrap_or_default();
-    Ok(match authority.port_u16() {
+    Ok(match port {
         Some(port) if port != default_port => format!("{scheme}://{host}:{port}"),
         _ => format!("{scheme}://{host}"),
     })
@@ -307,6 +329,12 @@ mod tests {
             "*",
             "null",
             "",
+            "https://*.example.com",
+            "https://app.example.com:99999",
+            "https://app.example.com:8o80",
+            "https://app.example.com:0",
+            "https://app.example.com:",
+            "https://app_example.com",
         ] {
             assert!(normalize_origin(bad).is_err(), "{bad:?} must be refused");
         }

@@ -149,3 +149,22 @@ pub fn body_error(err: &(dyn std::error::Error + 'static), max_bytes: usize) -> 
         AppError::invalid_field("body", "could not be read")
     }
 }
+
+/// The single `{id}` of a path as a UUID: `None` when it is not one (not even UTF-8), which
+/// the endpoint answers like an unknown id — a 404, never the framework's plain-text 400.
+#[derive(Debug)]
+pub struct PathUuid(pub Option<uuid::Uuid>);
+
+impl<State: Send + Sync> FromRequestParts<State> for PathUuid {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &State) -> Result<Self, Self::Rejection> {
+        let params = axum::extract::RawPathParams::from_request_parts(parts, state).await;
+        Ok(Self(params.ok().and_then(|params| {
+            params
+                .iter()
+                .next()
+                .and_then(|(_, value)| uuid::Uuid::parse_str(value).ok())
+        })))
+    }
+}

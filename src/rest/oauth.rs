@@ -159,6 +159,7 @@ fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>, Ap
         (status = 400, description = "invalid_request, unsupported_grant_type or invalid_scope", body = crate::error::ErrorResponse),
         (status = 401, description = "invalid_client", body = crate::error::ErrorResponse),
         (status = 413, description = "payload_too_large", body = crate::error::ErrorResponse),
+        (status = 408, description = "request_timeout: the body did not arrive in time", body = crate::error::ErrorResponse),
         (status = 429, description = "rate_limited: too many failed token requests for this client id or from this address", body = crate::error::ErrorResponse,
             headers(("Retry-After" = u64, description = "Seconds until the oldest counted failure leaves the 15-minute window"))),
         (status = 500, description = "server_error", body = crate::error::ErrorResponse),

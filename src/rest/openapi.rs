@@ -48,8 +48,9 @@ pub enum StandardErrors {
     /// suspended) or `invalid_client` (application suspended or revoked).
     #[response(status = 401)]
     Unauthorized(ErrorResponse),
-    /// `access_denied` (the plan has no API access) or `insufficient_scope` (the token lacks
-    /// the operation's scope; `required_scopes` names it).
+    /// `access_denied` (the plan has no API access, or a browser page's origin is not among
+    /// the application's allowed origins) or `insufficient_scope` (the token lacks the
+    /// operation's scope; `required_scopes` names it).
     #[response(status = 403)]
     Forbidden(ErrorResponse),
     /// `rate_limited`: the application made its plan's number of requests in the last 15
@@ -310,6 +311,7 @@ fn error_example(status: &str, operation_id: &str, scope: Option<&str>) -> Optio
             required_scopes: vec![scope.to_owned()],
         },
         ("404", _) => AppError::NotFound(not_found_message(operation_id)),
+        ("408", _) => AppError::SlowBody,
         ("413", _) => AppError::PayloadTooLarge {
             max_bytes: crate::startup::MAX_BODY_BYTES,
         },
@@ -385,7 +387,10 @@ fn headers_for(status: &str, gated: bool) -> Vec<(&'static str, Value)> {
     match (status, gated) {
         ("200" | "400" | "404", true) => headers.extend(rate_limit(true, "")),
         ("403", true) => headers.extend(rate_limit(false, " (with insufficient_scope only)")),
-        ("500", true) => headers.extend(rate_limit(false, " (when the token was accepted)")),
+        ("500", true) => headers.extend(rate_limit(
+            false,
+            " (when the failure came from the endpoint itself)",
+        )),
         ("401", _) => headers.push((
             "WWW-Authenticate",
             header(

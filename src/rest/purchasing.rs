@@ -1,13 +1,13 @@
 //! `GET /purchase-orders`, `GET /purchase-orders/{id}/items`, `GET /suppliers`.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::NaiveDate;
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::extract::{Authorized, QueryPairs, ReadPurchasing};
+use super::extract::{Authorized, PathUuid, QueryPairs, ReadPurchasing};
 use super::{DataResponse, ListResponse};
 use crate::clock::Timestamp;
 use crate::domain::money::Amount;
@@ -209,10 +209,10 @@ pub async fn list_purchase_orders(
 )]
 pub async fn list_purchase_order_items(
     auth: Authorized<ReadPurchasing>,
-    Path(id): Path<String>,
+    PathUuid(id): PathUuid,
 ) -> AppResult<Json<DataResponse<PurchaseOrderItemResponse>>> {
     const NOT_FOUND: AppError = AppError::NotFound("Purchase order not found");
-    let id = Uuid::parse_str(&id).map_err(|_| NOT_FOUND)?;
+    let id = id.ok_or(NOT_FOUND)?;
     let items = purchasing::order_items(&auth.db, &auth.caller.scope, id)
         .await?
         .ok_or(NOT_FOUND)?;

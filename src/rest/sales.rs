@@ -1,12 +1,12 @@
 //! `GET /sales` and `GET /sales/{id}/items` (seeds 002 and 004).
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::extract::{Authorized, QueryPairs, ReadSales};
+use super::extract::{Authorized, PathUuid, QueryPairs, ReadSales};
 use super::{DataResponse, ListResponse};
 use crate::clock::Timestamp;
 use crate::domain::money::Amount;
@@ -176,10 +176,10 @@ pub async fn list_sales(
 )]
 pub async fn list_sales_items(
     auth: Authorized<ReadSales>,
-    Path(id): Path<String>,
+    PathUuid(id): PathUuid,
 ) -> AppResult<Json<DataResponse<SalesOrderItemResponse>>> {
     const NOT_FOUND: AppError = AppError::NotFound("Sales order not found");
-    let id = Uuid::parse_str(&id).map_err(|_| NOT_FOUND)?;
+    let id = id.ok_or(NOT_FOUND)?;
     let items = sales::items(&auth.db, &auth.caller.scope, id)
         .await?
         .ok_or(NOT_FOUND)?;

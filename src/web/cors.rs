@@ -5,10 +5,12 @@
 //! allows; the real request is then checked by the gate against the calling application's own
 //! list and refused (403) before it runs when the origin is not on it. Only a listed origin is
 //! ever echoed in `Access-Control-Allow-Origin`, never `*`. Requests without `Origin`, and
-//! same-origin ones (the playground), pass untouched.
+//! same-origin ones (the playground), pass untouched. The middleware wraps the whole router, so
+//! answers made outside the doors' own handlers (a time limit, a body too large, a panic) are
+//! readable by an allowed page too.
 
 use std::collections::BTreeSet;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use axum::extract::{Request, State};
@@ -56,10 +58,15 @@ impl Door {
     }
 }
 
-/// The origin of a cross-origin request: `Origin` when it names another host than the
-/// request's `Host` (browsers send `Origin` on same-origin POSTs too).
+/// The origin of a cross-origin request, or `None` for a request without `Origin` or from the
+/// server's own pages. Browsers send `Origin` on same-origin POSTs too; they say which kind a
+/// request is in `Sec-Fetch-Site`, which a page cannot set (it survives proxies that rewrite
+/// `Host`); for browsers without it, an `Origin` naming the request's `Host` is same-origin.
 pub fn cross_origin(headers: &HeaderMap) -> Option<&str> {
     let origin = headers.get(header::ORIGIN)?.to_str().ok()?;
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        return (site != "same-origin").then_some(origin);
+    }
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
     let origin_host = origin.split_once("://").map(|(_, rest)| rest);
     match (origin_host, host) {
@@ -68,60 +75,96 @@ pub fn cross_origin(headers: &HeaderMap) -> Option<&str> {
     }
 }
 
-/// The origins allowed for some active application, read from the database at most every
-/// [`REFRESH`] (an origin just added is honoured within that time, or at once by a new
-/// process).
+/// The origins allowed for some active application: a snapshot read from the database at most
+/// every [`REFRESH`], or [`MISS_REFRESH`] after an origin it does not hold was asked for. One
+/// request at a time reads it, outside the lock every other request reads the snapshot through;
+/// a failed read keeps the previous snapshot (and waits as long as a successful one before the
+/// next try), so a database outage does not turn preflights into queued queries.
 #[derive(Debug)]
 pub struct AllowedOrigins {
-    cached: Mutex<Option<(Instant, Arc<BTreeSet<String>>)>>,
+    snapshot: RwLock<(Option<Instant>, Arc<BTreeSet<String>>)>,
+    refreshing: Mutex<()>,
 }
 
 impl Default for AllowedOrigins {
     fn default() -> Self {
         Self {
-            cached: Mutex::new(None),
+            snapshot: RwLock::new((None, Arc::default())),
+            refreshing: Mutex::new(()),
         }
     }
 }
+
+/// The longest a refresh may wait for the database.
+const READ_TIMEOUT: Duration = Duration::from_secs(2);
 
 impl AllowedOrigins {
-    /// Whether some active application allows `origin`. A database failure counts as no.
+    fn read(&self) -> (Option<Instant>, Arc<BTreeSet<String>>) {
+        match self.snapshot.read() {
+            Ok(guard) => guard.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Whether some active application allows `origin`.
     pub async fn allows(&self, db: &sea_orm::DatabaseConnection, origin: &str) -> bool {
-        let mut cached = self.cached.lock().await;
-        let now = Instant::now();
-        if let Some((read_at, set)) = cached.as_ref() {
-            let age = now.saturating_duration_since(*read_at);
-            if age < MISS_REFRESH || (age < REFRESH && set.contains(origin)) {
-                return set.contains(origin);
-            }
+        let (read_at, set) = self.read();
+        let known = set.contains(origin);
+        let age = read_at.map(|at| Instant::now().saturating_duration_since(at));
+        let fresh = match age {
+            None => false,
+            Some(age) => age < MISS_REFRESH || (known && age < REFRESH),
+        };
+        if fresh {
+            return known;
         }
-        match applications::active_origins(db).await {
-            Ok(set) => {
-                let allowed = set.contains(origin);
-                *cached = Some((now, Arc::new(set)));
-                allowed
-            }
-            Err(err) => {
+        // Someone else is reading it: answer from the snapshot we have.
+        let Ok(_refreshing) = self.refreshing.try_lock() else {
+            return known;
+        };
+        let read = tokio::time::timeout(READ_TIMEOUT, applications::active_origins(db)).await;
+        let set = match read {
+            Ok(Ok(set)) => Arc::new(set),
+            Ok(Err(err)) => {
                 tracing::warn!(error = %err, "could not read the allowed origins");
-                false
+                set
             }
+            Err(_) => {
+                tracing::warn!("reading the allowed origins timed out");
+                set
+            }
+        };
+        let allowed = set.contains(origin);
+        match self.snapshot.write() {
+            Ok(mut guard) => *guard = (Some(Instant::now()), set),
+            Err(poisoned) => *poisoned.into_inner() = (Some(Instant::now()), set),
         }
+        allowed
     }
 }
 
-/// The CORS middleware of the REST door.
-pub async fn rest(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    handle(Door::Rest, state, request, next).await
-}
-
-/// The CORS middleware of the GraphQL door.
-pub async fn graphql(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    handle(Door::Graphql, state, request, next).await
+/// The CORS middleware of the whole router: requests to `/graphql` and under
+/// `/api/partner/v1/` are handled, every other path passes untouched.
+pub async fn middleware(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    let door = if path == "/graphql" {
+        Door::Graphql
+    } else if path.starts_with("/api/partner/v1/") && path != crate::rest::openapi::PATH {
+        Door::Rest
+    } else {
+        return next.run(request).await;
+    };
+    handle(door, state, request, next).await
 }
 
 async fn handle(door: Door, state: AppState, request: Request, next: Next) -> Response {
     let Some(origin) = cross_origin(request.headers()).map(str::to_owned) else {
-        return next.run(request).await;
+        // The answer depends on `Origin`: caches must keep them apart.
+        let mut response = next.run(request).await;
+        response
+            .headers_mut()
+            .append(header::VARY, HeaderValue::from_static("Origin"));
+        return response;
     };
     let preflight = request.method() == Method::OPTIONS
         && request

@@ -125,12 +125,11 @@ async fn a_request_from_an_allowed_origin_reads_the_data_and_its_headers() {
     assert_eq!(graphql.status(), StatusCode::OK);
     assert_eq!(header(&graphql, "access-control-allow-origin"), Some(PAGE));
     let graphql: Value = graphql.json().await.expect("json");
-    for (i, edge) in graphql["data"]["salesOrders"]["edges"]
+    let edges = graphql["data"]["salesOrders"]["edges"]
         .as_array()
-        .expect("edges")
-        .iter()
-        .enumerate()
-    {
+        .expect("edges");
+    assert_eq!(edges.len(), 2);
+    for (i, edge) in edges.iter().enumerate() {
         assert_eq!(edge["node"]["orderNumber"], rest["data"][i]["order_number"]);
     }
 }
@@ -140,6 +139,12 @@ async fn another_applications_token_from_that_origin_is_refused_before_it_runs()
     let app = app_with_origins().await;
     // demo-no-pii lists no origin: no browser access with its tokens.
     let token = app.token("demo-no-pii", None).await;
+    let remaining = |response: &reqwest::Response| -> u64 {
+        header(response, "x-ratelimit-remaining")
+            .and_then(|v| v.parse().ok())
+            .expect("x-ratelimit-remaining")
+    };
+    let before = remaining(&app.get_with("/api/partner/v1/sales?limit=1", &token).await);
     let response = app
         .client
         .get(app.url("/api/partner/v1/sales"))
@@ -149,13 +154,16 @@ async fn another_applications_token_from_that_origin_is_refused_before_it_runs()
         .await
         .expect("request");
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
-    // The page may read the refusal (its origin is allowed at all), but nothing ran: no quota
-    // was counted.
+    // The page may read the refusal (its origin is allowed at all); the endpoint did not run,
+    // but the request was counted like any other (sending an Origin is no way around the
+    // quota).
     assert_eq!(header(&response, "access-control-allow-origin"), Some(PAGE));
-    assert_eq!(header(&response, "x-ratelimit-remaining"), None);
     let body: Value = response.json().await.expect("json");
     assert_eq!(body["error"], "access_denied");
+    assert!(body.get("data").is_none());
     assert!(body["message"].as_str().unwrap_or_default().contains(PAGE));
+    let after = remaining(&app.get_with("/api/partner/v1/sales?limit=1", &token).await);
+    assert_eq!(after, before - 2, "the refused request was counted");
 
     let graphql = app
         .client
@@ -205,4 +213,82 @@ async fn requests_without_origin_or_from_the_server_itself_are_untouched() {
         .expect("request");
     assert_eq!(same.status(), StatusCode::OK);
     assert_eq!(header(&same, "access-control-allow-origin"), None);
+}
+
+#[tokio::test]
+async fn the_browsers_own_word_on_same_origin_survives_a_proxy_that_rewrites_host() {
+    let app = app_with_origins().await;
+    let token = app.token("demo-no-pii", None).await;
+    // Behind a proxy the server sees its internal Host; the browser still says same-origin.
+    let proxied = app
+        .client
+        .post(app.url("/graphql"))
+        .bearer_auth(&token)
+        .header("Origin", "https://api.example.com")
+        .header("Sec-Fetch-Site", "same-origin")
+        .json(&serde_json::json!({ "query": "{ viewer { application } }" }))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(proxied.status(), StatusCode::OK);
+    // And a browser saying cross-site is cross-origin even when Origin names the Host.
+    let own = app.url("");
+    let cross = app
+        .client
+        .get(app.url("/api/partner/v1/sales?limit=1"))
+        .bearer_auth(&token)
+        .header("Origin", own.trim_end_matches('/'))
+        .header("Sec-Fetch-Site", "cross-site")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(cross.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn answers_made_outside_the_endpoints_are_readable_and_every_answer_varies_by_origin() {
+    let app = app_with_origins().await;
+    let token = app.token("demo-full-access", None).await;
+    // A body over the limit is refused before the GraphQL door reads it.
+    let big = app
+        .client
+        .post(app.url("/graphql"))
+        .bearer_auth(&token)
+        .header("Origin", PAGE)
+        .header("content-type", "application/json")
+        .body(vec![b' '; 2 * 1024 * 1024])
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(big.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(header(&big, "access-control-allow-origin"), Some(PAGE));
+    // Vary: Origin without any Origin too, so caches keep the answers apart.
+    let plain = app.get_with("/api/partner/v1/sales?limit=1", &token).await;
+    let vary: Vec<&str> = plain
+        .headers()
+        .get_all("vary")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    assert!(vary.iter().any(|v| v.contains("Origin")), "{vary:?}");
+}
+
+#[tokio::test]
+async fn an_origin_added_while_the_server_runs_is_answered_soon_after() {
+    let app = app_with_origins().await;
+    let later = "https://later.example.com";
+    let refused = preflight(&app, "/graphql", later, "POST").await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    applications::set_origins(
+        &app.state.db,
+        partner_gateway::clock::Clock::now(app.clock.as_ref()),
+        "demo-no-pii",
+        &[later.to_owned()],
+    )
+    .await
+    .expect("origins");
+    // An unknown origin rereads the lists once a second at most.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let answered = preflight(&app, "/graphql", later, "POST").await;
+    assert_eq!(answered.status(), StatusCode::NO_CONTENT);
 }

@@ -338,3 +338,65 @@ async fn every_operation_has_examples_and_its_answer_example_has_the_live_shape(
         );
     }
 }
+
+#[tokio::test]
+async fn refusals_carry_the_headers_their_responses_declare() {
+    let app = TestApp::spawn_with(crate::helpers::fixed_now(), |args| {
+        args.rate_limit_pro = 6;
+    })
+    .await;
+    app.seed().await;
+    let full = app.token("demo-full-access", None).await;
+    let no_sales = app.token("demo-full-access", Some("read:products")).await;
+    let items = &document()["paths"]["/api/partner/v1/sales/{id}/items"]["get"]["responses"];
+    let declared = |status: &str, required_only: bool| -> Vec<String> {
+        items[status]["headers"]
+            .as_object()
+            .expect("headers")
+            .iter()
+            .filter(|(_, h)| !required_only || h["required"] == true)
+            .map(|(name, _)| name.to_ascii_lowercase())
+            .collect()
+    };
+    let unknown = "/api/partner/v1/sales/00000000-0000-0000-0000-000000000000/items";
+    let cases = [
+        ("404", app.get_with(unknown, &full).await),
+        // Not even UTF-8: answered like an unknown id, in the error format.
+        (
+            "404",
+            app.get_with("/api/partner/v1/sales/%FF/items", &full).await,
+        ),
+        ("403", app.get_with(unknown, &no_sales).await),
+    ];
+    for (status, response) in cases {
+        assert_eq!(response.status().as_str(), status);
+        for name in declared(status, true) {
+            assert!(
+                response.headers().contains_key(&name),
+                "{status} lacks {name}"
+            );
+        }
+        // insufficient_scope is past the gate: the optional rate-limit headers are there.
+        if status == "403" {
+            assert!(declared(status, false).contains(&"x-ratelimit-remaining".to_owned()));
+            assert!(response.headers().contains_key("x-ratelimit-remaining"));
+        }
+        let body: Value = response.json().await.expect("an error body");
+        assert!(body["error"].is_string(), "{body}");
+    }
+    // Spend the rest of the quota; the 429 carries everything it declares.
+    let mut limited = None;
+    for _ in 0..10 {
+        let response = app.get_with(unknown, &full).await;
+        if response.status() == StatusCode::TOO_MANY_REQUESTS {
+            limited = Some(response);
+            break;
+        }
+    }
+    let limited = limited.expect("the quota runs out");
+    let names = declared("429", true);
+    assert!(names.contains(&"retry-after".to_owned()));
+    for name in names {
+        assert!(limited.headers().contains_key(&name), "429 lacks {name}");
+    }
+}
