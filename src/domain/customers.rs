@@ -1,6 +1,7 @@
 //! Customers. Personal data (PII) leaves the domain only for callers allowed to read it.
 
-use sea_orm::ConnectionTrait;
+use sea_orm::sea_query::{Alias, Expr, Func};
+use sea_orm::{ConnectionTrait, QuerySelect, Select};
 
 use super::pagination::{CursorCodec, Fingerprint, Listing, Page, PageRequest, Position};
 use super::scope::TenantScope;
@@ -10,6 +11,60 @@ use crate::error::{AppError, AppResult};
 #[derive(Debug, Default, Clone)]
 pub struct CustomerListParams<'a> {
     pub page: PageRequest<'a>,
+    /// Whether the personal-data columns are read at all.
+    pub pii: PiiColumns,
+}
+
+/// Whether a query reads the customers' personal-data columns. `Withheld` (the default) reads
+/// them as NULL, so for callers without `read:customers:pii` — or requests that do not ask for
+/// them — personal data never leaves the database.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub enum PiiColumns {
+    Read,
+    #[default]
+    Withheld,
+}
+
+/// The personal-data columns and the SQL type their NULL stands in for.
+const PII: [(customers::Column, &str); 9] = [
+    (customers::Column::Phone, "TEXT"),
+    (customers::Column::Email, "TEXT"),
+    (customers::Column::DateOfBirth, "DATE"),
+    (customers::Column::Address, "TEXT"),
+    (customers::Column::City, "TEXT"),
+    (customers::Column::State, "TEXT"),
+    (customers::Column::PostalCode, "TEXT"),
+    (customers::Column::Country, "TEXT"),
+    (customers::Column::TaxId, "TEXT"),
+];
+
+/// The tenant's customers, with or without their personal data.
+pub fn select(scope: &TenantScope, pii: PiiColumns) -> Select<customers::Entity> {
+    let query = scope.select::<customers::Entity>();
+    if pii == PiiColumns::Read {
+        return query;
+    }
+    use customers::Column as C;
+    let mut query = query.select_only().columns([
+        C::Id,
+        C::TenantId,
+        C::Code,
+        C::Name,
+        C::MemberTier,
+        C::Points,
+        C::TotalSpent,
+        C::VisitCount,
+        C::LastVisitAt,
+        C::CreatedAt,
+        C::UpdatedAt,
+    ]);
+    for (column, sql_type) in PII {
+        query = query.expr_as(
+            Func::cast_as(Expr::cust("NULL"), Alias::new(sql_type)),
+            sea_orm::IdenStatic::as_str(&column),
+        );
+    }
+    query
 }
 
 fn listing(
@@ -24,7 +79,7 @@ fn listing(
         return Err(AppError::validation(errors));
     }
     Ok(Listing {
-        query: scope.select::<customers::Entity>(),
+        query: select(scope, params.pii),
         fingerprint,
         plan,
         window: None,

@@ -11,6 +11,7 @@ use dataloader::cached::Loader;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Select};
 use uuid::Uuid;
 
+use crate::domain::customers::{PiiColumns, select as customers_select};
 use crate::domain::inventory::{RECEIPT_REFERENCE, visible_levels, visible_movements};
 use crate::domain::scope::TenantScope;
 use crate::entities::{
@@ -128,7 +129,8 @@ pub struct Loaders {
 }
 
 impl Loaders {
-    pub fn new(db: crate::db::BudgetedDb, scope: TenantScope) -> Self {
+    /// `pii`: whether customers are read with their personal data (see [`PiiColumns`]).
+    pub fn new(db: crate::db::BudgetedDb, scope: TenantScope, pii: PiiColumns) -> Self {
         fn source<E: EntityTrait>(
             db: &crate::db::BudgetedDb,
             scope: &TenantScope,
@@ -172,7 +174,16 @@ impl Loaders {
                 |row| row.sales_order_id,
                 sales_order_items::Column::LineNo
             ),
-            customers: by_id!(|s| s.select::<customers::Entity>(), customers::Column::Id),
+            customers: match pii {
+                PiiColumns::Read => by_id!(
+                    |s| customers_select(s, PiiColumns::Read),
+                    customers::Column::Id
+                ),
+                PiiColumns::Withheld => by_id!(
+                    |s| customers_select(s, PiiColumns::Withheld),
+                    customers::Column::Id
+                ),
+            },
             branches: by_id!(
                 |s| s.select_in_branches::<branches::Entity>(&[]),
                 branches::Column::Id

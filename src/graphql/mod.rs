@@ -33,6 +33,7 @@ use self::limits::{GraphqlLimits, Inspected};
 use self::loaders::Loaders;
 use self::schema::PartnerSchema;
 use crate::auth::caller::{self, Caller};
+use crate::domain::customers::PiiColumns;
 use crate::error::{AppError, FieldError};
 use crate::state::AppState;
 
@@ -356,7 +357,13 @@ async fn run(
         .map_err(|e| (AppError::internal(e), false))?;
 
     let db = state.db_budgets.for_request(&state.db, caller.tenant_id);
-    let loaders = Arc::new(Loaders::new(db.clone(), caller.scope.clone()));
+    // Personal data is read only for callers allowed to see it whose documents ask for it.
+    let pii = if caller.can_read_pii() && requests.iter().any(|r| schema::asks_for_pii(&r.query)) {
+        PiiColumns::Read
+    } else {
+        PiiColumns::Withheld
+    };
+    let loaders = Arc::new(Loaders::new(db.clone(), caller.scope.clone(), pii));
     let mut prepared = Vec::with_capacity(requests.len());
     for (mut request, inspection) in requests.into_iter().zip(inspected) {
         let Inspected {
@@ -386,6 +393,7 @@ async fn run(
             .data(caller.clone())
             .data(state.clone())
             .data(loaders.clone())
+            .data(pii)
             .data(db.clone());
         prepared.push(Prepared::Run {
             request: Box::new(request),

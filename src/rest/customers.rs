@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::ListResponse;
 use super::extract::{Authorized, QueryPairs, ReadCustomers};
 use crate::clock::Timestamp;
-use crate::domain::customers::{self, CustomerListParams};
+use crate::domain::customers::{self, CustomerListParams, PiiColumns};
 use crate::domain::money::Amount;
 use crate::entities::customers as entity;
 use crate::entities::enums::MemberTier;
@@ -128,7 +128,14 @@ pub async fn list_customers(
     auth: Authorized<ReadCustomers>,
     query: QueryPairs,
 ) -> AppResult<Json<ListResponse<CustomerResponse>>> {
-    let params = CustomerListParams { page: query.page() };
+    let params = CustomerListParams {
+        page: query.page(),
+        pii: if auth.caller.can_read_pii() {
+            PiiColumns::Read
+        } else {
+            PiiColumns::Withheld
+        },
+    };
     let page = customers::list(&auth.db, &state.cursors, &auth.caller.scope, &params).await?;
     let with_pii = auth.caller.can_read_pii();
     Ok(Json(ListResponse::from_page(page, |c| {

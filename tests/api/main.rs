@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod captured;
 mod cli;
 mod config;
 mod cors;
@@ -18,6 +19,7 @@ mod openapi;
 mod partner_catalog;
 mod partner_isolation;
 mod partner_sales;
+mod pii_columns;
 mod playground;
 mod seed;
 mod shutdown;

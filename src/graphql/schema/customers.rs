@@ -13,7 +13,7 @@ use super::{
 };
 use crate::auth::scopes::Scope;
 use crate::clock::Timestamp;
-use crate::domain::customers::{self as domain, CustomerListParams};
+use crate::domain::customers::{self as domain, CustomerListParams, PiiColumns};
 use crate::domain::money::Amount;
 use crate::entities::customers;
 use crate::entities::enums::MemberTier;
@@ -49,6 +49,7 @@ impl CustomerQuery {
         let paging = Paging::new(first, after, last, before)?;
         let params = CustomerListParams {
             page: paging.request(),
+            pii: ctx.data_opt::<PiiColumns>().copied().unwrap_or_default(),
         };
         let error = |e| paging.error(e, &[]);
         let page = domain::list(db(ctx)?, &state.cursors, scope, &params)
@@ -204,4 +205,26 @@ impl Customer {
     async fn tax_id(&self) -> Option<&str> {
         self.0.tax_id.as_deref()
     }
+}
+
+/// The GraphQL names of the personal-data fields of `Customer`.
+const PII_FIELDS: [&str; 9] = [
+    "phone",
+    "email",
+    "dateOfBirth",
+    "address",
+    "city",
+    "state",
+    "postalCode",
+    "country",
+    "taxId",
+];
+
+/// Whether a document may select a personal-data field: any name in it that is one of theirs
+/// (an over-approximation — a supplier's `phone` counts too — which only costs reading columns
+/// the answer then does not use).
+pub fn asks_for_pii(document: &str) -> bool {
+    document
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .any(|name| PII_FIELDS.contains(&name))
 }
