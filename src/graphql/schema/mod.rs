@@ -348,8 +348,12 @@ impl Paging {
         PageInfo {
             has_next_page,
             has_previous_page,
-            start_cursor: page.cursors.first().cloned(),
-            end_cursor: page.cursors.last().cloned(),
+            start_cursor: page.cursor(0),
+            end_cursor: page
+                .positions
+                .len()
+                .checked_sub(1)
+                .and_then(|i| page.cursor(i)),
         }
     }
 }
@@ -400,13 +404,24 @@ macro_rules! connection {
             total_count: Option<u64>,
         }
 
-        #[doc = concat!("One ", stringify!($node), " of a connection page, with its cursor.")]
-        #[derive(async_graphql::SimpleObject)]
         pub struct $edge {
+            position: $crate::domain::pagination::Position,
+            signer: std::sync::Arc<$crate::domain::pagination::CursorSigner>,
+            node: $node,
+        }
+
+        #[doc = concat!("One ", stringify!($node), " of a connection page, with its cursor.")]
+        #[async_graphql::Object]
+        impl $edge {
             /// Opaque cursor of this edge: pass as `after` for older rows, `before` for newer.
-            pub cursor: String,
+            async fn cursor(&self) -> String {
+                self.signer.sign(self.position)
+            }
+
             #[doc = concat!("The ", stringify!($node), " at this position.")]
-            pub node: $node,
+            async fn node(&self) -> &$node {
+                &self.node
+            }
         }
 
         impl $connection {
@@ -418,13 +433,18 @@ macro_rules! connection {
                 node: impl FnMut(T) -> $node,
             ) -> Self {
                 let page_info = paging.page_info(&page);
+                let signer = page.signer;
                 Self {
                     edges: page
                         .items
                         .into_iter()
                         .map(node)
-                        .zip(page.cursors)
-                        .map(|(node, cursor)| $edge { cursor, node })
+                        .zip(page.positions)
+                        .map(|(node, position)| $edge {
+                            position,
+                            signer: signer.clone(),
+                            node,
+                        })
                         .collect(),
                     page_info,
                     total_count,
