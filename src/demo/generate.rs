@@ -254,7 +254,7 @@ impl Stock {
             None => (None, None, None),
         };
         self.pending.push(inventory_movements::ActiveModel {
-            id: Set(rng.uuid()),
+            id: Set(rng.uuid_at(at)),
             tenant_id: Set(self.tenant),
             warehouse_id: Set(self.warehouse_ids[warehouse]),
             product_sku_id: Set(self.sku_ids[sku]),
@@ -927,7 +927,7 @@ pub(super) async fn run(
                 rng.below(bound) as usize
             })
             .filter(|_| options.customers > 0);
-        let id = rng.uuid();
+        let id = rng.uuid_at(at);
         order_number += rng.range(1, 3);
         let number = format!("ORD{order_number}");
 
@@ -964,7 +964,7 @@ pub(super) async fn run(
             refunded_total = refunded_total + refunded_amount;
             lines.push((s, quantity, refunded_quantity));
             items.push(sales_order_items::ActiveModel {
-                id: Set(rng.uuid()),
+                id: Set(rng.uuid_at(at)),
                 tenant_id: Set(tenant_id),
                 sales_order_id: Set(id),
                 product_sku_id: Set(sku.id),
