@@ -73,37 +73,64 @@ fn keys<'a>(
     }
 }
 
+/// The response keys of one selection, in order, each with its merged sub-selections.
+type Order<'a> = Vec<(&'a str, Vec<&'a [async_graphql::Positioned<Selection>]>)>;
+
 fn reorder(
     value: &mut Value,
     doc: &ExecutableDocument,
     sets: &[&[async_graphql::Positioned<Selection>]],
     depth: usize,
 ) {
+    if depth > MAX_DEPTH || !matches!(value, Value::List(_) | Value::Object(_)) {
+        return;
+    }
+    // Every element of a list has the same selection: its order is worked out once.
+    let mut order = Order::new();
+    keys(doc, sets, 0, &mut order);
+    apply(value, doc, &order, depth);
+}
+
+fn apply(value: &mut Value, doc: &ExecutableDocument, order: &Order<'_>, depth: usize) {
     if depth > MAX_DEPTH {
         return;
     }
     match value {
         Value::List(items) => {
             for item in items {
-                reorder(item, doc, sets, depth + 1);
+                apply(item, doc, order, depth + 1);
             }
         }
         Value::Object(map) => {
-            let mut order = Vec::new();
-            keys(doc, sets, 0, &mut order);
-            let mut rest = std::mem::take(map);
-            for (key, children) in order {
-                if let Some((name, mut child)) = rest.shift_remove_entry(key) {
-                    reorder(&mut child, doc, &children, depth + 1);
+            if !in_order(map, order) {
+                let mut rest = std::mem::take(map);
+                for (key, _) in order {
+                    if let Some((name, child)) = rest.shift_remove_entry(*key) {
+                        map.insert(name, child);
+                    }
+                }
+                for (name, child) in rest {
                     map.insert(name, child);
                 }
             }
-            for (name, child) in rest {
-                map.insert(name, child);
+            for (key, children) in order {
+                if let Some(child) = map.get_mut(*key) {
+                    reorder(child, doc, children, depth + 1);
+                }
             }
         }
         _ => {}
     }
+}
+
+/// Whether the object's keys already follow `order` (the common case: nothing to move).
+fn in_order(
+    map: &async_graphql::indexmap::IndexMap<async_graphql::Name, Value>,
+    order: &Order<'_>,
+) -> bool {
+    let mut expected = order.iter().map(|(key, _)| *key);
+    map.keys()
+        .all(|key| expected.by_ref().any(|next| next == key.as_str()))
 }
 
 /// What `__schema { description }` answers. async-graphql 7.2 answers the text of the
