@@ -106,8 +106,21 @@ where
     }
 }
 
-pub type ById<E> = Loader<Uuid, Loaded<Option<<E as EntityTrait>::Model>>, ByIdBatch<E>>;
-pub type ByParent<E> = Loader<Uuid, Loaded<Vec<<E as EntityTrait>::Model>>, ByParentBatch<E>>;
+/// A loader's cache: keys are row ids, so a fast hash will do (foldhash, randomly seeded).
+type Cache<V> = HashMap<Uuid, V, foldhash::fast::RandomState>;
+
+pub type ById<E> = Loader<
+    Uuid,
+    Loaded<Option<<E as EntityTrait>::Model>>,
+    ByIdBatch<E>,
+    Cache<Loaded<Option<<E as EntityTrait>::Model>>>,
+>;
+pub type ByParent<E> = Loader<
+    Uuid,
+    Loaded<Vec<<E as EntityTrait>::Model>>,
+    ByParentBatch<E>,
+    Cache<Loaded<Vec<<E as EntityTrait>::Model>>>,
+>;
 
 /// The loaders of one request.
 pub struct Loaders {
@@ -148,18 +161,22 @@ impl Loaders {
         }
         macro_rules! by_id {
             ($select:expr, $column:expr) => {
-                Loader::new(ByIdBatch(source(&db, &scope, $select, $column, |row| {
-                    row.id
-                })))
+                Loader::with_cache(
+                    ByIdBatch(source(&db, &scope, $select, $column, |row| row.id)),
+                    Cache::default(),
+                )
                 .with_max_batch_size(MAX_BATCH)
             };
         }
         macro_rules! by_parent {
             ($select:expr, $column:expr, $key:expr, $order:expr) => {
-                Loader::new(ByParentBatch {
-                    source: source(&db, &scope, $select, $column, $key),
-                    order: $order,
-                })
+                Loader::with_cache(
+                    ByParentBatch {
+                        source: source(&db, &scope, $select, $column, $key),
+                        order: $order,
+                    },
+                    Cache::default(),
+                )
                 .with_max_batch_size(MAX_BATCH)
             };
         }
