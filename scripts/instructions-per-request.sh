@@ -17,7 +17,7 @@ N=${2:-100}
 command -v valgrind >/dev/null || { echo "needs valgrind (apt-get install valgrind)" >&2; exit 1; }
 WORK=$(mktemp -d /tmp/partner-gateway-ir.XXXXXX)
 trap 'kill "${PID:-0}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
-env -u JWT_SECRET -u DATABASE_URL RUST_LOG=warn "$BIN" --database-url "sqlite://$WORK/demo.db" seed >/dev/null
+env -u JWT_SECRET -u DATABASE_URL RUST_LOG=warn "$BIN" --database-url "sqlite://$WORK/demo.db" seed >/dev/null 2>&1
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
 env -u JWT_SECRET -u DATABASE_URL RUST_LOG=warn valgrind --tool=callgrind \
   --callgrind-out-file="$WORK/cg.out" "$BIN" --database-url "sqlite://$WORK/demo.db" \
