@@ -278,11 +278,6 @@ async fn movement_listing(
     let mut query = scope
         .select::<inventory_movements::Entity>()
         .filter(inventory_movements::Column::WarehouseId.is_in(branch_of.keys().copied()));
-    if let Some(window) = window {
-        query = query
-            .filter(inventory_movements::Column::CreatedAt.gte(window.from))
-            .filter(inventory_movements::Column::CreatedAt.lt(window.to));
-    }
     if let Some(movement_type) = movement_type {
         query = query.filter(inventory_movements::Column::MovementType.eq(movement_type));
     }

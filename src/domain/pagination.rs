@@ -361,7 +361,13 @@ where
 
     /// Rows matching the filters (the cursor's window applies, its position does not).
     pub async fn count(self, db: &impl ConnectionTrait) -> Result<u64, sea_orm::DbErr> {
-        self.query.count(db).await
+        let mut query = self.query;
+        if let Some(window) = self.window {
+            query = query
+                .filter(self.order.0.gte(window.from))
+                .filter(self.order.0.lt(window.to));
+        }
+        query.count(db).await
     }
 }
 
@@ -386,6 +392,19 @@ where
     C: ConnectionTrait,
 {
     let mut query = query;
+    // The date window bounds the sort column; a cursor bounds it more tightly on the side it
+    // walks towards (its row lies inside the window), and that side's window bound is left
+    // out: SQLite ranges an index on one upper (or lower) bound only, and would otherwise
+    // start a deep page at the window's end and step over every row before the cursor.
+    if let Some(window) = window {
+        let resumed = resume.is_some();
+        if !(resumed && walk == Walk::Backward) {
+            query = query.filter(at.gte(window.from));
+        }
+        if !(resumed && walk == Walk::Forward) {
+            query = query.filter(at.lt(window.to));
+        }
+    }
     if let Some(resume) = resume {
         // Rows after the position in (at, id) order. The plain bound on `at` repeats what the
         // OR implies, so that both backends turn it into a range of the (…, at, id) index and

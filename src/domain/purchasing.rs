@@ -48,11 +48,6 @@ fn order_listing(
     }
     let window = plan.window(resolved);
     let mut query = scope.select_in_branches::<purchase_orders::Entity>(&branches);
-    if let Some(window) = window {
-        query = query
-            .filter(purchase_orders::Column::OrderDate.gte(window.from))
-            .filter(purchase_orders::Column::OrderDate.lt(window.to));
-    }
     if let Some(status) = status {
         query = query.filter(purchase_orders::Column::Status.eq(status));
     }

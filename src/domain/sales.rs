@@ -52,11 +52,6 @@ fn listing(
     }
     let window = plan.window(resolved);
     let mut query = scope.select_in_branches::<sales_orders::Entity>(&branches);
-    if let Some(window) = window {
-        query = query
-            .filter(sales_orders::Column::OrderDate.gte(window.from))
-            .filter(sales_orders::Column::OrderDate.lt(window.to));
-    }
     if let Some(status) = status {
         query = query.filter(sales_orders::Column::Status.eq(status));
     }
