@@ -25,6 +25,18 @@ pub enum PiiColumns {
     Withheld,
 }
 
+impl PiiColumns {
+    /// The one rule of both doors: read only for a caller who may see personal data
+    /// (`read:customers` and `read:customers:pii`) and whose request asks for it.
+    pub fn for_caller(may_read: bool, asked: bool) -> Self {
+        if may_read && asked {
+            Self::Read
+        } else {
+            Self::Withheld
+        }
+    }
+}
+
 /// The personal-data columns and the SQL type their NULL stands in for.
 const PII: [(customers::Column, &str); 9] = [
     (customers::Column::Phone, "TEXT"),

@@ -107,11 +107,6 @@ impl CursorCodec {
         mac
     }
 
-    pub fn encode(&self, fingerprint: &Fingerprint, resume: Resume) -> String {
-        self.signer(fingerprint, resume.window)
-            .sign(resume.position)
-    }
-
     /// Signs the cursors of one page: the query's fingerprint and the keyed MAC state are made
     /// once, each cursor then costs one MAC of its own text.
     pub fn signer(&self, fingerprint: &Fingerprint, window: Option<DateWindow>) -> CursorSigner {
@@ -471,7 +466,7 @@ mod tests {
             position: position(),
             window: None,
         };
-        let cursor = codec.encode(&fp, resume);
+        let cursor = codec.signer(&fp, resume.window).sign(resume.position);
         assert_eq!(codec.decode(&cursor, &fp).expect("valid"), resume);
 
         // Another filter, resource or tenant.

@@ -358,11 +358,10 @@ async fn run(
 
     let db = state.db_budgets.for_request(&state.db, caller.tenant_id);
     // Personal data is read only for callers allowed to see it whose documents ask for it.
-    let pii = if caller.can_read_pii() && requests.iter().any(|r| schema::asks_for_pii(&r.query)) {
-        PiiColumns::Read
-    } else {
-        PiiColumns::Withheld
-    };
+    let pii = PiiColumns::for_caller(
+        caller.can_read_pii(),
+        requests.iter().any(|r| schema::asks_for_pii(&r.query)),
+    );
     let loaders = Arc::new(Loaders::new(db.clone(), caller.scope.clone(), pii));
     let mut prepared = Vec::with_capacity(requests.len());
     for (mut request, inspection) in requests.into_iter().zip(inspected) {

@@ -130,11 +130,8 @@ pub async fn list_customers(
 ) -> AppResult<Json<ListResponse<CustomerResponse>>> {
     let params = CustomerListParams {
         page: query.page(),
-        pii: if auth.caller.can_read_pii() {
-            PiiColumns::Read
-        } else {
-            PiiColumns::Withheld
-        },
+        // A REST list always answers the PII keys to a caller who may see them.
+        pii: PiiColumns::for_caller(auth.caller.can_read_pii(), true),
     };
     let page = customers::list(&auth.db, &state.cursors, &auth.caller.scope, &params).await?;
     let with_pii = auth.caller.can_read_pii();

@@ -537,80 +537,22 @@ async fn a_page_costs_the_same_few_statements_whatever_its_size() {
     assert_eq!(counts[2], 5, "{counts:?}");
 }
 
-/// A server on a database whose statements are counted (SeaORM's metric callback).
-pub(crate) struct CountedApp {
-    base: String,
-    client: reqwest::Client,
-    token: String,
-    statements: std::sync::Arc<std::sync::atomic::AtomicUsize>,
-    _db: crate::helpers::TestDb,
-}
+/// A server on a database whose statements are counted.
+pub(crate) struct CountedApp(crate::captured::CapturingApp);
 
 impl CountedApp {
     pub(crate) async fn start() -> Self {
-        use std::sync::Arc;
-        use std::sync::atomic::{AtomicUsize, Ordering};
-
-        let test_db = crate::helpers::TestDb::new().await;
-        let config = test_db.config();
-        let mut db = partner_gateway::db::connect(&config.database)
-            .await
-            .expect("connect");
-        let statements = Arc::new(AtomicUsize::new(0));
-        let counter = statements.clone();
-        db.set_metric_callback(move |_| {
-            counter.fetch_add(1, Ordering::SeqCst);
-        });
-        let clock: Arc<dyn partner_gateway::clock::Clock> = Arc::new(
-            partner_gateway::clock::FixedClock::new(crate::helpers::fixed_now()),
-        );
-        let state = partner_gateway::startup::build_state_with(config, clock.clone(), db)
-            .await
-            .expect("state");
-        partner_gateway::demo::seed(
-            &state.db,
-            clock.now(),
-            &partner_gateway::demo::SeedOptions::small(4),
-        )
-        .await
-        .expect("seed");
-        let app = partner_gateway::startup::Application::bind(state.clone())
-            .await
-            .expect("bind");
-        let base = format!("http://{}", app.local_addr().expect("address"));
-        tokio::spawn(app.run_until(std::future::pending()));
-        let client = reqwest::Client::new();
-        let token: Value = client
-            .post(format!("{base}/oauth/token"))
-            .form(&[
-                ("grant_type", "client_credentials"),
-                ("client_id", "demo-full-access"),
-                ("client_secret", "pgs_demo_full_access_secret"),
-            ])
-            .send()
-            .await
-            .expect("token")
-            .json()
-            .await
-            .expect("json");
-        let token = token["access_token"].as_str().expect("token").to_owned();
-        Self {
-            base,
-            client,
-            token,
-            statements,
-            _db: test_db,
-        }
+        Self(crate::captured::CapturingApp::start().await)
     }
 
     /// Runs a document without errors; returns the response and the statements it cost.
     pub(crate) async fn run(&self, document: &str) -> (Value, usize) {
-        use std::sync::atomic::Ordering;
-        self.statements.store(0, Ordering::SeqCst);
+        self.0.take();
         let body: Value = self
+            .0
             .client
-            .post(format!("{}/graphql", self.base))
-            .bearer_auth(&self.token)
+            .post(format!("{}/graphql", self.0.base))
+            .bearer_auth(&self.0.token)
             .header("accept", "application/graphql-response+json")
             .json(&json!({ "query": document }))
             .send()
@@ -624,7 +566,7 @@ impl CountedApp {
             "{}",
             body.to_string().chars().take(300).collect::<String>()
         );
-        (body, self.statements.load(Ordering::SeqCst))
+        (body, self.0.take().len())
     }
 }
 

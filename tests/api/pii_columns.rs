@@ -15,7 +15,6 @@ fn read_pii(app: &CapturingApp) -> bool {
 #[tokio::test]
 async fn customers_personal_data_is_read_only_when_allowed_and_asked_for() {
     let app = CapturingApp::start().await;
-    let full = app.token.clone();
     let no_pii = app.token_of("demo-no-pii", "pgs_demo_no_pii_secret").await;
     let orders_with = |fields: &str| {
         format!("{{ salesOrders(first: 20) {{ edges {{ node {{ customer {{ {fields} }} }} }} }} }}")
@@ -75,7 +74,6 @@ async fn customers_personal_data_is_read_only_when_allowed_and_asked_for() {
     assert!(!read_pii(&app), "a token without the scope never reads PII");
 
     // REST: by the token's scopes.
-    let _ = full;
     app.get("/api/partner/v1/customers?limit=5").await;
     assert!(
         read_pii(&app),
