@@ -631,6 +631,23 @@ pub fn inspect(
             format!("document nests deeper than {} levels", limits.max_nesting),
         ));
     }
+    check_variables(&parsed, variables, limits)?;
+    let schema_only = check_introspection(document, &parsed)?;
+    Ok(Inspected {
+        document: parsed,
+        schema_only,
+    })
+}
+
+/// The checks that depend on the variables (their count, and the expanded size they feed):
+/// run again for every request of a document already known
+/// ([`super::documents::Documents`]). Walks that document as the guarded path did, whose
+/// depth does not depend on the variables, so it may run on an async worker.
+pub fn check_variables(
+    parsed: &ExecutableDocument,
+    variables: &async_graphql::Variables,
+    limits: &GraphqlLimits,
+) -> Result<(), AppError> {
     let mut variable_sizes = HashMap::new();
     let mut variable_values = 0usize;
     for (name, value) in variables.iter() {
@@ -645,7 +662,7 @@ pub fn inspect(
         ));
     }
     let expanded =
-        expanded_size(&parsed, &variable_sizes).map_err(|shape| AppError::InvalidRequest {
+        expanded_size(parsed, &variable_sizes).map_err(|shape| AppError::InvalidRequest {
             message: "GraphQL document is invalid",
             details: vec![FieldError::new("query", shape.message())],
         })?;
@@ -659,11 +676,7 @@ pub fn inspect(
             ),
         ));
     }
-    let schema_only = check_introspection(document, &parsed)?;
-    Ok(Inspected {
-        document: parsed,
-        schema_only,
-    })
+    Ok(())
 }
 
 /// Longest error message taken from the parser: its messages may quote the document.

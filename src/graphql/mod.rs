@@ -8,6 +8,7 @@
 //! validation and execution under the request's time limit, every statement within the
 //! request's and the tenant's connection budget ([`crate::db::DbBudgets`]).
 
+pub mod documents;
 pub mod errors;
 pub mod guard;
 pub mod limits;
@@ -28,6 +29,7 @@ use axum::routing::get;
 use futures_util::stream::FuturesOrdered;
 use futures_util::{FutureExt, StreamExt};
 
+use self::documents::{Digest, Documents, Known};
 use self::guard::Guard;
 use self::limits::{GraphqlLimits, Inspected};
 use self::loaders::Loaders;
@@ -48,6 +50,8 @@ pub struct Graphql {
     pub introspection: PartnerSchema,
     pub limits: GraphqlLimits,
     pub guard: Arc<Guard>,
+    /// Documents already parsed and checked, and the persisted-query hashes they answer to.
+    pub documents: Arc<Documents>,
 }
 
 impl std::fmt::Debug for Graphql {
@@ -73,6 +77,7 @@ impl Graphql {
             introspection: schema::build(&introspection),
             limits,
             guard: Arc::new(Guard::new(threads, limits.max_body_bytes)?),
+            documents: Arc::new(Documents::default()),
         })
     }
 }
@@ -161,6 +166,22 @@ pub fn error_response(err: AppError, graphql_media: bool, document_error: bool) 
     response
 }
 
+/// A persisted-query hash without its document, alone in its request: 200 (as Apollo's
+/// servers answer, so clients read the error and send the document) and never cached.
+fn unknown_hash(graphql_media: bool) -> Response {
+    let body = serde_json::to_vec(&serde_json::json!({ "errors": [documents::not_found()] }))
+        .unwrap_or_default();
+    (
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, content_type(graphql_media)),
+            (header::CACHE_CONTROL, "private, no-cache, must-revalidate"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
 async fn graphql_get(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -176,8 +197,19 @@ async fn graphql_get(
             .map(|(_, v)| v.clone())
     };
     let request = (|| {
-        let document = get("query").ok_or_else(|| invalid("query", "is required"))?;
+        let extensions = match get("extensions") {
+            Some(text) => serde_json::from_str::<async_graphql::Extensions>(&text)
+                .map_err(|_| invalid("extensions", "must be a JSON object"))?,
+            None => async_graphql::Extensions::default(),
+        };
+        // A persisted query may come as its hash alone.
+        let document = match get("query") {
+            Some(document) => document,
+            None if extensions.0.contains_key("persistedQuery") => String::new(),
+            None => return Err(invalid("query", "is required")),
+        };
         let mut request = Request::new(document);
+        request.extensions = extensions;
         if let Some(name) = get("operationName") {
             request = request.operation_name(name);
         }
@@ -301,15 +333,54 @@ async fn execute(
     response
 }
 
-/// One operation after the guarded path: ready to run (with a copy of its document, to put
-/// the answer back in selection order), or refused with its own error.
+/// One operation after the guarded path: ready to run (with its checked document, also
+/// used to put the answer back in selection order), or refused with its own error.
 enum Prepared {
     Run {
         request: Box<Request>,
-        document: Box<async_graphql::parser::types::ExecutableDocument>,
-        schema_only: bool,
+        document: Arc<Known>,
     },
     Refused(AppError),
+    /// A persisted-query hash this tenant has not sent its document for (yet).
+    UnknownHash,
+}
+
+/// Where an operation's document comes from before the guarded path.
+enum Source {
+    Known(Arc<Known>),
+    /// To be inspected, then kept under this digest (none: not worth hashing).
+    Inspect(Option<Digest>),
+    Refused(AppError),
+    UnknownHash,
+}
+
+/// The document of `request`: known by its text or by the persisted-query hash it was sent
+/// as, or to be inspected.
+fn source(documents: &Documents, tenant: uuid::Uuid, request: &Request) -> Source {
+    let hash = match documents::persisted_query(&request.extensions) {
+        Ok(hash) => hash,
+        Err(err) => return Source::Refused(err),
+    };
+    if request.query.is_empty() {
+        return match hash {
+            Some(hash) => documents
+                .get(tenant, &hash)
+                .map_or(Source::UnknownHash, Source::Known),
+            // No document at all: the inspection names the problem.
+            None => Source::Inspect(None),
+        };
+    }
+    if hash.is_none() && request.query.len() > documents::MAX_DOCUMENT_BYTES {
+        return Source::Inspect(None);
+    }
+    let digest = documents::digest(&request.query);
+    if hash.is_some_and(|hash| hash != digest) {
+        return Source::Refused(documents::mismatch());
+    }
+    match documents.get(tenant, &digest) {
+        Some(known) => Source::Known(known),
+        None => Source::Inspect(Some(digest)),
+    }
 }
 
 /// Everything after the gate. `Err((error, is_document_error))` ends the request.
@@ -339,44 +410,99 @@ async fn run(
         return Err((invalid("body", "a batch must hold an operation"), false));
     }
 
-    // The guarded path, one hop for the whole batch.
-    let documents: Vec<(String, async_graphql::Variables)> = requests
+    let documents = &state.graphql.documents;
+    let tenant = caller.tenant_id;
+    let mut sources: Vec<Source> = requests
         .iter()
-        .map(|r| (r.query.clone(), r.variables.clone()))
+        .map(|r| source(documents, tenant, r))
         .collect();
-    let inspected = state
-        .graphql
-        .guard
-        .run(move || {
-            documents
-                .iter()
-                .map(|(document, variables)| limits::inspect(document, variables, &limits))
-                .collect::<Vec<_>>()
-        })
-        .await
-        .map_err(|e| (AppError::internal(e), false))?;
+
+    // The guarded path for documents not seen before, one hop for the whole batch.
+    let unseen: Vec<(usize, String, async_graphql::Variables)> = sources
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| matches!(s, Source::Inspect(_)))
+        .map(|(i, _)| (i, requests[i].query.clone(), requests[i].variables.clone()))
+        .collect();
+    if !unseen.is_empty() {
+        let inspected = state
+            .graphql
+            .guard
+            .run(move || {
+                unseen
+                    .into_iter()
+                    .map(|(i, document, variables)| {
+                        let inspection = limits::inspect(&document, &variables, &limits);
+                        (i, document, inspection)
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .await
+            .map_err(|e| (AppError::internal(e), false))?;
+        for (i, text, inspection) in inspected {
+            let Source::Inspect(digest) = sources[i] else {
+                continue;
+            };
+            sources[i] = match inspection {
+                Ok(Inspected {
+                    document,
+                    schema_only,
+                }) => {
+                    let known = Known::new(
+                        document,
+                        schema_only,
+                        schema::asks_for_pii(&text),
+                        text.len(),
+                    );
+                    Source::Known(match digest {
+                        Some(digest) => documents.insert(tenant, digest, known),
+                        None => Arc::new(known),
+                    })
+                }
+                Err(err) => Source::Refused(err),
+            };
+        }
+    }
+    // A known document: only the checks that depend on this request's variables run again.
+    for (source, request) in sources.iter_mut().zip(&requests) {
+        if let Source::Known(known) = source
+            && let Err(err) = limits::check_variables(&known.document, &request.variables, &limits)
+        {
+            *source = Source::Refused(err);
+        }
+    }
 
     let db = state.db_budgets.for_request(&state.db, caller.tenant_id);
     // Personal data is read only for callers allowed to see it whose documents ask for it.
     let pii = PiiColumns::for_caller(
         caller.can_read_pii(),
-        requests.iter().any(|r| schema::asks_for_pii(&r.query)),
+        sources
+            .iter()
+            .any(|s| matches!(s, Source::Known(known) if known.asks_for_pii)),
     );
     let loaders = Arc::new(Loaders::new(db.clone(), caller.scope.clone(), pii));
     let mut prepared = Vec::with_capacity(requests.len());
-    for (mut request, inspection) in requests.into_iter().zip(inspected) {
-        let Inspected {
-            document,
-            schema_only,
-        } = match inspection {
-            Ok(found) => found,
-            Err(err) => {
+    for (mut request, source) in requests.into_iter().zip(sources) {
+        let document = match source {
+            Source::Known(known) => known,
+            Source::Refused(err) => {
                 prepared.push(Prepared::Refused(err));
+                continue;
+            }
+            Source::UnknownHash => {
+                prepared.push(Prepared::UnknownHash);
+                continue;
+            }
+            Source::Inspect(_) => {
+                prepared.push(Prepared::Refused(AppError::internal(anyhow::anyhow!(
+                    "a GraphQL document was not inspected"
+                ))));
                 continue;
             }
         };
         if method == Method::GET
             && document
+                .document
                 .operations
                 .iter()
                 .any(|(_, op)| op.node.ty != OperationType::Query)
@@ -387,7 +513,7 @@ async fn run(
             )));
             continue;
         }
-        request.set_parsed_query(document.clone());
+        request.set_parsed_query(document.document.clone());
         request = request
             .data(caller.clone())
             .data(state.clone())
@@ -396,9 +522,11 @@ async fn run(
             .data(db.clone());
         prepared.push(Prepared::Run {
             request: Box::new(request),
-            document: Box::new(document),
-            schema_only,
+            document,
         });
+    }
+    if single && matches!(prepared.first(), Some(Prepared::UnknownHash)) {
+        return Ok(unknown_hash(graphql_media));
     }
     if single
         && matches!(prepared.first(), Some(Prepared::Refused(_)))
@@ -411,23 +539,20 @@ async fn run(
         .into_iter()
         .map(|item| async move {
             match item {
-                Prepared::Run {
-                    request,
-                    document,
-                    schema_only,
-                } => {
-                    let schema = if schema_only {
+                Prepared::Run { request, document } => {
+                    let schema = if document.schema_only {
                         &state.graphql.introspection
                     } else {
                         &state.graphql.schema
                     };
                     let operation = request.operation_name.clone();
                     let mut response = errors::sanitize(schema.execute(*request).await);
-                    order::restore(&mut response.data, &document, operation.as_deref());
-                    order::describe_schema(&mut response.data, &document);
+                    order::restore(&mut response.data, &document.document, operation.as_deref());
+                    order::describe_schema(&mut response.data, &document.document);
                     response
                 }
                 Prepared::Refused(err) => errors::refused(err),
+                Prepared::UnknownHash => GqlResponse::from_errors(vec![documents::not_found()]),
             }
         })
         .collect::<FuturesOrdered<_>>()

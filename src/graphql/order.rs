@@ -33,7 +33,7 @@ fn keys<'a>(
     doc: &'a ExecutableDocument,
     sets: &[&'a [async_graphql::Positioned<Selection>]],
     depth: usize,
-    out: &mut Vec<(&'a str, Vec<&'a [async_graphql::Positioned<Selection>]>)>,
+    out: &mut Vec<Key<'a>>,
 ) {
     if depth > MAX_DEPTH {
         return;
@@ -45,9 +45,13 @@ fn keys<'a>(
                     let field = &field.node;
                     let key = field.alias.as_ref().unwrap_or(&field.name).node.as_str();
                     let children = &field.selection_set.node.items[..];
-                    match out.iter_mut().find(|(k, _)| *k == key) {
-                        Some((_, merged)) => merged.push(children),
-                        None => out.push((key, vec![children])),
+                    match out.iter_mut().find(|k| k.name == key) {
+                        Some(found) => found.sets.push(children),
+                        None => out.push(Key {
+                            name: key,
+                            sets: vec![children],
+                            shape: None,
+                        }),
                     }
                 }
                 Selection::InlineFragment(inline) => {
@@ -73,8 +77,13 @@ fn keys<'a>(
     }
 }
 
-/// The response keys of one selection, in order, each with its merged sub-selections.
-type Order<'a> = Vec<(&'a str, Vec<&'a [async_graphql::Positioned<Selection>]>)>;
+/// One response key of a selection: its merged sub-selections and, once a value under it
+/// has been met, their own key order (worked out once for every object of a list).
+struct Key<'a> {
+    name: &'a str,
+    sets: Vec<&'a [async_graphql::Positioned<Selection>]>,
+    shape: Option<Vec<Key<'a>>>,
+}
 
 fn reorder(
     value: &mut Value,
@@ -85,27 +94,26 @@ fn reorder(
     if depth > MAX_DEPTH || !matches!(value, Value::List(_) | Value::Object(_)) {
         return;
     }
-    // Every element of a list has the same selection: its order is worked out once.
-    let mut order = Order::new();
-    keys(doc, sets, 0, &mut order);
-    apply(value, doc, &order, depth);
+    let mut shape = Vec::new();
+    keys(doc, sets, 0, &mut shape);
+    apply(value, doc, &mut shape, depth);
 }
 
-fn apply(value: &mut Value, doc: &ExecutableDocument, order: &Order<'_>, depth: usize) {
+fn apply<'a>(value: &mut Value, doc: &'a ExecutableDocument, shape: &mut [Key<'a>], depth: usize) {
     if depth > MAX_DEPTH {
         return;
     }
     match value {
         Value::List(items) => {
             for item in items {
-                apply(item, doc, order, depth + 1);
+                apply(item, doc, shape, depth + 1);
             }
         }
         Value::Object(map) => {
-            if !in_order(map, order) {
+            if !in_order(map, shape) {
                 let mut rest = std::mem::take(map);
-                for (key, _) in order {
-                    if let Some((name, child)) = rest.shift_remove_entry(*key) {
+                for key in shape.iter() {
+                    if let Some((name, child)) = rest.shift_remove_entry(key.name) {
                         map.insert(name, child);
                     }
                 }
@@ -113,10 +121,20 @@ fn apply(value: &mut Value, doc: &ExecutableDocument, order: &Order<'_>, depth: 
                     map.insert(name, child);
                 }
             }
-            for (key, children) in order {
-                if let Some(child) = map.get_mut(*key) {
-                    reorder(child, doc, children, depth + 1);
+            for key in shape.iter_mut() {
+                let Some(child) = map.get_mut(key.name) else {
+                    continue;
+                };
+                if !matches!(child, Value::List(_) | Value::Object(_)) {
+                    continue;
                 }
+                let sets = &key.sets;
+                let inner = key.shape.get_or_insert_with(|| {
+                    let mut inner = Vec::new();
+                    keys(doc, sets, 0, &mut inner);
+                    inner
+                });
+                apply(child, doc, inner, depth + 1);
             }
         }
         _ => {}
@@ -126,9 +144,9 @@ fn apply(value: &mut Value, doc: &ExecutableDocument, order: &Order<'_>, depth: 
 /// Whether the object's keys already follow `order` (the common case: nothing to move).
 fn in_order(
     map: &async_graphql::indexmap::IndexMap<async_graphql::Name, Value>,
-    order: &Order<'_>,
+    shape: &[Key<'_>],
 ) -> bool {
-    let mut expected = order.iter().map(|(key, _)| *key);
+    let mut expected = shape.iter().map(|key| key.name);
     map.keys()
         .all(|key| expected.by_ref().any(|next| next == key.as_str()))
 }

@@ -19,6 +19,7 @@ mod openapi;
 mod partner_catalog;
 mod partner_isolation;
 mod partner_sales;
+mod persisted_queries;
 mod pii_columns;
 mod playground;
 mod seed;
