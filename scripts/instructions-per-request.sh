@@ -10,6 +10,9 @@
 # zeroes the counters, sends REQUESTS (default 100) GraphQL pages of 50 orders with items,
 # customer and branch, and prints the instructions per request (the server's process, all
 # threads, SQLite's engine included).
+#
+# DB_URL=postgres://… serves an already seeded PostgreSQL database instead (no seeding; the
+# instructions are then the gateway's alone, PostgreSQL's own work runs in its processes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${1:-target/release/partner-gateway}
@@ -17,10 +20,14 @@ N=${2:-100}
 command -v valgrind >/dev/null || { echo "needs valgrind (apt-get install valgrind)" >&2; exit 1; }
 WORK=$(mktemp -d /tmp/partner-gateway-ir.XXXXXX)
 trap 'kill "${PID:-0}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
-env -u JWT_SECRET -u DATABASE_URL RUST_LOG=warn "$BIN" --database-url "sqlite://$WORK/demo.db" seed >/dev/null 2>&1
+DB_URL=${DB_URL:-}
+if [ -z "$DB_URL" ]; then
+  DB_URL="sqlite://$WORK/demo.db"
+  env -u JWT_SECRET -u DATABASE_URL RUST_LOG=warn "$BIN" --database-url "$DB_URL" seed >/dev/null 2>&1
+fi
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
 env -u JWT_SECRET -u DATABASE_URL RUST_LOG=warn valgrind --tool=callgrind \
-  --callgrind-out-file="$WORK/cg.out" "$BIN" --database-url "sqlite://$WORK/demo.db" \
+  --callgrind-out-file="$WORK/cg.out" "$BIN" --database-url "$DB_URL" \
   --bind "127.0.0.1:$PORT" --rate-limit-pro 10000000 serve >"$WORK/server.log" 2>&1 &
 PID=$!
 for _ in $(seq 1 600); do

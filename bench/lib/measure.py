@@ -151,6 +151,11 @@ REST_TO_PGL = {
 }
 
 
+# The flat walk: the 17 fields of a REST order (the gateway's GraphQL names are PostGraphile's).
+GW_FLAT_WALK = ("query($after: String) { salesOrders(first: %d, after: $after) { edges { node {"
+                " uuid " + " ".join(REST_TO_PGL.values()) + " } } pageInfo { hasNextPage endCursor } } }")
+
+
 def introspect_pgl():
     """Names PostGraphile gave the tables, relations and orderings, read from its schema."""
     type_ref = "type { name ofType { name ofType { name ofType { name } } } }"
@@ -286,14 +291,16 @@ def walk_rest(limit, stop_after_page=None, want=()):
             "cursors": cursors, "numbers": numbers, "complete": not cursor}
 
 
-def walk_gw_graphql():
+def walk_gw_graphql(document=None):
+    """The gateway's GraphQL walk: with items, customer and branch, or `document` (flat)."""
     pages, orders, items, after = 0, 0, 0, None
+    query = (document or GW_NESTED_WALK) % WALK_LIMIT
     started = time.perf_counter()
     while True:
-        conn = gw_graphql(GW_NESTED_WALK % WALK_LIMIT, {"after": after})["salesOrders"]
+        conn = gw_graphql(query, {"after": after})["salesOrders"]
         pages += 1
         orders += len(conn["edges"])
-        items += sum(len(e["node"]["items"]) for e in conn["edges"])
+        items += sum(len(e["node"].get("items", ())) for e in conn["edges"])
         if not conn["pageInfo"]["hasNextPage"]:
             break
         after = conn["pageInfo"]["endCursor"]
@@ -616,6 +623,7 @@ def main():
         walks = [
             ("gateway REST /sales?limit=200", lambda: walk_rest(WALK_LIMIT)),
             ("PostGraphile, flat", lambda: walk_pgl(q["walk_flat"], cutoff)),
+            ("gateway GraphQL salesOrders(first: 200), flat", lambda: walk_gw_graphql(GW_FLAT_WALK)),
             ("gateway GraphQL salesOrders(first: 200)", walk_gw_graphql),
             ("PostGraphile, with items, customer, branch",
              lambda: walk_pgl(q["walk_nested"], cutoff, item_field="salesOrderItemsBySalesOrderId")),
