@@ -2,6 +2,7 @@
 //! REST API, a GraphQL facade and (later) a push integration API.
 
 pub mod auth;
+pub mod background;
 pub mod cli;
 pub mod clock;
 pub mod config;

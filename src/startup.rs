@@ -87,6 +87,7 @@ pub async fn build_state_with(
         db_budgets: Arc::new(db_budgets),
         oauth_failures: Arc::new(oauth_failures),
         allowed_origins: Arc::default(),
+        background: Default::default(),
     })
 }
 
@@ -323,7 +324,12 @@ impl Application {
             max_connections,
             state,
         } = self;
-        let sweeper = state.map(|state| tokio::spawn(sweep_forever(state)));
+        if let Some(state) = &state {
+            let swept = state.clone();
+            state
+                .background
+                .spawn("rate-limit-sweeper", |stop| sweep_forever(swept, stop));
+        }
         let mut http = hyper::server::conn::http1::Builder::new();
         http.timer(TokioTimer::new())
             .header_read_timeout(limits.header_timeout)
@@ -394,8 +400,8 @@ impl Application {
             );
         }
         connections.shutdown().await;
-        if let Some(sweeper) = sweeper {
-            sweeper.abort();
+        if let Some(state) = &state {
+            state.background.stop(Duration::from_secs(5)).await;
         }
         Ok(())
     }
@@ -560,11 +566,15 @@ fn health_only_router(full: Router) -> Router {
     })
 }
 
-/// Forgets rate-limit and login-brake state that has left its window, every minute.
-async fn sweep_forever(state: AppState) {
+/// Forgets rate-limit and login-brake state that has left its window, every minute, until
+/// told to stop.
+async fn sweep_forever(state: AppState, mut stop: crate::background::StopSignal) {
     let mut tick = tokio::time::interval(Duration::from_secs(60));
     loop {
-        tick.tick().await;
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stop.stopped() => return,
+        }
         let now = state.clock.now();
         state.rate_limits.sweep(now);
         state.oauth_failures.sweep(now);

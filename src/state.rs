@@ -28,4 +28,6 @@ pub struct AppState {
     pub revoked_demo_apps: Arc<Vec<String>>,
     /// Origins some active application allows (what preflights are checked against).
     pub allowed_origins: Arc<crate::web::cors::AllowedOrigins>,
+    /// The server's background tasks (their health is part of `/readyz`).
+    pub background: crate::background::Background,
 }

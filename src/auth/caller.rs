@@ -21,8 +21,10 @@ pub struct Caller {
     pub application_name: String,
     pub tenant_id: Uuid,
     pub plan: Plan,
+    /// The OAuth scopes its token grants.
     pub scopes: ScopeSet,
-    pub scope: TenantScope,
+    /// The tenant and the branches its data is read from (see [`TenantScope`]).
+    pub tenancy: TenantScope,
     pub rate: RateStatus,
 }
 
@@ -124,7 +126,7 @@ pub async fn authenticate(
         tenant_id: tenant.id,
         plan: tenant.plan,
         scopes,
-        scope: TenantScope::new(tenant.id, branches),
+        tenancy: TenantScope::new(tenant.id, branches),
         rate,
     })
 }

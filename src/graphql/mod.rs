@@ -13,7 +13,7 @@ pub mod errors;
 pub mod guard;
 pub mod limits;
 pub mod loaders;
-pub mod order;
+pub mod response_order;
 pub mod schema;
 
 use std::sync::Arc;
@@ -480,7 +480,7 @@ async fn run(
             .iter()
             .any(|s| matches!(s, Source::Known(known) if known.asks_for_pii)),
     );
-    let loaders = Arc::new(Loaders::new(db.clone(), caller.scope.clone(), pii));
+    let loaders = Arc::new(Loaders::new(db.clone(), caller.tenancy.clone(), pii));
     let mut prepared = Vec::with_capacity(requests.len());
     for (mut request, source) in requests.into_iter().zip(sources) {
         let document = match source {
@@ -547,8 +547,12 @@ async fn run(
                     };
                     let operation = request.operation_name.clone();
                     let mut response = errors::sanitize(schema.execute(*request).await);
-                    order::restore(&mut response.data, &document.document, operation.as_deref());
-                    order::describe_schema(&mut response.data, &document.document);
+                    response_order::restore(
+                        &mut response.data,
+                        &document.document,
+                        operation.as_deref(),
+                    );
+                    schema::describe_schema(&mut response.data, &document.document);
                     response
                 }
                 Prepared::Refused(err) => errors::refused(err),

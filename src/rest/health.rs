@@ -1,4 +1,5 @@
-//! `/healthz` (the process answers) and `/readyz` (the database answers too).
+//! `/healthz` (the process answers) and `/readyz` (the database answers too, and no
+//! background task has failed).
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -19,20 +20,29 @@ async fn get_health() -> Json<Value> {
 }
 
 /// Ready when the database answers with the schema this build expects (see
-/// [`crate::db::check_ready`]); the reason is logged, the body says only which part failed.
+/// [`crate::db::check_ready`]) and no background task has failed; the reason is logged, the
+/// body says only which part failed.
 async fn get_ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+    let background: serde_json::Map<String, Value> = state
+        .background
+        .report()
+        .into_iter()
+        .map(|(name, health)| (name.to_owned(), Value::from(health.as_str())))
+        .collect();
+    let background_ok = state.background.healthy();
     let check = tokio::time::timeout(
         std::time::Duration::from_secs(5),
         crate::db::check_ready(&state.db, &state.config.database),
     )
     .await;
     let (problem, database) = match check {
-        Ok(Ok(())) => {
+        Ok(Ok(())) if background_ok => {
             return (
                 StatusCode::OK,
-                Json(json!({ "status": "ok", "database": "ok" })),
+                Json(json!({ "status": "ok", "database": "ok", "background": background })),
             );
         }
+        Ok(Ok(())) => ("a background task has failed".to_owned(), "ok"),
         Ok(Err(err)) => {
             let part = match &err {
                 crate::db::NotReady::FileMissing(_) => "missing",
@@ -49,6 +59,6 @@ async fn get_ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     tracing::warn!(problem = %problem, "readiness check failed");
     (
         StatusCode::SERVICE_UNAVAILABLE,
-        Json(json!({ "status": "unavailable", "database": database })),
+        Json(json!({ "status": "unavailable", "database": database, "background": background })),
     )
 }

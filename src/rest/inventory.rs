@@ -130,7 +130,7 @@ pub async fn list_inventory(
         page: query.page(),
     };
     let page =
-        inventory::list_levels(&auth.db, &state.cursors, &auth.caller.scope, &params).await?;
+        inventory::list_levels(&auth.db, &state.cursors, &auth.caller.tenancy, &params).await?;
     Ok(Json(ListResponse::from_page(
         page,
         InventoryLevelResponse::from,
@@ -174,7 +174,7 @@ pub async fn list_movements(
     let page = inventory::list_movements(
         &auth.db,
         &state.cursors,
-        &auth.caller.scope,
+        &auth.caller.tenancy,
         state.clock.now(),
         &params,
     )

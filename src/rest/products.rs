@@ -113,6 +113,6 @@ pub async fn list_products(
         page: query.page(),
     };
     let page =
-        products::list_with_skus(&auth.db, &state.cursors, &auth.caller.scope, &params).await?;
+        products::list_with_skus(&auth.db, &state.cursors, &auth.caller.tenancy, &params).await?;
     Ok(Json(ListResponse::from_page(page, ProductResponse::from)))
 }

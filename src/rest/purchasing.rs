@@ -182,7 +182,7 @@ pub async fn list_purchase_orders(
     let page = purchasing::list_orders(
         &auth.db,
         &state.cursors,
-        &auth.caller.scope,
+        &auth.caller.tenancy,
         state.clock.now(),
         &params,
     )
@@ -213,7 +213,7 @@ pub async fn list_purchase_order_items(
 ) -> AppResult<Json<DataResponse<PurchaseOrderItemResponse>>> {
     const NOT_FOUND: AppError = AppError::NotFound("Purchase order not found");
     let id = id.ok_or(NOT_FOUND)?;
-    let items = purchasing::order_items(&auth.db, &auth.caller.scope, id)
+    let items = purchasing::order_items(&auth.db, &auth.caller.tenancy, id)
         .await?
         .ok_or(NOT_FOUND)?;
     Ok(Json(DataResponse {
@@ -243,6 +243,6 @@ pub async fn list_suppliers(
 ) -> AppResult<Json<ListResponse<SupplierResponse>>> {
     let params = SupplierListParams { page: query.page() };
     let page =
-        purchasing::list_suppliers(&auth.db, &state.cursors, &auth.caller.scope, &params).await?;
+        purchasing::list_suppliers(&auth.db, &state.cursors, &auth.caller.tenancy, &params).await?;
     Ok(Json(ListResponse::from_page(page, SupplierResponse::from)))
 }

@@ -182,7 +182,7 @@ pub async fn get_sales_summary(
         branch_id: query.get("branch_id"),
     };
     let s =
-        reports::sales_summary(&auth.db, &auth.caller.scope, state.clock.now(), &params).await?;
+        reports::sales_summary(&auth.db, &auth.caller.tenancy, state.clock.now(), &params).await?;
     Ok(Json(SalesSummaryResponse {
         from: s.window.from,
         to: s.window.to,
@@ -255,7 +255,7 @@ pub async fn get_inventory_summary(
         branch_id: query.get("branch_id"),
         warehouse_id: query.get("warehouse_id"),
     };
-    let s = reports::inventory_summary(&auth.db, &auth.caller.scope, &params).await?;
+    let s = reports::inventory_summary(&auth.db, &auth.caller.tenancy, &params).await?;
     Ok(Json(InventorySummaryResponse {
         branch_id: s.branch_id,
         warehouse_id: s.warehouse_id,

@@ -149,7 +149,7 @@ pub async fn list_sales(
     let page = sales::list(
         &auth.db,
         &state.cursors,
-        &auth.caller.scope,
+        &auth.caller.tenancy,
         state.clock.now(),
         &params,
     )
@@ -180,7 +180,7 @@ pub async fn list_sales_items(
 ) -> AppResult<Json<DataResponse<SalesOrderItemResponse>>> {
     const NOT_FOUND: AppError = AppError::NotFound("Sales order not found");
     let id = id.ok_or(NOT_FOUND)?;
-    let items = sales::items(&auth.db, &auth.caller.scope, id)
+    let items = sales::items(&auth.db, &auth.caller.tenancy, id)
         .await?
         .ok_or(NOT_FOUND)?;
     Ok(Json(DataResponse {

@@ -389,7 +389,7 @@ fn every_schema_element_is_described_without_internal_references() {
     // Every description found, with where it is; and every element without one.
     let mut described: Vec<(String, String)> = vec![(
         "schema".to_owned(),
-        partner_gateway::graphql::order::SCHEMA_DESCRIPTION.to_owned(),
+        partner_gateway::graphql::schema::SCHEMA_DESCRIPTION.to_owned(),
     )];
     let mut missing: Vec<String> = Vec::new();
     // `required`: the element must have a description (arguments and directives need none,

@@ -94,3 +94,39 @@ async fn readiness_fails_when_the_sqlite_file_disappears_or_the_schema_is_not_cu
     assert!(!path.exists(), "no connection re-created an empty file");
     assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
 }
+
+/// Background tasks have an owner: `/readyz` lists them, a failed one makes the server not
+/// ready, and shutdown stops them.
+#[tokio::test]
+async fn readiness_reports_background_tasks_and_shutdown_stops_them() {
+    let app = TestApp::spawn().await;
+    let body: Value = app.get("/readyz").await.json().await.expect("json");
+    assert_eq!(
+        body["background"]["rate-limit-sweeper"], "running",
+        "{body}"
+    );
+
+    app.state.background.spawn("doomed", |_| async {
+        panic!("a task made to fail by the test")
+    });
+    let mut answer = None;
+    for _ in 0..100 {
+        let response = app.get("/readyz").await;
+        if response.status() == StatusCode::SERVICE_UNAVAILABLE {
+            answer = Some(response.json::<Value>().await.expect("json"));
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let body = answer.expect("readiness fails once a background task has failed");
+    assert_eq!(body["background"]["doomed"], "failed");
+    assert_eq!(body["background"]["rate-limit-sweeper"], "running");
+    assert_eq!(body["database"], "ok");
+
+    let background = app.state.background.clone();
+    app.stop().await;
+    assert_eq!(
+        background.report()["rate-limit-sweeper"],
+        partner_gateway::background::Health::Stopped
+    );
+}

@@ -8,7 +8,7 @@ use super::db;
 use super::node::global_id;
 use super::{
     Paging, ScopeGuard, always, connection, loaded, loaders, page_cost, requires_scopes, scopes,
-    state, wants_total,
+    state,
 };
 use crate::auth::scopes::Scope;
 use crate::clock::Timestamp;
@@ -57,7 +57,7 @@ impl CatalogQuery {
         filter: Option<ProductFilter>,
     ) -> Result<Option<ProductConnection>> {
         let state = state(ctx)?;
-        let scope = &super::caller(ctx)?.scope;
+        let scope = &super::caller(ctx)?.tenancy;
         let paging = Paging::new(first, after, last, before)?;
         let filter = filter.unwrap_or_default();
         let params = ProductListParams {
@@ -65,18 +65,14 @@ impl CatalogQuery {
             category: filter.category.as_deref(),
             page: paging.request(),
         };
-        let error = |e| paging.error(e, FILTER_NAMES);
-        let page = domain::list(db(ctx)?, &state.cursors, scope, &params)
-            .await
-            .map_err(error)?;
-        let total = match wants_total(ctx) {
-            true => Some(
-                domain::count(db(ctx)?, &state.cursors, scope, &params)
-                    .await
-                    .map_err(error)?,
-            ),
-            false => None,
-        };
+        let (page, total) = paging
+            .page_and_total(
+                ctx,
+                FILTER_NAMES,
+                domain::list(db(ctx)?, &state.cursors, scope, &params),
+                domain::count(db(ctx)?, &state.cursors, scope, &params),
+            )
+            .await?;
         Ok(Some(ProductConnection::new(page, &paging, total, Product)))
     }
 

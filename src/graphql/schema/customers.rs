@@ -9,7 +9,7 @@ use super::db;
 use super::node::global_id;
 use super::{
     Date, Paging, ScopeGuard, connection, loaded, loaders, page_cost, requires_scopes, scopes,
-    state, wants_total,
+    state,
 };
 use crate::auth::scopes::Scope;
 use crate::clock::Timestamp;
@@ -45,24 +45,20 @@ impl CustomerQuery {
         before: Option<String>,
     ) -> Result<Option<CustomerConnection>> {
         let state = state(ctx)?;
-        let scope = &super::caller(ctx)?.scope;
+        let scope = &super::caller(ctx)?.tenancy;
         let paging = Paging::new(first, after, last, before)?;
         let params = CustomerListParams {
             page: paging.request(),
             pii: ctx.data_opt::<PiiColumns>().copied().unwrap_or_default(),
         };
-        let error = |e| paging.error(e, &[]);
-        let page = domain::list(db(ctx)?, &state.cursors, scope, &params)
-            .await
-            .map_err(error)?;
-        let total = match wants_total(ctx) {
-            true => Some(
-                domain::count(db(ctx)?, &state.cursors, scope, &params)
-                    .await
-                    .map_err(error)?,
-            ),
-            false => None,
-        };
+        let (page, total) = paging
+            .page_and_total(
+                ctx,
+                &[],
+                domain::list(db(ctx)?, &state.cursors, scope, &params),
+                domain::count(db(ctx)?, &state.cursors, scope, &params),
+            )
+            .await?;
         Ok(Some(CustomerConnection::new(
             page, &paging, total, Customer,
         )))

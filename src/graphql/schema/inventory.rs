@@ -11,7 +11,7 @@ use super::viewer::Branch;
 use super::{DateArg, UuidArg};
 use super::{
     Paging, ScopeGuard, always, connection, filter_id, filter_ids, loaded, loaders, page_cost,
-    requires_scopes, scopes, state, wants_total,
+    requires_scopes, scopes, state,
 };
 use crate::auth::scopes::Scope;
 use crate::clock::Timestamp;
@@ -99,7 +99,7 @@ impl InventoryQuery {
         filter: Option<InventoryLevelFilter>,
     ) -> Result<Option<InventoryLevelConnection>> {
         let state = state(ctx)?;
-        let scope = &super::caller(ctx)?.scope;
+        let scope = &super::caller(ctx)?.tenancy;
         let paging = Paging::new(first, after, last, before)?;
         let filter = filter.unwrap_or_default();
         let warehouse = filter
@@ -119,18 +119,14 @@ impl InventoryQuery {
             low_stock: low_stock.as_deref(),
             page: paging.request(),
         };
-        let error = |e| paging.error(e, LEVEL_FILTER_NAMES);
-        let page = domain::list_levels(db(ctx)?, &state.cursors, scope, &params)
-            .await
-            .map_err(error)?;
-        let total = match wants_total(ctx) {
-            true => Some(
-                domain::count_levels(db(ctx)?, &state.cursors, scope, &params)
-                    .await
-                    .map_err(error)?,
-            ),
-            false => None,
-        };
+        let (page, total) = paging
+            .page_and_total(
+                ctx,
+                LEVEL_FILTER_NAMES,
+                domain::list_levels(db(ctx)?, &state.cursors, scope, &params),
+                domain::count_levels(db(ctx)?, &state.cursors, scope, &params),
+            )
+            .await?;
         Ok(Some(InventoryLevelConnection::new(
             page,
             &paging,
@@ -155,7 +151,7 @@ impl InventoryQuery {
         filter: Option<InventoryMovementFilter>,
     ) -> Result<Option<InventoryMovementConnection>> {
         let state = state(ctx)?;
-        let scope = &super::caller(ctx)?.scope;
+        let scope = &super::caller(ctx)?.tenancy;
         let paging = Paging::new(first, after, last, before)?;
         let filter = filter.unwrap_or_default();
         let warehouse = filter
@@ -172,18 +168,14 @@ impl InventoryQuery {
             page: paging.request(),
         };
         let now = state.clock.now();
-        let error = |e| paging.error(e, MOVEMENT_FILTER_NAMES);
-        let page = domain::list_movements(db(ctx)?, &state.cursors, scope, now, &params)
-            .await
-            .map_err(error)?;
-        let total = match wants_total(ctx) {
-            true => Some(
-                domain::count_movements(db(ctx)?, &state.cursors, scope, now, &params)
-                    .await
-                    .map_err(error)?,
-            ),
-            false => None,
-        };
+        let (page, total) = paging
+            .page_and_total(
+                ctx,
+                MOVEMENT_FILTER_NAMES,
+                domain::list_movements(db(ctx)?, &state.cursors, scope, now, &params),
+                domain::count_movements(db(ctx)?, &state.cursors, scope, now, &params),
+            )
+            .await?;
         Ok(Some(InventoryMovementConnection::new(
             page,
             &paging,

@@ -339,6 +339,25 @@ impl Paging {
         gql(rename_fields(err, &names))
     }
 
+    /// The body every connection resolver shares: the page, and the total only when
+    /// `totalCount` is selected (it costs a query; `count` is never polled otherwise), with
+    /// domain errors named by this field's arguments (`filters`: REST parameter → argument).
+    async fn page_and_total<T>(
+        &self,
+        ctx: &Context<'_>,
+        filters: &[(&str, &str)],
+        list: impl Future<Output = Result<Page<T>, AppError>>,
+        count: impl Future<Output = Result<u64, AppError>>,
+    ) -> Result<(Page<T>, Option<u64>)> {
+        let page = list.await.map_err(|e| self.error(e, filters))?;
+        let total = if wants_total(ctx) {
+            Some(count.await.map_err(|e| self.error(e, filters))?)
+        } else {
+            None
+        };
+        Ok((page, total))
+    }
+
     fn page_info<T>(&self, page: &Page<T>) -> PageInfo {
         let resumed = self.cursor.is_some();
         let (has_next_page, has_previous_page) = match self.walk {
@@ -475,3 +494,53 @@ macro_rules! connection {
     };
 }
 use connection;
+
+/// What `__schema { description }` answers. async-graphql 7.2 answers the text of the
+/// `__Schema` type itself there; the schema gets its own description instead.
+pub const SCHEMA_DESCRIPTION: &str = "The partner-gateway GraphQL API: a retail back office's \
+    sales, customers, catalogue, stock and purchasing for partner frontends. Lists are Relay \
+    connections; amounts are exact Decimal strings; a field that needs an OAuth scope says which \
+    in its description and carries @requiresScopes.";
+
+/// Puts [`SCHEMA_DESCRIPTION`] where a document selects `__schema { description }` (aliases
+/// followed; the selection is read from the parsed document, never from the answer).
+pub fn describe_schema(
+    data: &mut async_graphql::Value,
+    doc: &async_graphql::parser::types::ExecutableDocument,
+) {
+    let async_graphql::Value::Object(root) = data else {
+        return;
+    };
+    for (_, operation) in doc.operations.iter() {
+        for item in &operation.node.selection_set.node.items {
+            let async_graphql::parser::types::Selection::Field(field) = &item.node else {
+                continue;
+            };
+            let field = &field.node;
+            if field.name.node.as_str() != "__schema" {
+                continue;
+            }
+            let key = field.alias.as_ref().unwrap_or(&field.name).node.as_str();
+            let Some(async_graphql::Value::Object(schema)) = root.get_mut(key) else {
+                continue;
+            };
+            for inner in &field.selection_set.node.items {
+                if let async_graphql::parser::types::Selection::Field(inner) = &inner.node
+                    && inner.node.name.node.as_str() == "description"
+                {
+                    let key = inner
+                        .node
+                        .alias
+                        .as_ref()
+                        .unwrap_or(&inner.node.name)
+                        .node
+                        .clone();
+                    schema.insert(
+                        key,
+                        async_graphql::Value::String(SCHEMA_DESCRIPTION.to_owned()),
+                    );
+                }
+            }
+        }
+    }
+}

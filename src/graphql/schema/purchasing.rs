@@ -10,7 +10,7 @@ use super::node::global_id;
 use super::viewer::Branch;
 use super::{
     Date, Paging, ScopeGuard, connection, filter_id, filter_ids, loaded, loaders, page_cost,
-    requires_scopes, scopes, state, wants_total,
+    requires_scopes, scopes, state,
 };
 use super::{DateArg, UuidArg};
 use crate::auth::scopes::Scope;
@@ -78,7 +78,7 @@ impl PurchasingQuery {
         filter: Option<PurchaseOrderFilter>,
     ) -> Result<Option<PurchaseOrderConnection>> {
         let state = state(ctx)?;
-        let scope = &super::caller(ctx)?.scope;
+        let scope = &super::caller(ctx)?.tenancy;
         let paging = Paging::new(first, after, last, before)?;
         let filter = filter.unwrap_or_default();
         let branch_ids = filter_ids(&filter.branch_ids, "Branch");
@@ -95,18 +95,14 @@ impl PurchasingQuery {
             page: paging.request(),
         };
         let now = state.clock.now();
-        let error = |e| paging.error(e, FILTER_NAMES);
-        let page = domain::list_orders(db(ctx)?, &state.cursors, scope, now, &params)
-            .await
-            .map_err(error)?;
-        let total = match wants_total(ctx) {
-            true => Some(
-                domain::count_orders(db(ctx)?, &state.cursors, scope, now, &params)
-                    .await
-                    .map_err(error)?,
-            ),
-            false => None,
-        };
+        let (page, total) = paging
+            .page_and_total(
+                ctx,
+                FILTER_NAMES,
+                domain::list_orders(db(ctx)?, &state.cursors, scope, now, &params),
+                domain::count_orders(db(ctx)?, &state.cursors, scope, now, &params),
+            )
+            .await?;
         Ok(Some(PurchaseOrderConnection::new(
             page,
             &paging,
@@ -144,23 +140,19 @@ impl PurchasingQuery {
         before: Option<String>,
     ) -> Result<Option<SupplierConnection>> {
         let state = state(ctx)?;
-        let scope = &super::caller(ctx)?.scope;
+        let scope = &super::caller(ctx)?.tenancy;
         let paging = Paging::new(first, after, last, before)?;
         let params = SupplierListParams {
             page: paging.request(),
         };
-        let error = |e| paging.error(e, &[]);
-        let page = domain::list_suppliers(db(ctx)?, &state.cursors, scope, &params)
-            .await
-            .map_err(error)?;
-        let total = match wants_total(ctx) {
-            true => Some(
-                domain::count_suppliers(db(ctx)?, &state.cursors, scope, &params)
-                    .await
-                    .map_err(error)?,
-            ),
-            false => None,
-        };
+        let (page, total) = paging
+            .page_and_total(
+                ctx,
+                &[],
+                domain::list_suppliers(db(ctx)?, &state.cursors, scope, &params),
+                domain::count_suppliers(db(ctx)?, &state.cursors, scope, &params),
+            )
+            .await?;
         Ok(Some(SupplierConnection::new(
             page, &paging, total, Supplier,
         )))

@@ -45,7 +45,7 @@ impl ReportQuery {
             to: to.as_ref().map(DateArg::as_str),
             branch_id: branch_id.as_deref(),
         };
-        let summary = reports::sales_summary(db(ctx)?, &caller.scope, state.clock.now(), &params)
+        let summary = reports::sales_summary(db(ctx)?, &caller.tenancy, state.clock.now(), &params)
             .await
             .map_err(|e| gql(rename_fields(e, &[("branch_id", "branchId")])))?;
         Ok(Some(SalesSummary(summary)))
@@ -70,7 +70,7 @@ impl ReportQuery {
             branch_id: branch_id.as_deref(),
             warehouse_id: warehouse_id.as_deref(),
         };
-        let summary = reports::inventory_summary(db(ctx)?, &caller.scope, &params)
+        let summary = reports::inventory_summary(db(ctx)?, &caller.tenancy, &params)
             .await
             .map_err(|e| {
                 gql(rename_fields(

@@ -11,7 +11,7 @@ use super::viewer::Branch;
 use super::{DateArg, UuidArg};
 use super::{
     Paging, ScopeGuard, always, connection, filter_ids, loaded, loaders, page_cost,
-    requires_scopes, scopes, state, wants_total,
+    requires_scopes, scopes, state,
 };
 use crate::auth::scopes::Scope;
 use crate::clock::Timestamp;
@@ -70,7 +70,7 @@ impl SalesQuery {
         filter: Option<SalesOrderFilter>,
     ) -> Result<Option<SalesOrderConnection>> {
         let state = state(ctx)?;
-        let scope = &super::caller(ctx)?.scope;
+        let scope = &super::caller(ctx)?.tenancy;
         let paging = Paging::new(first, after, last, before)?;
         let filter = filter.unwrap_or_default();
         let branch_ids = filter_ids(&filter.branch_ids, "Branch");
@@ -82,19 +82,15 @@ impl SalesQuery {
             page: paging.request(),
         };
         let now = state.clock.now();
-        let error = |e| paging.error(e, FILTER_NAMES);
-        let page = sales::list(db(ctx)?, &state.cursors, scope, now, &params)
-            .await
-            .map_err(error)?;
+        let (page, total) = paging
+            .page_and_total(
+                ctx,
+                FILTER_NAMES,
+                sales::list(db(ctx)?, &state.cursors, scope, now, &params),
+                sales::count(db(ctx)?, &state.cursors, scope, now, &params),
+            )
+            .await?;
         prime(ctx, &page.items).await;
-        let total = match wants_total(ctx) {
-            true => Some(
-                sales::count(db(ctx)?, &state.cursors, scope, now, &params)
-                    .await
-                    .map_err(error)?,
-            ),
-            false => None,
-        };
         Ok(Some(SalesOrderConnection::new(
             page, &paging, total, SalesOrder,
         )))

@@ -56,7 +56,7 @@ impl ViewerQuery {
                 .map(|s| s.as_str().to_owned())
                 .collect(),
             allowed_branches: caller
-                .scope
+                .tenancy
                 .allowed_branches()
                 .map(|set| set.iter().map(|id| ID(id.to_string())).collect()),
             rate_limit: RateLimit {

@@ -151,50 +151,6 @@ fn in_order(
         .all(|key| expected.by_ref().any(|next| next == key.as_str()))
 }
 
-/// What `__schema { description }` answers. async-graphql 7.2 answers the text of the
-/// `__Schema` type itself there; the schema gets its own description instead.
-pub const SCHEMA_DESCRIPTION: &str = "The partner-gateway GraphQL API: a retail back office's \
-    sales, customers, catalogue, stock and purchasing for partner frontends. Lists are Relay \
-    connections; amounts are exact Decimal strings; a field that needs an OAuth scope says which \
-    in its description and carries @requiresScopes.";
-
-/// Puts [`SCHEMA_DESCRIPTION`] where a document selects `__schema { description }` (aliases
-/// followed; the selection is read from the parsed document, never from the answer).
-pub fn describe_schema(data: &mut Value, doc: &ExecutableDocument) {
-    let Value::Object(root) = data else {
-        return;
-    };
-    for (_, operation) in doc.operations.iter() {
-        for item in &operation.node.selection_set.node.items {
-            let Selection::Field(field) = &item.node else {
-                continue;
-            };
-            let field = &field.node;
-            if field.name.node.as_str() != "__schema" {
-                continue;
-            }
-            let key = field.alias.as_ref().unwrap_or(&field.name).node.as_str();
-            let Some(Value::Object(schema)) = root.get_mut(key) else {
-                continue;
-            };
-            for inner in &field.selection_set.node.items {
-                if let Selection::Field(inner) = &inner.node
-                    && inner.node.name.node.as_str() == "description"
-                {
-                    let key = inner
-                        .node
-                        .alias
-                        .as_ref()
-                        .unwrap_or(&inner.node.name)
-                        .node
-                        .clone();
-                    schema.insert(key, Value::String(SCHEMA_DESCRIPTION.to_owned()));
-                }
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
