@@ -20,8 +20,8 @@ use super::rng::DemoRng;
 use super::{DEMO_APPS, DemoAccess, DemoTenant, SeedOptions};
 use crate::clock::Timestamp;
 use crate::domain::applications::{self, NewApplication};
-use crate::domain::inventory::RECEIPT_REFERENCE;
 use crate::domain::money::Amount;
+use crate::domain::stock::{self, Reference, ReferenceKind};
 use crate::entities::enums::{
     AppStatus, DocumentSource, MemberTier, MovementType, OrderType, PaymentStatus, Plan,
     ProductStatus, PurchaseOrderStatus, RecordStatus, SalesStatus, WarehouseKind,
@@ -243,30 +243,25 @@ impl Stock {
         sku: usize,
         movement_type: MovementType,
         quantity: Amount,
-        reference: Option<(&str, Uuid, &str)>,
+        reference: Option<stock::Reference<'_>>,
         note: Option<&str>,
     ) {
         let slot = self.slot(warehouse, sku);
-        self.balance[slot] = self.balance[slot] + quantity;
         self.last_change[slot] = self.last_change[slot].max(at);
-        let (reference_type, reference_id, reference_text) = match reference {
-            Some((kind, id, text)) => (Some(kind.to_owned()), Some(id), Some(text.to_owned())),
-            None => (None, None, None),
+        let posting = stock::Posting {
+            id: rng.uuid_at(at),
+            tenant_id: self.tenant,
+            warehouse_id: self.warehouse_ids[warehouse],
+            product_sku_id: self.sku_ids[sku],
+            movement_type,
+            quantity,
+            reference,
+            note,
+            at: ts(at),
         };
-        self.pending.push(inventory_movements::ActiveModel {
-            id: Set(rng.uuid_at(at)),
-            tenant_id: Set(self.tenant),
-            warehouse_id: Set(self.warehouse_ids[warehouse]),
-            product_sku_id: Set(self.sku_ids[sku]),
-            movement_type: Set(movement_type),
-            quantity: Set(quantity),
-            balance_after: Set(self.balance[slot]),
-            reference_type: Set(reference_type),
-            reference_id: Set(reference_id),
-            reference: Set(reference_text),
-            note: Set(note.map(str::to_owned)),
-            created_at: Set(ts(at)),
-        });
+        let (row, after) = stock::movement(&posting, self.balance[slot]);
+        self.balance[slot] = after;
+        self.pending.push(row);
     }
 
     /// Stock leaving a warehouse, topped up first by a stock-count correction if the books
@@ -280,7 +275,7 @@ impl Stock {
         sku: usize,
         movement_type: MovementType,
         quantity: Amount,
-        reference: Option<(&str, Uuid, &str)>,
+        reference: Option<stock::Reference<'_>>,
     ) -> anyhow::Result<()> {
         let slot = self.slot(warehouse, sku);
         if self.balance[slot] < quantity {
@@ -325,7 +320,11 @@ impl Stock {
                 sku,
                 MovementType::Receive,
                 quantity,
-                Some((RECEIPT_REFERENCE, po, &po_number)),
+                Some(Reference {
+                    kind: ReferenceKind::PurchaseOrder,
+                    id: po,
+                    number: &po_number,
+                }),
                 None,
             ),
             StockChange::Transfer {
@@ -339,7 +338,11 @@ impl Stock {
                 if moved > Amount::ZERO {
                     let transfer = rng.uuid();
                     let number = format!("TR{}", &transfer.simple().to_string()[..8]);
-                    let reference = Some(("TRANSFER", transfer, number.as_str()));
+                    let reference = Some(Reference {
+                        kind: ReferenceKind::Transfer,
+                        id: transfer,
+                        number: number.as_str(),
+                    });
                     self.record(
                         rng,
                         at,
@@ -418,7 +421,11 @@ impl Stock {
                 sku,
                 MovementType::Return,
                 quantity,
-                Some(("SALES_ORDER", order, &order_number)),
+                Some(Reference {
+                    kind: ReferenceKind::SalesOrder,
+                    id: order,
+                    number: &order_number,
+                }),
                 Some("Customer refund"),
             ),
         }
@@ -1057,7 +1064,11 @@ pub(super) async fn run(
                     s,
                     MovementType::Sale,
                     quantity,
-                    Some(("SALES_ORDER", id, &number)),
+                    Some(Reference {
+                        kind: ReferenceKind::SalesOrder,
+                        id,
+                        number: &number,
+                    }),
                 )?;
             } else if open {
                 let slot = stock.slot(store, s);

@@ -18,10 +18,6 @@ use crate::entities::enums::MovementType;
 use crate::entities::{inventory_levels, inventory_movements, warehouses};
 use crate::error::{AppError, AppResult};
 
-/// The `reference_type` of a movement that receives stock against a purchase order (its
-/// `reference_id` is the order's id).
-pub const RECEIPT_REFERENCE: &str = "PURCHASE_ORDER";
-
 pub const WAREHOUSE_NOT_FOUND: AppError = AppError::NotFound("Warehouse not found");
 
 /// The warehouses the caller may see in the effective branches for `requested`.

@@ -14,4 +14,5 @@ pub mod purchasing;
 pub mod reports;
 pub mod sales;
 pub mod scope;
+pub mod stock;
 pub mod tenants;

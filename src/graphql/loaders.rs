@@ -12,8 +12,9 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Select};
 use uuid::Uuid;
 
 use crate::domain::customers::{PiiColumns, select as customers_select};
-use crate::domain::inventory::{RECEIPT_REFERENCE, visible_levels, visible_movements};
+use crate::domain::inventory::{visible_levels, visible_movements};
 use crate::domain::scope::TenantScope;
+use crate::domain::stock::ReferenceKind;
 use crate::entities::{
     branches, customers, inventory_levels, inventory_movements, product_skus, products,
     purchase_order_items, purchase_orders, sales_order_items, sales_orders, suppliers, warehouses,
@@ -233,8 +234,10 @@ impl Loaders {
                 purchase_order_items::Column::LineNo
             ),
             receipts: by_parent!(
-                |s| visible_movements(s)
-                    .filter(inventory_movements::Column::ReferenceType.eq(RECEIPT_REFERENCE)),
+                |s| visible_movements(s).filter(
+                    inventory_movements::Column::ReferenceType
+                        .eq(ReferenceKind::PurchaseOrder.as_str()),
+                ),
                 inventory_movements::Column::ReferenceId,
                 |row| row.reference_id.unwrap_or_default(),
                 inventory_movements::Column::CreatedAt
