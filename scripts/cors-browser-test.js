@@ -6,7 +6,7 @@
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const http = require('node:http');
-const { chromium } = require('playwright-core');
+const { launchChromium } = require('./lib/chromium');
 
 const [base, pagePort, otherPort] = process.argv.slice(2);
 const allowedOrigin = `http://127.0.0.1:${pagePort}`;
@@ -250,21 +250,7 @@ async function browserChecks() {
     servers.push(await servePage(otherPort, 'Some other site'));
     record(true, 'page servers', `${allowedOrigin} and ${otherOrigin} serve a page`);
 
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-dev-shm-usage',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-default-apps',
-        '--disable-sync',
-        '--no-first-run',
-        '--no-default-browser-check',
-      ],
-    });
+    browser = await launchChromium();
     record(true, 'browser launch', `Chromium ${browser.version()}`);
 
     // One fresh context per scenario: nothing (preflight cache included) carries over.

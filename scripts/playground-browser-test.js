@@ -2,7 +2,7 @@
 'use strict';
 const assert = require('node:assert/strict');
 const path = require('node:path');
-const { chromium } = require('playwright-core');
+const { launchChromium } = require('./lib/chromium');
 
 const [base, outDir] = process.argv.slice(2);
 const origin = new URL(base).origin;
@@ -17,21 +17,7 @@ async function graphql(token, query, variables = {}) {
 }
 
 async function main() {
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-dev-shm-usage',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-default-apps',
-      '--disable-sync',
-      '--no-first-run',
-      '--no-default-browser-check',
-    ],
-  });
+  const browser = await launchChromium();
   const failures = [];
   let page;
   const pageErrors = [];

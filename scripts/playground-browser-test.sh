@@ -8,21 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
-if [ ! -x "$CHROMIUM" ]; then
-  echo "installing chromium (apt-get)"
-  SUDO=""
-  if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-thai-tlwg >/dev/null
-fi
-
-TOOLS=target/browser-tools
-if [ ! -d "$TOOLS/node_modules/playwright-core" ]; then
-  mkdir -p "$TOOLS"
-  [ -f "$TOOLS/package.json" ] || echo '{"private":true}' >"$TOOLS/package.json"
-  npm install --prefix "$TOOLS" --no-audit --no-fund --silent playwright-core@1.65.1
-fi
+# shellcheck source=lib/browser-tools.sh
+source "$(dirname "$0")/lib/browser-tools.sh"
 
 # shellcheck source=lib/demo-server.sh
 source "$(dirname "$0")/lib/demo-server.sh"

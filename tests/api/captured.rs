@@ -72,34 +72,42 @@ impl CapturingApp {
         }
     }
 
-    pub(crate) async fn get(&self, path: &str) -> Value {
+    /// `GET path` with `token`; the answer's JSON, whatever its status.
+    pub(crate) async fn get_as(&self, token: &str, path: &str) -> (reqwest::StatusCode, Value) {
         let response = self
             .client
             .get(format!("{}{path}", self.base))
-            .bearer_auth(&self.token)
+            .bearer_auth(token)
             .send()
             .await
             .expect("request");
-        assert!(
-            response.status().is_success(),
-            "{path}: {}",
-            response.status()
-        );
-        response.json().await.expect("json")
+        (response.status(), response.json().await.expect("json"))
     }
 
-    pub(crate) async fn graphql(&self, query: &str) -> Value {
-        let body: Value = self
-            .client
+    /// `GET path` with the demo-full-access token; must succeed.
+    pub(crate) async fn get(&self, path: &str) -> Value {
+        let (status, body) = self.get_as(&self.token, path).await;
+        assert!(status.is_success(), "{path}: {status} {body}");
+        body
+    }
+
+    /// A GraphQL document with `token`; the response, errors included.
+    pub(crate) async fn graphql_as(&self, token: &str, query: &str) -> Value {
+        self.client
             .post(format!("{}/graphql", self.base))
-            .bearer_auth(&self.token)
+            .bearer_auth(token)
             .json(&serde_json::json!({ "query": query }))
             .send()
             .await
             .expect("request")
             .json()
             .await
-            .expect("json");
+            .expect("json")
+    }
+
+    /// A GraphQL document with the demo-full-access token; must answer without errors.
+    pub(crate) async fn graphql(&self, query: &str) -> Value {
+        let body = self.graphql_as(&self.token, query).await;
         assert!(body.get("errors").is_none(), "{body}");
         body
     }

@@ -548,24 +548,7 @@ impl CountedApp {
     /// Runs a document without errors; returns the response and the statements it cost.
     pub(crate) async fn run(&self, document: &str) -> (Value, usize) {
         self.0.take();
-        let body: Value = self
-            .0
-            .client
-            .post(format!("{}/graphql", self.0.base))
-            .bearer_auth(&self.0.token)
-            .header("accept", "application/graphql-response+json")
-            .json(&json!({ "query": document }))
-            .send()
-            .await
-            .expect("request")
-            .json()
-            .await
-            .expect("json");
-        assert!(
-            body.get("errors").is_none(),
-            "{}",
-            body.to_string().chars().take(300).collect::<String>()
-        );
+        let body = self.0.graphql(document).await;
         (body, self.0.take().len())
     }
 }

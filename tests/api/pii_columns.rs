@@ -56,17 +56,7 @@ async fn customers_personal_data_is_read_only_when_allowed_and_asked_for() {
     assert!(read_pii(&app));
 
     // Asked for but not allowed: never read (the fields are null with insufficient_scope).
-    let response: serde_json::Value = app
-        .client
-        .post(format!("{}/graphql", app.base))
-        .bearer_auth(&no_pii)
-        .json(&serde_json::json!({ "query": orders_with("name phone") }))
-        .send()
-        .await
-        .expect("request")
-        .json()
-        .await
-        .expect("json");
+    let response = app.graphql_as(&no_pii, &orders_with("name phone")).await;
     assert_eq!(
         response["errors"][0]["extensions"]["code"], "insufficient_scope",
         "{response}"
@@ -79,16 +69,10 @@ async fn customers_personal_data_is_read_only_when_allowed_and_asked_for() {
         read_pii(&app),
         "REST with the PII scope answers the PII keys"
     );
-    let rest: serde_json::Value = app
-        .client
-        .get(format!("{}/api/partner/v1/customers?limit=5", app.base))
-        .bearer_auth(&no_pii)
-        .send()
-        .await
-        .expect("request")
-        .json()
-        .await
-        .expect("json");
+    let (status, rest) = app
+        .get_as(&no_pii, "/api/partner/v1/customers?limit=5")
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{rest}");
     assert!(rest["data"][0].get("phone").is_none(), "{rest}");
     assert!(
         !read_pii(&app),
