@@ -29,6 +29,10 @@ impl Health {
             Health::Failed(_) => "failed",
         }
     }
+
+    pub fn failed(&self) -> bool {
+        matches!(self, Health::Failed(_))
+    }
 }
 
 /// Handed to every task: completes once the server asks background work to stop.
@@ -119,13 +123,6 @@ impl Background {
             .clone()
     }
 
-    /// Whether no task has failed.
-    pub fn healthy(&self) -> bool {
-        self.report()
-            .values()
-            .all(|h| !matches!(h, Health::Failed(_)))
-    }
-
     /// Tells every task to stop and waits up to `grace` for them; those still running are
     /// aborted (and reported stopped).
     pub async fn stop(&self, grace: Duration) {
@@ -161,10 +158,10 @@ mod tests {
         background.spawn("patient", |mut stop| async move { stop.stopped().await });
         tokio::task::yield_now().await;
         assert_eq!(background.report()["patient"], Health::Running);
-        assert!(background.healthy());
+        assert!(!background.report().values().any(Health::failed));
         background.stop(Duration::from_secs(5)).await;
         assert_eq!(background.report()["patient"], Health::Stopped);
-        assert!(background.healthy());
+        assert!(!background.report().values().any(Health::failed));
     }
 
     #[tokio::test]
@@ -187,7 +184,7 @@ mod tests {
             Health::Failed("boom".to_owned())
         );
         assert!(matches!(background.report()["quits"], Health::Failed(_)));
-        assert!(!background.healthy());
+        assert!(background.report().values().any(Health::failed));
     }
 
     #[tokio::test]

@@ -65,6 +65,7 @@ impl ErrorCode {
     }
 }
 
+// Declared for the OpenAPI document; answers are rendered by `AppError::body`.
 /// The flat error body of every failed request.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorResponse {

@@ -1,7 +1,7 @@
 //! Customers. Personal data (PII) leaves the domain only for callers allowed to read it.
 
 use sea_orm::sea_query::{Alias, Expr, Func};
-use sea_orm::{ConnectionTrait, QuerySelect, Select};
+use sea_orm::{ConnectionTrait, Iterable, QuerySelect, Select};
 
 use super::pagination::{CursorCodec, Fingerprint, Listing, Page, PageRequest, Position};
 use super::scope::TenantScope;
@@ -50,26 +50,25 @@ const PII: [(customers::Column, &str); 9] = [
     (customers::Column::TaxId, "TEXT"),
 ];
 
+/// The names of the personal-data columns (what `read:customers:pii` guards).
+pub fn personal_data_columns() -> impl Iterator<Item = &'static str> {
+    PII.iter()
+        .map(|(column, _)| sea_orm::IdenStatic::as_str(column))
+}
+
 /// The tenant's customers, with or without their personal data.
 pub fn select(scope: &TenantScope, pii: PiiColumns) -> Select<customers::Entity> {
     let query = scope.select::<customers::Entity>();
     if pii == PiiColumns::Read {
         return query;
     }
-    use customers::Column as C;
-    let mut query = query.select_only().columns([
-        C::Id,
-        C::TenantId,
-        C::Code,
-        C::Name,
-        C::MemberTier,
-        C::Points,
-        C::TotalSpent,
-        C::VisitCount,
-        C::LastVisitAt,
-        C::CreatedAt,
-        C::UpdatedAt,
-    ]);
+    let personal = |column: &customers::Column| {
+        let name = sea_orm::IdenStatic::as_str(column);
+        personal_data_columns().any(|pii| pii == name)
+    };
+    let mut query = query
+        .select_only()
+        .columns(customers::Column::iter().filter(|c| !personal(c)));
     for (column, sql_type) in PII {
         query = query.expr_as(
             Func::cast_as(Expr::cust("NULL"), Alias::new(sql_type)),

@@ -114,8 +114,7 @@ impl CursorCodec {
             resource: fingerprint.resource,
             fingerprint: fingerprint.finish(),
             window: window.map(|w| (w.from.millis(), w.to.millis())),
-            mac: <Hmac<Sha256> as Mac>::new_from_slice(&self.key)
-                .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length")),
+            mac: self.mac(&[]),
         }
     }
 
@@ -367,8 +366,9 @@ where
 }
 
 /// Fetches `limit` rows of `query` from `resume` in the direction of `walk` (one extra row to
-/// learn whether more exist) and signs a cursor for every row. `has_more` tells whether more
-/// rows lie beyond the page in the walking direction.
+/// learn whether more exist); the page keeps each row's position and signs a cursor only when
+/// one is asked for. `has_more` tells whether more rows lie beyond the page in the walking
+/// direction.
 #[allow(clippy::too_many_arguments)]
 async fn fetch_walk<E, C>(
     db: &C,

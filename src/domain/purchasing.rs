@@ -12,6 +12,8 @@ use crate::entities::enums::PurchaseOrderStatus;
 use crate::entities::{purchase_order_items, purchase_orders, suppliers};
 use crate::error::{AppError, AppResult};
 
+pub const ORDER_NOT_FOUND: AppError = AppError::NotFound("Purchase order not found");
+
 #[derive(Debug, Default, Clone)]
 pub struct PurchaseOrderListParams<'a> {
     pub from: Option<&'a str>,

@@ -12,6 +12,8 @@ use crate::entities::enums::SalesStatus;
 use crate::entities::{sales_order_items, sales_orders};
 use crate::error::{AppError, AppResult};
 
+pub const ORDER_NOT_FOUND: AppError = AppError::NotFound("Sales order not found");
+
 /// `GET /sales` parameters as received.
 #[derive(Debug, Default, Clone)]
 pub struct SalesListParams<'a> {

@@ -3,10 +3,13 @@
 //! answer, refusals of the gate included, is a GraphQL response carrying the catalogue code in
 //! `extensions.code`.
 //!
-//! A request goes: gate (token, plan, one rate-limit unit per operation) → the guarded path
-//! (lexical scan, parse, nesting, expanded size, introspection shape; on big-stack threads) →
-//! validation and execution under the request's time limit, every statement within the
-//! request's and the tenant's connection budget ([`crate::db::DbBudgets`]).
+//! A request goes: gate (token, plan, one rate-limit unit per operation, origin) → its
+//! document, from the tenant's cache of checked documents (by text or persisted-query hash,
+//! [`documents`]: only the checks that depend on the variables run again) or through the
+//! guarded path (lexical scan, parse, nesting, expanded size, introspection shape; on
+//! big-stack threads), then kept → validation and execution under the request's time limit,
+//! every statement within the request's and the tenant's connection budget
+//! ([`crate::db::DbBudgets`]).
 
 pub mod documents;
 pub mod errors;
@@ -417,6 +420,16 @@ async fn run(
         .map(|r| source(documents, tenant, r))
         .collect();
 
+    // A document already known: only the checks that depend on this request's variables run
+    // again (the guarded path below runs them for the others).
+    for (source, request) in sources.iter_mut().zip(&requests) {
+        if let Source::Known(known) = source
+            && let Err(err) = limits::check_variables(&known.document, &request.variables, &limits)
+        {
+            *source = Source::Refused(err);
+        }
+    }
+
     // The guarded path for documents not seen before, one hop for the whole batch.
     let unseen: Vec<(usize, String, async_graphql::Variables)> = sources
         .iter()
@@ -461,14 +474,6 @@ async fn run(
                 }
                 Err(err) => Source::Refused(err),
             };
-        }
-    }
-    // A known document: only the checks that depend on this request's variables run again.
-    for (source, request) in sources.iter_mut().zip(&requests) {
-        if let Source::Known(known) = source
-            && let Err(err) = limits::check_variables(&known.document, &request.variables, &limits)
-        {
-            *source = Source::Refused(err);
         }
     }
 

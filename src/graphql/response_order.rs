@@ -141,7 +141,7 @@ fn apply<'a>(value: &mut Value, doc: &'a ExecutableDocument, shape: &mut [Key<'a
     }
 }
 
-/// Whether the object's keys already follow `order` (the common case: nothing to move).
+/// Whether the object's keys already follow `shape` (the common case: nothing to move).
 fn in_order(
     map: &async_graphql::indexmap::IndexMap<async_graphql::Name, Value>,
     shape: &[Key<'_>],
@@ -210,9 +210,10 @@ mod tests {
         let mut data = object(&[("x", 1.into()), ("b", 2.into()), ("a", 3.into())]);
         restore(&mut data, &parse("{ a b }"), None);
         assert_eq!(keys_of(&data), ["a", "b", "x"]);
-        let before = data.clone();
-        restore(&mut data, &parse("query A { a } query B { b }"), None);
-        restore(&mut data, &parse("query A { a }"), Some("C"));
-        assert_eq!(data, before);
+        // Operations that would reorder it, but none is the one asked for.
+        let mut data = object(&[("b", 2.into()), ("a", 3.into())]);
+        restore(&mut data, &parse("query A { a b } query B { a b }"), None);
+        restore(&mut data, &parse("query A { a b }"), Some("C"));
+        assert_eq!(keys_of(&data), ["b", "a"]);
     }
 }

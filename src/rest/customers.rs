@@ -134,7 +134,7 @@ pub async fn list_customers(
         pii: PiiColumns::for_caller(auth.caller.can_read_pii(), true),
     };
     let page = customers::list(&auth.db, &state.cursors, &auth.caller.tenancy, &params).await?;
-    let with_pii = auth.caller.can_read_pii();
+    let with_pii = params.pii == PiiColumns::Read;
     Ok(Json(ListResponse::from_page(page, |c| {
         CustomerResponse::new(c, with_pii)
     })))

@@ -23,13 +23,12 @@ async fn get_health() -> Json<Value> {
 /// [`crate::db::check_ready`]) and no background task has failed; the reason is logged, the
 /// body says only which part failed.
 async fn get_ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
-    let background: serde_json::Map<String, Value> = state
-        .background
-        .report()
+    let report = state.background.report();
+    let background_ok = !report.values().any(crate::background::Health::failed);
+    let background: serde_json::Map<String, Value> = report
         .into_iter()
         .map(|(name, health)| (name.to_owned(), Value::from(health.as_str())))
         .collect();
-    let background_ok = state.background.healthy();
     let check = tokio::time::timeout(
         std::time::Duration::from_secs(5),
         crate::db::check_ready(&state.db, &state.config.database),

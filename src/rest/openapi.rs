@@ -283,16 +283,12 @@ pub const RESPONSE_EXAMPLES: &[(&str, &str)] = &[
 ];
 
 /// The `not_found` message each lookup answers.
-fn not_found_message(operation_id: &str) -> &'static str {
-    let err = match operation_id {
-        "list_sales_items" => AppError::NotFound("Sales order not found"),
-        "list_purchase_order_items" => AppError::NotFound("Purchase order not found"),
+fn not_found(operation_id: &str) -> AppError {
+    match operation_id {
+        "list_sales_items" => crate::domain::sales::ORDER_NOT_FOUND,
+        "list_purchase_order_items" => crate::domain::purchasing::ORDER_NOT_FOUND,
         "list_inventory" | "list_movements" | "get_inventory_summary" => WAREHOUSE_NOT_FOUND,
         _ => BRANCH_NOT_FOUND,
-    };
-    match err {
-        AppError::NotFound(message) => message,
-        _ => "Resource not found",
     }
 }
 
@@ -310,7 +306,7 @@ fn error_example(status: &str, operation_id: &str, scope: Option<&str>) -> Optio
         ("403", Some(scope)) => AppError::InsufficientScope {
             required_scopes: vec![scope.to_owned()],
         },
-        ("404", _) => AppError::NotFound(not_found_message(operation_id)),
+        ("404", _) => not_found(operation_id),
         ("408", _) => AppError::SlowBody,
         ("413", _) => AppError::PayloadTooLarge {
             max_bytes: crate::startup::MAX_BODY_BYTES,

@@ -14,7 +14,7 @@ use crate::domain::money::Amount;
 use crate::domain::purchasing::{self, PurchaseOrderListParams, SupplierListParams};
 use crate::entities::enums::{PurchaseOrderStatus, RecordStatus};
 use crate::entities::{purchase_order_items, purchase_orders, suppliers};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -211,11 +211,10 @@ pub async fn list_purchase_order_items(
     auth: Authorized<ReadPurchasing>,
     PathUuid(id): PathUuid,
 ) -> AppResult<Json<DataResponse<PurchaseOrderItemResponse>>> {
-    const NOT_FOUND: AppError = AppError::NotFound("Purchase order not found");
-    let id = id.ok_or(NOT_FOUND)?;
+    let id = id.ok_or(purchasing::ORDER_NOT_FOUND)?;
     let items = purchasing::order_items(&auth.db, &auth.caller.tenancy, id)
         .await?
-        .ok_or(NOT_FOUND)?;
+        .ok_or(purchasing::ORDER_NOT_FOUND)?;
     Ok(Json(DataResponse {
         data: items.into_iter().map(Into::into).collect(),
     }))

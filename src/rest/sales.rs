@@ -13,7 +13,7 @@ use crate::domain::money::Amount;
 use crate::domain::sales::{self, SalesListParams};
 use crate::entities::enums::{OrderType, PaymentStatus, SalesStatus};
 use crate::entities::{sales_order_items, sales_orders};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -178,11 +178,10 @@ pub async fn list_sales_items(
     auth: Authorized<ReadSales>,
     PathUuid(id): PathUuid,
 ) -> AppResult<Json<DataResponse<SalesOrderItemResponse>>> {
-    const NOT_FOUND: AppError = AppError::NotFound("Sales order not found");
-    let id = id.ok_or(NOT_FOUND)?;
+    let id = id.ok_or(sales::ORDER_NOT_FOUND)?;
     let items = sales::items(&auth.db, &auth.caller.tenancy, id)
         .await?
-        .ok_or(NOT_FOUND)?;
+        .ok_or(sales::ORDER_NOT_FOUND)?;
     Ok(Json(DataResponse {
         data: items.into_iter().map(Into::into).collect(),
     }))

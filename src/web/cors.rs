@@ -5,7 +5,7 @@
 //! allows; the real request is then checked by the gate against the calling application's own
 //! list and refused (403) before it runs when the origin is not on it. Only a listed origin is
 //! ever echoed in `Access-Control-Allow-Origin`, never `*`. Requests without `Origin`, and
-//! same-origin ones (the playground), pass untouched. The middleware wraps the whole router, so
+//! same-origin ones (the playground), pass with only `Vary: Origin` added. The middleware wraps the whole router, so
 //! answers made outside the doors' own handlers (a time limit, a body too large, a panic) are
 //! readable by an allowed page too.
 

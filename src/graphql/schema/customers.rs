@@ -203,18 +203,24 @@ impl Customer {
     }
 }
 
-/// The GraphQL names of the personal-data fields of `Customer`.
-const PII_FIELDS: [&str; 9] = [
-    "phone",
-    "email",
-    "dateOfBirth",
-    "address",
-    "city",
-    "state",
-    "postalCode",
-    "country",
-    "taxId",
-];
+/// The GraphQL names of the personal-data fields of `Customer`: the domain's columns in
+/// camelCase, as async-graphql names the fields.
+static PII_FIELDS: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
+    crate::domain::customers::personal_data_columns()
+        .map(|column| {
+            let mut words = column.split('_');
+            let first = words.next().unwrap_or_default().to_owned();
+            words.fold(first, |mut name, word| {
+                let mut chars = word.chars();
+                if let Some(c) = chars.next() {
+                    name.push(c.to_ascii_uppercase());
+                    name.extend(chars);
+                }
+                name
+            })
+        })
+        .collect()
+});
 
 /// Whether a document may select a personal-data field: any name in it that is one of theirs
 /// (an over-approximation — a supplier's `phone` counts too — which only costs reading columns
@@ -222,5 +228,35 @@ const PII_FIELDS: [&str; 9] = [
 pub fn asks_for_pii(document: &str) -> bool {
     document
         .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .any(|name| PII_FIELDS.contains(&name))
+        .any(|name| PII_FIELDS.iter().any(|field| field == name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The names `asks_for_pii` looks for are exactly the `Customer` fields the schema guards
+    /// with `read:customers:pii`.
+    #[test]
+    fn the_pii_names_are_the_guarded_customer_fields() {
+        let sdl = crate::graphql::sdl();
+        let start = sdl
+            .find("type Customer implements Node {")
+            .expect("Customer");
+        let body = &sdl[start..start + sdl[start..].find("\n}").expect("end")];
+        let mut guarded: Vec<String> = body
+            .lines()
+            .filter(|l| l.contains("@requiresScopes(scopes: [[\"read:customers:pii\"]])"))
+            .map(|l| l.trim().split(':').next().unwrap_or_default().to_owned())
+            .collect();
+        let mut names = PII_FIELDS.clone();
+        guarded.sort();
+        names.sort();
+        assert_eq!(names.len(), 9);
+        assert_eq!(guarded, names);
+        assert!(asks_for_pii(
+            "{ customers { edges { node { dateOfBirth } } } }"
+        ));
+        assert!(!asks_for_pii("{ customers { edges { node { name } } } }"));
+    }
 }
