@@ -21,6 +21,9 @@ use crate::entities::{
 };
 use crate::error::{AppError, AppResult};
 
+/// The currency of every amount a sales summary adds up (the back office trades in baht).
+pub const SALES_CURRENCY: &str = "THB";
+
 pub const BRANCH_NOT_FOUND: AppError = AppError::NotFound("Branch not found");
 const DAY_MS: i64 = 86_400_000;
 const TOP_PRODUCTS: usize = 10;

@@ -187,7 +187,7 @@ pub async fn get_sales_summary(
         from: s.window.from,
         to: s.window.to,
         branch_id: s.branch_id,
-        currency: "THB",
+        currency: reports::SALES_CURRENCY,
         totals: s.totals.into(),
         by_status: s
             .by_status

@@ -179,7 +179,7 @@ impl SalesSummary {
     }
     /// The currency code of the amounts (always `THB`).
     async fn currency(&self) -> &str {
-        "THB"
+        crate::domain::reports::SALES_CURRENCY
     }
     /// Totals over the orders that count as sales.
     async fn totals(&self) -> SalesTotals {
