@@ -3,14 +3,14 @@
 use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
-use super::scope::TenantScope;
+use super::context::Ctx;
 use crate::entities::branches;
 
 /// The branches the caller may see, by code.
 pub async fn list(
-    db: &impl ConnectionTrait,
-    scope: &TenantScope,
+    ctx: &Ctx<'_, impl ConnectionTrait>,
 ) -> Result<Vec<branches::Model>, sea_orm::DbErr> {
+    let Ctx { db, scope, .. } = *ctx;
     scope
         .select_in_branches::<branches::Entity>(&[])
         .order_by_asc(branches::Column::Code)
@@ -20,10 +20,10 @@ pub async fn list(
 
 /// One branch, if it exists in the caller's tenant and branch set.
 pub async fn find(
-    db: &impl ConnectionTrait,
-    scope: &TenantScope,
+    ctx: &Ctx<'_, impl ConnectionTrait>,
     id: Uuid,
 ) -> Result<Option<branches::Model>, sea_orm::DbErr> {
+    let Ctx { db, scope, .. } = *ctx;
     scope
         .select_in_branches::<branches::Entity>(&[])
         .filter(branches::Column::Id.eq(id))

@@ -3,6 +3,7 @@
 use sea_orm::sea_query::{Alias, Expr, Func};
 use sea_orm::{ConnectionTrait, Iterable, QuerySelect, Select};
 
+use super::context::Ctx;
 use super::pagination::{CursorCodec, Fingerprint, Listing, Page, PageRequest, Position};
 use super::scope::TenantScope;
 use crate::entities::customers;
@@ -104,20 +105,28 @@ fn listing(
 
 /// Customers of the caller's tenant, newest first (`created_at`, then id).
 pub async fn list(
-    db: &impl ConnectionTrait,
-    codec: &CursorCodec,
-    scope: &TenantScope,
+    ctx: &Ctx<'_, impl ConnectionTrait>,
     params: &CustomerListParams<'_>,
 ) -> AppResult<Page<customers::Model>> {
+    let Ctx {
+        db,
+        cursors: codec,
+        scope,
+        ..
+    } = *ctx;
     Ok(listing(codec, scope, params)?.page(db, codec).await?)
 }
 
 /// How many customers the tenant has.
 pub async fn count(
-    db: &impl ConnectionTrait,
-    codec: &CursorCodec,
-    scope: &TenantScope,
+    ctx: &Ctx<'_, impl ConnectionTrait>,
     params: &CustomerListParams<'_>,
 ) -> AppResult<u64> {
+    let Ctx {
+        db,
+        cursors: codec,
+        scope,
+        ..
+    } = *ctx;
     Ok(listing(codec, scope, params)?.count(db).await?)
 }

@@ -8,11 +8,11 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::context::Ctx;
 use super::dates::resolve_window;
-use super::pagination::{CursorCodec, Fingerprint, Listing, Page, PageRequest, Position};
+use super::pagination::{Fingerprint, Listing, Page, PageRequest, Position};
 use super::params::{joined, parse_bool, parse_enum, parse_uuid, parse_uuid_list};
 use super::scope::TenantScope;
-use crate::clock::Timestamp;
 use crate::domain::money::Amount;
 use crate::entities::enums::MovementType;
 use crate::entities::{inventory_levels, inventory_movements, warehouses};
@@ -22,10 +22,10 @@ pub const WAREHOUSE_NOT_FOUND: AppError = AppError::NotFound("Warehouse not foun
 
 /// The warehouses the caller may see in the effective branches for `requested`.
 pub async fn visible_warehouses(
-    db: &impl ConnectionTrait,
-    scope: &TenantScope,
+    ctx: &Ctx<'_, impl ConnectionTrait>,
     requested: &[Uuid],
 ) -> Result<Vec<warehouses::Model>, sea_orm::DbErr> {
+    let Ctx { db, scope, .. } = *ctx;
     scope
         .select_in_branches::<warehouses::Entity>(requested)
         .order_by_asc(warehouses::Column::Code)
@@ -65,18 +65,17 @@ pub fn visible_movements(scope: &TenantScope) -> Select<inventory_movements::Ent
 /// unknown or out-of-scope warehouse is a 404 while one outside the requested branches is
 /// simply empty.
 async fn resolve_warehouses(
-    db: &impl ConnectionTrait,
-    scope: &TenantScope,
+    ctx: &Ctx<'_, impl ConnectionTrait>,
     branches: &[Uuid],
     warehouse: Option<Uuid>,
 ) -> AppResult<Vec<warehouses::Model>> {
     if let Some(id) = warehouse {
-        let in_scope = visible_warehouses(db, scope, &[]).await?;
+        let in_scope = visible_warehouses(ctx, &[]).await?;
         if !in_scope.iter().any(|w| w.id == id) {
             return Err(WAREHOUSE_NOT_FOUND);
         }
     }
-    let visible = visible_warehouses(db, scope, branches).await?;
+    let visible = visible_warehouses(ctx, branches).await?;
     Ok(visible
         .into_iter()
         .filter(|w| warehouse.is_none_or(|id| w.id == id))
@@ -125,11 +124,14 @@ pub struct Level {
 
 /// Validates the parameters and builds the query, with the branch of every warehouse in it.
 async fn level_listing(
-    db: &impl ConnectionTrait,
-    codec: &CursorCodec,
-    scope: &TenantScope,
+    ctx: &Ctx<'_, impl ConnectionTrait>,
     params: &LevelListParams<'_>,
 ) -> AppResult<(Listing<inventory_levels::Entity>, HashMap<Uuid, Uuid>)> {
+    let Ctx {
+        cursors: codec,
+        scope,
+        ..
+    } = *ctx;
     let mut errors = Vec::new();
     let warehouse = parse_uuid("warehouse_id", params.warehouse_id, &mut errors);
     let branches = parse_uuid_list("branch_id", &params.branch_ids, &mut errors);
@@ -153,7 +155,7 @@ async fn level_listing(
     if !errors.is_empty() {
         return Err(AppError::validation(errors));
     }
-    let warehouses = resolve_warehouses(db, scope, &branches, warehouse).await?;
+    let warehouses = resolve_warehouses(ctx, &branches, warehouse).await?;
     let branch_of: HashMap<Uuid, Uuid> = warehouses.iter().map(|w| (w.id, w.branch_id)).collect();
     let mut query = scope
         .select::<inventory_levels::Entity>()
@@ -195,12 +197,13 @@ async fn level_listing(
 
 /// Stock levels, most recently changed first.
 pub async fn list_levels(
-    db: &impl ConnectionTrait,
-    codec: &CursorCodec,
-    scope: &TenantScope,
+    ctx: &Ctx<'_, impl ConnectionTrait>,
     params: &LevelListParams<'_>,
 ) -> AppResult<Page<Level>> {
-    let (listing, branch_of) = level_listing(db, codec, scope, params).await?;
+    let Ctx {
+        db, cursors: codec, ..
+    } = *ctx;
+    let (listing, branch_of) = level_listing(ctx, params).await?;
     let page = listing.page(db, codec).await?;
     Ok(page.map(|level| Level {
         branch_id: branch_of
@@ -213,12 +216,11 @@ pub async fn list_levels(
 
 /// How many stock levels match the filters.
 pub async fn count_levels(
-    db: &impl ConnectionTrait,
-    codec: &CursorCodec,
-    scope: &TenantScope,
+    ctx: &Ctx<'_, impl ConnectionTrait>,
     params: &LevelListParams<'_>,
 ) -> AppResult<u64> {
-    let (listing, _) = level_listing(db, codec, scope, params).await?;
+    let Ctx { db, .. } = *ctx;
+    let (listing, _) = level_listing(ctx, params).await?;
     Ok(listing.count(db).await?)
 }
 
@@ -240,12 +242,15 @@ pub struct Movement {
 }
 
 async fn movement_listing(
-    db: &impl ConnectionTrait,
-    codec: &CursorCodec,
-    scope: &TenantScope,
-    now: Timestamp,
+    ctx: &Ctx<'_, impl ConnectionTrait>,
     params: &MovementListParams<'_>,
 ) -> AppResult<(Listing<inventory_movements::Entity>, HashMap<Uuid, Uuid>)> {
+    let Ctx {
+        cursors: codec,
+        scope,
+        now,
+        ..
+    } = *ctx;
     let mut errors = Vec::new();
     let warehouse = parse_uuid("warehouse_id", params.warehouse_id, &mut errors);
     let branches = parse_uuid_list("branch_id", &params.branch_ids, &mut errors);
@@ -269,7 +274,7 @@ async fn movement_listing(
         return Err(AppError::validation(errors));
     }
     let window = plan.window(resolved);
-    let warehouses = resolve_warehouses(db, scope, &branches, warehouse).await?;
+    let warehouses = resolve_warehouses(ctx, &branches, warehouse).await?;
     let branch_of: HashMap<Uuid, Uuid> = warehouses.iter().map(|w| (w.id, w.branch_id)).collect();
     let mut query = scope
         .select::<inventory_movements::Entity>()
@@ -296,13 +301,13 @@ async fn movement_listing(
 
 /// Stock movements, newest first (`created_at`, then id).
 pub async fn list_movements(
-    db: &impl ConnectionTrait,
-    codec: &CursorCodec,
-    scope: &TenantScope,
-    now: Timestamp,
+    ctx: &Ctx<'_, impl ConnectionTrait>,
     params: &MovementListParams<'_>,
 ) -> AppResult<Page<Movement>> {
-    let (listing, branch_of) = movement_listing(db, codec, scope, now, params).await?;
+    let Ctx {
+        db, cursors: codec, ..
+    } = *ctx;
+    let (listing, branch_of) = movement_listing(ctx, params).await?;
     let page = listing.page(db, codec).await?;
     Ok(page.map(|movement| Movement {
         branch_id: branch_of
@@ -315,12 +320,10 @@ pub async fn list_movements(
 
 /// How many movements match the filters.
 pub async fn count_movements(
-    db: &impl ConnectionTrait,
-    codec: &CursorCodec,
-    scope: &TenantScope,
-    now: Timestamp,
+    ctx: &Ctx<'_, impl ConnectionTrait>,
     params: &MovementListParams<'_>,
 ) -> AppResult<u64> {
-    let (listing, _) = movement_listing(db, codec, scope, now, params).await?;
+    let Ctx { db, .. } = *ctx;
+    let (listing, _) = movement_listing(ctx, params).await?;
     Ok(listing.count(db).await?)
 }

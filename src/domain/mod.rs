@@ -1,8 +1,10 @@
 //! The domain layer: every query, rule, scoping decision and money computation. REST handlers
-//! and GraphQL resolvers only translate to and from these functions.
+//! and GraphQL resolvers only translate to and from these functions, each called with a
+//! [`context::Ctx`].
 
 pub mod applications;
 pub mod branches;
+pub mod context;
 pub mod customers;
 pub mod dates;
 pub mod inventory;

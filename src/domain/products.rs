@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
+use super::context::Ctx;
 use super::pagination::{CursorCodec, Fingerprint, Listing, Page, PageRequest, Position};
 use super::params::parse_enum;
 use super::scope::TenantScope;
@@ -66,33 +67,39 @@ fn listing(
 
 /// Products of the caller's tenant, newest first.
 pub async fn list(
-    db: &impl ConnectionTrait,
-    codec: &CursorCodec,
-    scope: &TenantScope,
+    ctx: &Ctx<'_, impl ConnectionTrait>,
     params: &ProductListParams<'_>,
 ) -> AppResult<Page<products::Model>> {
+    let Ctx {
+        db,
+        cursors: codec,
+        scope,
+        ..
+    } = *ctx;
     Ok(listing(codec, scope, params)?.page(db, codec).await?)
 }
 
 /// How many products match the filters.
 pub async fn count(
-    db: &impl ConnectionTrait,
-    codec: &CursorCodec,
-    scope: &TenantScope,
+    ctx: &Ctx<'_, impl ConnectionTrait>,
     params: &ProductListParams<'_>,
 ) -> AppResult<u64> {
+    let Ctx {
+        db,
+        cursors: codec,
+        scope,
+        ..
+    } = *ctx;
     Ok(listing(codec, scope, params)?.count(db).await?)
 }
 
 /// [`list`], each product with its SKUs (two queries a page).
 pub async fn list_with_skus(
-    db: &impl ConnectionTrait,
-    codec: &CursorCodec,
-    scope: &TenantScope,
+    ctx: &Ctx<'_, impl ConnectionTrait>,
     params: &ProductListParams<'_>,
 ) -> AppResult<Page<ProductWithSkus>> {
-    let page = list(db, codec, scope, params).await?;
-    let mut skus_by_product = skus_of_products(db, scope, page.items.iter().map(|p| p.id)).await?;
+    let page = list(ctx, params).await?;
+    let mut skus_by_product = skus_of_products(ctx, page.items.iter().map(|p| p.id)).await?;
     Ok(page.map(|product| ProductWithSkus {
         skus: skus_by_product.remove(&product.id).unwrap_or_default(),
         product,
@@ -101,10 +108,10 @@ pub async fn list_with_skus(
 
 /// The SKUs of `products` (in SKU code order), within the caller's tenant.
 pub async fn skus_of_products(
-    db: &impl ConnectionTrait,
-    scope: &TenantScope,
+    ctx: &Ctx<'_, impl ConnectionTrait>,
     products: impl IntoIterator<Item = Uuid>,
 ) -> Result<HashMap<Uuid, Vec<product_skus::Model>>, sea_orm::DbErr> {
+    let Ctx { db, scope, .. } = *ctx;
     let ids: Vec<Uuid> = products.into_iter().collect();
     let mut skus_by_product: HashMap<Uuid, Vec<product_skus::Model>> = HashMap::new();
     if ids.is_empty() {
@@ -124,10 +131,10 @@ pub async fn skus_of_products(
 
 /// SKUs by id, within the caller's tenant.
 pub async fn skus_by_id(
-    db: &impl ConnectionTrait,
-    scope: &TenantScope,
+    ctx: &Ctx<'_, impl ConnectionTrait>,
     ids: Vec<Uuid>,
 ) -> Result<HashMap<Uuid, product_skus::Model>, sea_orm::DbErr> {
+    let Ctx { db, scope, .. } = *ctx;
     if ids.is_empty() {
         return Ok(HashMap::new());
     }

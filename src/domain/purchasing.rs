@@ -3,6 +3,7 @@
 use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
+use super::context::Ctx;
 use super::dates::resolve_window;
 use super::pagination::{CursorCodec, Fingerprint, Listing, Page, PageRequest, Position};
 use super::params::{joined, parse_enum, parse_uuid, parse_uuid_list};
@@ -74,12 +75,15 @@ fn order_listing(
 
 /// Purchase orders in the caller's branches, newest first (`order_date`, then id).
 pub async fn list_orders(
-    db: &impl ConnectionTrait,
-    codec: &CursorCodec,
-    scope: &TenantScope,
-    now: Timestamp,
+    ctx: &Ctx<'_, impl ConnectionTrait>,
     params: &PurchaseOrderListParams<'_>,
 ) -> AppResult<Page<purchase_orders::Model>> {
+    let Ctx {
+        db,
+        cursors: codec,
+        scope,
+        now,
+    } = *ctx;
     Ok(order_listing(codec, scope, now, params)?
         .page(db, codec)
         .await?)
@@ -87,21 +91,24 @@ pub async fn list_orders(
 
 /// How many purchase orders match the filters.
 pub async fn count_orders(
-    db: &impl ConnectionTrait,
-    codec: &CursorCodec,
-    scope: &TenantScope,
-    now: Timestamp,
+    ctx: &Ctx<'_, impl ConnectionTrait>,
     params: &PurchaseOrderListParams<'_>,
 ) -> AppResult<u64> {
+    let Ctx {
+        db,
+        cursors: codec,
+        scope,
+        now,
+    } = *ctx;
     Ok(order_listing(codec, scope, now, params)?.count(db).await?)
 }
 
 /// All lines of a purchase order visible to the caller; `None` when the order is not.
 pub async fn order_items(
-    db: &impl ConnectionTrait,
-    scope: &TenantScope,
+    ctx: &Ctx<'_, impl ConnectionTrait>,
     order_id: Uuid,
 ) -> Result<Option<Vec<purchase_order_items::Model>>, sea_orm::DbErr> {
+    let Ctx { db, scope, .. } = *ctx;
     let visible = scope
         .select_in_branches::<purchase_orders::Entity>(&[])
         .filter(purchase_orders::Column::Id.eq(order_id))
@@ -151,11 +158,15 @@ fn supplier_listing(
 
 /// Suppliers of the caller's tenant, newest first.
 pub async fn list_suppliers(
-    db: &impl ConnectionTrait,
-    codec: &CursorCodec,
-    scope: &TenantScope,
+    ctx: &Ctx<'_, impl ConnectionTrait>,
     params: &SupplierListParams<'_>,
 ) -> AppResult<Page<suppliers::Model>> {
+    let Ctx {
+        db,
+        cursors: codec,
+        scope,
+        ..
+    } = *ctx;
     Ok(supplier_listing(codec, scope, params)?
         .page(db, codec)
         .await?)
@@ -163,10 +174,14 @@ pub async fn list_suppliers(
 
 /// How many suppliers the tenant has.
 pub async fn count_suppliers(
-    db: &impl ConnectionTrait,
-    codec: &CursorCodec,
-    scope: &TenantScope,
+    ctx: &Ctx<'_, impl ConnectionTrait>,
     params: &SupplierListParams<'_>,
 ) -> AppResult<u64> {
+    let Ctx {
+        db,
+        cursors: codec,
+        scope,
+        ..
+    } = *ctx;
     Ok(supplier_listing(codec, scope, params)?.count(db).await?)
 }

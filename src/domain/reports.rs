@@ -9,11 +9,11 @@ use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QuerySelect, QueryTrait};
 use uuid::Uuid;
 
+use super::context::Ctx;
 use super::dates::{DateWindow, resolve_window};
 use super::inventory::{StockRules, WAREHOUSE_NOT_FOUND, visible_warehouses};
 use super::money::{Amount, sum_expr};
 use super::params::parse_uuid;
-use super::scope::TenantScope;
 use crate::clock::Timestamp;
 use crate::entities::enums::SalesStatus;
 use crate::entities::{
@@ -101,11 +101,10 @@ fn amount(raw: Option<i64>) -> Amount {
 }
 
 pub async fn sales_summary(
-    db: &impl ConnectionTrait,
-    scope: &TenantScope,
-    now: Timestamp,
+    ctx: &Ctx<'_, impl ConnectionTrait>,
     params: &SalesSummaryParams<'_>,
 ) -> AppResult<SalesSummary> {
+    let Ctx { db, scope, now, .. } = *ctx;
     let mut errors = Vec::new();
     let branch = parse_uuid("branch_id", params.branch_id, &mut errors);
     let window = resolve_window(params.from, params.to, now, false, &mut errors);
@@ -113,7 +112,7 @@ pub async fn sales_summary(
         return Err(AppError::validation(errors));
     };
     if let Some(id) = branch
-        && super::branches::find(db, scope, id).await?.is_none()
+        && super::branches::find(ctx, id).await?.is_none()
     {
         return Err(BRANCH_NOT_FOUND);
     }
@@ -353,10 +352,10 @@ impl StockSum {
 /// Stock per warehouse and overall: on hand, reserved, value at cost, low and out of stock.
 /// A SKU is out of stock at zero or less, low at or below its reorder point.
 pub async fn inventory_summary(
-    db: &impl ConnectionTrait,
-    scope: &TenantScope,
+    ctx: &Ctx<'_, impl ConnectionTrait>,
     params: &InventorySummaryParams<'_>,
 ) -> AppResult<InventorySummary> {
+    let Ctx { db, scope, .. } = *ctx;
     let mut errors = Vec::new();
     let branch = parse_uuid("branch_id", params.branch_id, &mut errors);
     let warehouse = parse_uuid("warehouse_id", params.warehouse_id, &mut errors);
@@ -364,12 +363,12 @@ pub async fn inventory_summary(
         return Err(AppError::validation(errors));
     }
     if let Some(id) = branch
-        && super::branches::find(db, scope, id).await?.is_none()
+        && super::branches::find(ctx, id).await?.is_none()
     {
         return Err(BRANCH_NOT_FOUND);
     }
     if let Some(id) = warehouse
-        && !visible_warehouses(db, scope, &[])
+        && !visible_warehouses(ctx, &[])
             .await?
             .iter()
             .any(|w| w.id == id)
@@ -377,7 +376,7 @@ pub async fn inventory_summary(
         return Err(WAREHOUSE_NOT_FOUND);
     }
     let requested: Vec<Uuid> = branch.into_iter().collect();
-    let chosen: Vec<warehouses::Model> = visible_warehouses(db, scope, &requested)
+    let chosen: Vec<warehouses::Model> = visible_warehouses(ctx, &requested)
         .await?
         .into_iter()
         .filter(|w| warehouse.is_none_or(|id| w.id == id))

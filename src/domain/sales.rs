@@ -3,6 +3,7 @@
 use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
+use super::context::Ctx;
 use super::dates::resolve_window;
 use super::pagination::{CursorCodec, Fingerprint, Listing, Page, PageRequest, Position};
 use super::params::{joined, parse_enum, parse_uuid_list};
@@ -72,32 +73,38 @@ fn listing(
 
 /// Orders in the caller's tenant and branches, newest first (`order_date`, then id).
 pub async fn list(
-    db: &impl ConnectionTrait,
-    codec: &CursorCodec,
-    scope: &TenantScope,
-    now: Timestamp,
+    ctx: &Ctx<'_, impl ConnectionTrait>,
     params: &SalesListParams<'_>,
 ) -> AppResult<Page<sales_orders::Model>> {
+    let Ctx {
+        db,
+        cursors: codec,
+        scope,
+        now,
+    } = *ctx;
     Ok(listing(codec, scope, now, params)?.page(db, codec).await?)
 }
 
 /// How many orders match the filters (the cursor's window applies, its position does not).
 pub async fn count(
-    db: &impl ConnectionTrait,
-    codec: &CursorCodec,
-    scope: &TenantScope,
-    now: Timestamp,
+    ctx: &Ctx<'_, impl ConnectionTrait>,
     params: &SalesListParams<'_>,
 ) -> AppResult<u64> {
+    let Ctx {
+        db,
+        cursors: codec,
+        scope,
+        now,
+    } = *ctx;
     Ok(listing(codec, scope, now, params)?.count(db).await?)
 }
 
 /// One order, if it is in the caller's tenant and branches; anything else is "not found".
 pub async fn find(
-    db: &impl ConnectionTrait,
-    scope: &TenantScope,
+    ctx: &Ctx<'_, impl ConnectionTrait>,
     id: Uuid,
 ) -> Result<Option<sales_orders::Model>, sea_orm::DbErr> {
+    let Ctx { db, scope, .. } = *ctx;
     scope
         .select_in_branches::<sales_orders::Entity>(&[])
         .filter(sales_orders::Column::Id.eq(id))
@@ -107,11 +114,11 @@ pub async fn find(
 
 /// All items of an order visible to the caller, in line order; `None` when the order is not.
 pub async fn items(
-    db: &impl ConnectionTrait,
-    scope: &TenantScope,
+    ctx: &Ctx<'_, impl ConnectionTrait>,
     order_id: Uuid,
 ) -> Result<Option<Vec<sales_order_items::Model>>, sea_orm::DbErr> {
-    if find(db, scope, order_id).await?.is_none() {
+    let Ctx { db, scope, .. } = *ctx;
+    if find(ctx, order_id).await?.is_none() {
         return Ok(None);
     }
     let items = scope

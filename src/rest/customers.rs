@@ -133,7 +133,7 @@ pub async fn list_customers(
         // A REST list always answers the PII keys to a caller who may see them.
         pii: PiiColumns::for_caller(auth.caller.can_read_pii(), true),
     };
-    let page = customers::list(&auth.db, &state.cursors, &auth.caller.tenancy, &params).await?;
+    let page = customers::list(&auth.ctx(&state), &params).await?;
     let with_pii = params.pii == PiiColumns::Read;
     Ok(Json(ListResponse::from_page(page, |c| {
         CustomerResponse::new(c, with_pii)

@@ -47,6 +47,21 @@ pub struct Authorized<S> {
     _scope: PhantomData<S>,
 }
 
+impl<S> Authorized<S> {
+    /// The domain context of this request: its budgeted database, the caller's tenancy, now.
+    pub fn ctx<'a>(
+        &'a self,
+        state: &'a crate::state::AppState,
+    ) -> crate::domain::context::Ctx<'a, crate::db::BudgetedDb> {
+        crate::domain::context::Ctx::new(
+            &self.db,
+            &self.caller.tenancy,
+            state.clock.now(),
+            &state.cursors,
+        )
+    }
+}
+
 impl<S, State> FromRequestParts<State> for Authorized<S>
 where
     S: RequiredScope + Send,

@@ -129,8 +129,7 @@ pub async fn list_inventory(
         low_stock: query.get("low_stock"),
         page: query.page(),
     };
-    let page =
-        inventory::list_levels(&auth.db, &state.cursors, &auth.caller.tenancy, &params).await?;
+    let page = inventory::list_levels(&auth.ctx(&state), &params).await?;
     Ok(Json(ListResponse::from_page(
         page,
         InventoryLevelResponse::from,
@@ -171,14 +170,7 @@ pub async fn list_movements(
         movement_type: query.get("movement_type"),
         page: query.page(),
     };
-    let page = inventory::list_movements(
-        &auth.db,
-        &state.cursors,
-        &auth.caller.tenancy,
-        state.clock.now(),
-        &params,
-    )
-    .await?;
+    let page = inventory::list_movements(&auth.ctx(&state), &params).await?;
     Ok(Json(ListResponse::from_page(
         page,
         InventoryMovementResponse::from,

@@ -112,7 +112,6 @@ pub async fn list_products(
         category: query.get("category"),
         page: query.page(),
     };
-    let page =
-        products::list_with_skus(&auth.db, &state.cursors, &auth.caller.tenancy, &params).await?;
+    let page = products::list_with_skus(&auth.ctx(&state), &params).await?;
     Ok(Json(ListResponse::from_page(page, ProductResponse::from)))
 }

@@ -179,14 +179,7 @@ pub async fn list_purchase_orders(
         supplier_id: query.get("supplier_id"),
         page: query.page(),
     };
-    let page = purchasing::list_orders(
-        &auth.db,
-        &state.cursors,
-        &auth.caller.tenancy,
-        state.clock.now(),
-        &params,
-    )
-    .await?;
+    let page = purchasing::list_orders(&auth.ctx(&state), &params).await?;
     Ok(Json(ListResponse::from_page(
         page,
         PurchaseOrderResponse::from,
@@ -208,11 +201,12 @@ pub async fn list_purchase_orders(
     )
 )]
 pub async fn list_purchase_order_items(
+    State(state): State<AppState>,
     auth: Authorized<ReadPurchasing>,
     PathUuid(id): PathUuid,
 ) -> AppResult<Json<DataResponse<PurchaseOrderItemResponse>>> {
     let id = id.ok_or(purchasing::ORDER_NOT_FOUND)?;
-    let items = purchasing::order_items(&auth.db, &auth.caller.tenancy, id)
+    let items = purchasing::order_items(&auth.ctx(&state), id)
         .await?
         .ok_or(purchasing::ORDER_NOT_FOUND)?;
     Ok(Json(DataResponse {
@@ -241,7 +235,6 @@ pub async fn list_suppliers(
     query: QueryPairs,
 ) -> AppResult<Json<ListResponse<SupplierResponse>>> {
     let params = SupplierListParams { page: query.page() };
-    let page =
-        purchasing::list_suppliers(&auth.db, &state.cursors, &auth.caller.tenancy, &params).await?;
+    let page = purchasing::list_suppliers(&auth.ctx(&state), &params).await?;
     Ok(Json(ListResponse::from_page(page, SupplierResponse::from)))
 }

@@ -181,8 +181,7 @@ pub async fn get_sales_summary(
         to: query.get("to"),
         branch_id: query.get("branch_id"),
     };
-    let s =
-        reports::sales_summary(&auth.db, &auth.caller.tenancy, state.clock.now(), &params).await?;
+    let s = reports::sales_summary(&auth.ctx(&state), &params).await?;
     Ok(Json(SalesSummaryResponse {
         from: s.window.from,
         to: s.window.to,
@@ -248,6 +247,7 @@ pub async fn get_sales_summary(
     )
 )]
 pub async fn get_inventory_summary(
+    State(state): State<AppState>,
     auth: Authorized<ReadReports>,
     query: QueryPairs,
 ) -> AppResult<Json<InventorySummaryResponse>> {
@@ -255,7 +255,7 @@ pub async fn get_inventory_summary(
         branch_id: query.get("branch_id"),
         warehouse_id: query.get("warehouse_id"),
     };
-    let s = reports::inventory_summary(&auth.db, &auth.caller.tenancy, &params).await?;
+    let s = reports::inventory_summary(&auth.ctx(&state), &params).await?;
     Ok(Json(InventorySummaryResponse {
         branch_id: s.branch_id,
         warehouse_id: s.warehouse_id,

@@ -146,14 +146,7 @@ pub async fn list_sales(
         status: query.get("status"),
         page: query.page(),
     };
-    let page = sales::list(
-        &auth.db,
-        &state.cursors,
-        &auth.caller.tenancy,
-        state.clock.now(),
-        &params,
-    )
-    .await?;
+    let page = sales::list(&auth.ctx(&state), &params).await?;
     Ok(Json(ListResponse::from_page(
         page,
         SalesOrderResponse::from,
@@ -175,11 +168,12 @@ pub async fn list_sales(
     )
 )]
 pub async fn list_sales_items(
+    State(state): State<AppState>,
     auth: Authorized<ReadSales>,
     PathUuid(id): PathUuid,
 ) -> AppResult<Json<DataResponse<SalesOrderItemResponse>>> {
     let id = id.ok_or(sales::ORDER_NOT_FOUND)?;
-    let items = sales::items(&auth.db, &auth.caller.tenancy, id)
+    let items = sales::items(&auth.ctx(&state), id)
         .await?
         .ok_or(sales::ORDER_NOT_FOUND)?;
     Ok(Json(DataResponse {

@@ -1,16 +1,27 @@
 //! Tenant and branch isolation of domain queries.
 
+use partner_gateway::domain::context::Ctx;
 use partner_gateway::domain::money::Amount;
+use partner_gateway::domain::pagination::CursorCodec;
 use partner_gateway::domain::scope::TenantScope;
 use partner_gateway::domain::{branches as branch_queries, sales};
 use partner_gateway::entities::enums::{
     DocumentSource, OrderType, PaymentStatus, Plan, RecordStatus, SalesStatus,
 };
 use partner_gateway::entities::{branches, customers, sales_order_items, sales_orders};
-use sea_orm::{ActiveModelTrait, DatabaseConnection, Set};
+use sea_orm::{ActiveModelTrait, DatabaseConnection, Set, TransactionTrait};
 use uuid::Uuid;
 
 use crate::helpers::{TestDb, fixed_now};
+
+/// Domain calls on `db` as `scope`.
+fn seen_as<'a>(
+    db: &'a DatabaseConnection,
+    scope: &'a TenantScope,
+    cursors: &'a CursorCodec,
+) -> Ctx<'a, DatabaseConnection> {
+    Ctx::new(db, scope, fixed_now(), cursors)
+}
 
 struct Tenant {
     id: Uuid,
@@ -82,12 +93,13 @@ async fn tenant_with_orders(db: &DatabaseConnection, name: &str, branch_count: u
 async fn a_tenant_never_sees_another_tenants_rows() {
     let test_db = TestDb::new().await;
     let db = test_db.connect().await;
+    let cursors = CursorCodec::new(b"tenancy tests");
     let a = tenant_with_orders(&db, "A", 2).await;
     let b = tenant_with_orders(&db, "B", 2).await;
     let scope_a = TenantScope::whole_tenant(a.id);
     let scope_b = TenantScope::whole_tenant(b.id);
 
-    let visible: Vec<Uuid> = branch_queries::list(&db, &scope_b)
+    let visible: Vec<Uuid> = branch_queries::list(&seen_as(&db, &scope_b, &cursors))
         .await
         .expect("list")
         .iter()
@@ -97,31 +109,33 @@ async fn a_tenant_never_sees_another_tenants_rows() {
 
     for order in &a.orders {
         assert!(
-            sales::find(&db, &scope_a, *order)
+            sales::find(&seen_as(&db, &scope_a, &cursors), *order)
                 .await
                 .expect("find")
                 .is_some()
         );
         assert!(
-            sales::find(&db, &scope_b, *order)
+            sales::find(&seen_as(&db, &scope_b, &cursors), *order)
                 .await
                 .expect("find")
                 .is_none()
         );
         assert!(
-            sales::items(&db, &scope_b, *order)
+            sales::items(&seen_as(&db, &scope_b, &cursors), *order)
                 .await
                 .expect("items")
                 .is_none()
         );
         assert_eq!(
-            sales::items(&db, &scope_a, *order).await.expect("items"),
+            sales::items(&seen_as(&db, &scope_a, &cursors), *order)
+                .await
+                .expect("items"),
             Some(Vec::<sales_order_items::Model>::new())
         );
     }
     for branch in &a.branches {
         assert!(
-            branch_queries::find(&db, &scope_b, *branch)
+            branch_queries::find(&seen_as(&db, &scope_b, &cursors), *branch)
                 .await
                 .expect("find")
                 .is_none()
@@ -139,10 +153,11 @@ async fn a_tenant_never_sees_another_tenants_rows() {
 async fn a_branch_restricted_scope_only_sees_its_branches() {
     let test_db = TestDb::new().await;
     let db = test_db.connect().await;
+    let cursors = CursorCodec::new(b"tenancy tests");
     let a = tenant_with_orders(&db, "A", 3).await;
     let restricted = TenantScope::new(a.id, Some(vec![a.branches[0]]));
 
-    let visible: Vec<Uuid> = branch_queries::list(&db, &restricted)
+    let visible: Vec<Uuid> = branch_queries::list(&seen_as(&db, &restricted, &cursors))
         .await
         .expect("list")
         .iter()
@@ -150,19 +165,19 @@ async fn a_branch_restricted_scope_only_sees_its_branches() {
         .collect();
     assert_eq!(visible, vec![a.branches[0]]);
     assert!(
-        sales::find(&db, &restricted, a.orders[0])
+        sales::find(&seen_as(&db, &restricted, &cursors), a.orders[0])
             .await
             .expect("find")
             .is_some()
     );
     assert!(
-        sales::find(&db, &restricted, a.orders[1])
+        sales::find(&seen_as(&db, &restricted, &cursors), a.orders[1])
             .await
             .expect("find")
             .is_none()
     );
     assert!(
-        sales::find(&db, &restricted, a.orders[2])
+        sales::find(&seen_as(&db, &restricted, &cursors), a.orders[2])
             .await
             .expect("find")
             .is_none()
@@ -183,5 +198,51 @@ async fn a_branch_restricted_scope_only_sees_its_branches() {
     assert_eq!(
         both.iter().map(|o| o.id).collect::<Vec<_>>(),
         vec![a.orders[0]]
+    );
+}
+
+/// A `Ctx` on a transaction: domain calls through it see the transaction's own writes, calls
+/// on the pool do not, and a rollback takes them away.
+#[tokio::test]
+async fn a_context_on_a_transaction_sees_its_writes_until_rolled_back() {
+    let test_db = TestDb::new().await;
+    let db = test_db.connect().await;
+    let cursors = CursorCodec::new(b"tenancy tests");
+    let a = tenant_with_orders(&db, "A", 1).await;
+    let scope = TenantScope::whole_tenant(a.id);
+    let ctx = seen_as(&db, &scope, &cursors);
+
+    let txn = db.begin().await.expect("begin");
+    let now = fixed_now();
+    let added = branches::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        tenant_id: Set(a.id),
+        code: Set("BR-NEW".into()),
+        name: Set("A new branch".into()),
+        status: Set(RecordStatus::Active),
+        address: Set(None),
+        city: Set(None),
+        phone: Set(None),
+        timezone: Set("Asia/Bangkok".into()),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await
+    .expect("branch");
+    let inside = branch_queries::list(&ctx.on(&txn)).await.expect("list");
+    assert!(inside.iter().any(|b| b.id == added.id));
+    assert!(
+        branch_queries::find(&ctx.on(&txn), added.id)
+            .await
+            .expect("find")
+            .is_some()
+    );
+    txn.rollback().await.expect("rollback");
+    let after = branch_queries::list(&ctx).await.expect("list");
+    assert_eq!(
+        after.iter().map(|b| b.id).collect::<Vec<_>>(),
+        a.branches,
+        "the rolled-back branch is gone"
     );
 }

@@ -4,11 +4,10 @@ use async_graphql::{Context, ID, InputObject, Object, Result};
 use uuid::Uuid;
 
 use super::UuidArg;
-use super::db;
 use super::node::global_id;
 use super::{
-    Paging, ScopeGuard, always, connection, loaded, loaders, page_cost, requires_scopes, scopes,
-    state,
+    Paging, ScopeGuard, always, connection, domain_ctx, loaded, loaders, page_cost,
+    requires_scopes, scopes,
 };
 use crate::auth::scopes::Scope;
 use crate::clock::Timestamp;
@@ -56,8 +55,6 @@ impl CatalogQuery {
         before: Option<String>,
         filter: Option<ProductFilter>,
     ) -> Result<Option<ProductConnection>> {
-        let state = state(ctx)?;
-        let scope = &super::caller(ctx)?.tenancy;
         let paging = Paging::new(first, after, last, before)?;
         let filter = filter.unwrap_or_default();
         let params = ProductListParams {
@@ -65,12 +62,13 @@ impl CatalogQuery {
             category: filter.category.as_deref(),
             page: paging.request(),
         };
+        let here = domain_ctx(ctx)?;
         let (page, total) = paging
             .page_and_total(
                 ctx,
                 FILTER_NAMES,
-                domain::list(db(ctx)?, &state.cursors, scope, &params),
-                domain::count(db(ctx)?, &state.cursors, scope, &params),
+                domain::list(&here, &params),
+                domain::count(&here, &params),
             )
             .await?;
         Ok(Some(ProductConnection::new(page, &paging, total, Product)))

@@ -5,11 +5,10 @@ use async_graphql::{Context, ID, Object, Result};
 use uuid::Uuid;
 
 use super::UuidArg;
-use super::db;
 use super::node::global_id;
 use super::{
-    Date, Paging, ScopeGuard, connection, loaded, loaders, page_cost, requires_scopes, scopes,
-    state,
+    Date, Paging, ScopeGuard, connection, domain_ctx, loaded, loaders, page_cost, requires_scopes,
+    scopes,
 };
 use crate::auth::scopes::Scope;
 use crate::clock::Timestamp;
@@ -44,19 +43,18 @@ impl CustomerQuery {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<Option<CustomerConnection>> {
-        let state = state(ctx)?;
-        let scope = &super::caller(ctx)?.tenancy;
         let paging = Paging::new(first, after, last, before)?;
         let params = CustomerListParams {
             page: paging.request(),
             pii: ctx.data_opt::<PiiColumns>().copied().unwrap_or_default(),
         };
+        let here = domain_ctx(ctx)?;
         let (page, total) = paging
             .page_and_total(
                 ctx,
                 &[],
-                domain::list(db(ctx)?, &state.cursors, scope, &params),
-                domain::count(db(ctx)?, &state.cursors, scope, &params),
+                domain::list(&here, &params),
+                domain::count(&here, &params),
             )
             .await?;
         Ok(Some(CustomerConnection::new(

@@ -5,13 +5,12 @@ use async_graphql::{Context, ID, InputObject, Object, Result};
 use uuid::Uuid;
 
 use super::catalog::Sku;
-use super::db;
 use super::node::global_id;
 use super::viewer::Branch;
-use super::{DateArg, UuidArg};
+use super::{DateArg, UuidArg, domain_ctx};
 use super::{
     Paging, ScopeGuard, always, connection, filter_id, filter_ids, loaded, loaders, page_cost,
-    requires_scopes, scopes, state,
+    requires_scopes, scopes,
 };
 use crate::auth::scopes::Scope;
 use crate::clock::Timestamp;
@@ -98,8 +97,6 @@ impl InventoryQuery {
         before: Option<String>,
         filter: Option<InventoryLevelFilter>,
     ) -> Result<Option<InventoryLevelConnection>> {
-        let state = state(ctx)?;
-        let scope = &super::caller(ctx)?.tenancy;
         let paging = Paging::new(first, after, last, before)?;
         let filter = filter.unwrap_or_default();
         let warehouse = filter
@@ -119,12 +116,13 @@ impl InventoryQuery {
             low_stock: low_stock.as_deref(),
             page: paging.request(),
         };
+        let here = domain_ctx(ctx)?;
         let (page, total) = paging
             .page_and_total(
                 ctx,
                 LEVEL_FILTER_NAMES,
-                domain::list_levels(db(ctx)?, &state.cursors, scope, &params),
-                domain::count_levels(db(ctx)?, &state.cursors, scope, &params),
+                domain::list_levels(&here, &params),
+                domain::count_levels(&here, &params),
             )
             .await?;
         Ok(Some(InventoryLevelConnection::new(
@@ -150,8 +148,6 @@ impl InventoryQuery {
         before: Option<String>,
         filter: Option<InventoryMovementFilter>,
     ) -> Result<Option<InventoryMovementConnection>> {
-        let state = state(ctx)?;
-        let scope = &super::caller(ctx)?.tenancy;
         let paging = Paging::new(first, after, last, before)?;
         let filter = filter.unwrap_or_default();
         let warehouse = filter
@@ -167,13 +163,13 @@ impl InventoryQuery {
             movement_type: filter.movement_type.map(MovementType::as_str),
             page: paging.request(),
         };
-        let now = state.clock.now();
+        let here = domain_ctx(ctx)?;
         let (page, total) = paging
             .page_and_total(
                 ctx,
                 MOVEMENT_FILTER_NAMES,
-                domain::list_movements(db(ctx)?, &state.cursors, scope, now, &params),
-                domain::count_movements(db(ctx)?, &state.cursors, scope, now, &params),
+                domain::list_movements(&here, &params),
+                domain::count_movements(&here, &params),
             )
             .await?;
         Ok(Some(InventoryMovementConnection::new(

@@ -211,6 +211,19 @@ fn db<'a>(ctx: &Context<'a>) -> Result<&'a crate::db::BudgetedDb> {
         .map_err(|_| internal("GraphQL request without a database handle"))
 }
 
+/// The domain context of the request: its budgeted database, the caller's tenancy, now.
+fn domain_ctx<'a>(
+    ctx: &Context<'a>,
+) -> Result<crate::domain::context::Ctx<'a, crate::db::BudgetedDb>> {
+    let state = state(ctx)?;
+    Ok(crate::domain::context::Ctx::new(
+        db(ctx)?,
+        &caller(ctx)?.tenancy,
+        state.clock.now(),
+        &state.cursors,
+    ))
+}
+
 fn loaders<'a>(ctx: &Context<'a>) -> Result<&'a Loaders> {
     ctx.data::<std::sync::Arc<Loaders>>()
         .map(|l| l.as_ref())

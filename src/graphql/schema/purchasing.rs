@@ -4,13 +4,12 @@ use async_graphql::{Context, ID, InputObject, Object, Result};
 use uuid::Uuid;
 
 use super::catalog::Sku;
-use super::db;
 use super::inventory::{InventoryMovement, Warehouse};
 use super::node::global_id;
 use super::viewer::Branch;
 use super::{
-    Date, Paging, ScopeGuard, connection, filter_id, filter_ids, loaded, loaders, page_cost,
-    requires_scopes, scopes, state,
+    Date, Paging, ScopeGuard, connection, domain_ctx, filter_id, filter_ids, loaded, loaders,
+    page_cost, requires_scopes, scopes,
 };
 use super::{DateArg, UuidArg};
 use crate::auth::scopes::Scope;
@@ -77,8 +76,6 @@ impl PurchasingQuery {
         before: Option<String>,
         filter: Option<PurchaseOrderFilter>,
     ) -> Result<Option<PurchaseOrderConnection>> {
-        let state = state(ctx)?;
-        let scope = &super::caller(ctx)?.tenancy;
         let paging = Paging::new(first, after, last, before)?;
         let filter = filter.unwrap_or_default();
         let branch_ids = filter_ids(&filter.branch_ids, "Branch");
@@ -94,13 +91,13 @@ impl PurchasingQuery {
             supplier_id: supplier.as_deref(),
             page: paging.request(),
         };
-        let now = state.clock.now();
+        let here = domain_ctx(ctx)?;
         let (page, total) = paging
             .page_and_total(
                 ctx,
                 FILTER_NAMES,
-                domain::list_orders(db(ctx)?, &state.cursors, scope, now, &params),
-                domain::count_orders(db(ctx)?, &state.cursors, scope, now, &params),
+                domain::list_orders(&here, &params),
+                domain::count_orders(&here, &params),
             )
             .await?;
         Ok(Some(PurchaseOrderConnection::new(
@@ -139,18 +136,17 @@ impl PurchasingQuery {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<Option<SupplierConnection>> {
-        let state = state(ctx)?;
-        let scope = &super::caller(ctx)?.tenancy;
         let paging = Paging::new(first, after, last, before)?;
         let params = SupplierListParams {
             page: paging.request(),
         };
+        let here = domain_ctx(ctx)?;
         let (page, total) = paging
             .page_and_total(
                 ctx,
                 &[],
-                domain::list_suppliers(db(ctx)?, &state.cursors, scope, &params),
-                domain::count_suppliers(db(ctx)?, &state.cursors, scope, &params),
+                domain::list_suppliers(&here, &params),
+                domain::count_suppliers(&here, &params),
             )
             .await?;
         Ok(Some(SupplierConnection::new(

@@ -3,12 +3,12 @@
 use async_graphql::{ComplexObject, Context, ID, Object, Result, SimpleObject};
 use uuid::Uuid;
 
+use super::DateArg;
 use super::viewer::Branch;
 use super::{
-    Date, ScopeGuard, caller, filter_id, gql, loaded, loaders, rename_fields, requires_scopes,
-    scopes, state,
+    Date, ScopeGuard, domain_ctx, filter_id, gql, loaded, loaders, rename_fields, requires_scopes,
+    scopes,
 };
-use super::{DateArg, db};
 use crate::auth::scopes::Scope;
 use crate::clock::Timestamp;
 use crate::domain::money::Amount;
@@ -38,14 +38,13 @@ impl ReportQuery {
         to: Option<DateArg>,
         branch_id: Option<ID>,
     ) -> Result<Option<SalesSummary>> {
-        let (state, caller) = (state(ctx)?, caller(ctx)?);
         let branch_id = branch_id.as_ref().map(|id| filter_id(id, "Branch"));
         let params = reports::SalesSummaryParams {
             from: from.as_ref().map(DateArg::as_str),
             to: to.as_ref().map(DateArg::as_str),
             branch_id: branch_id.as_deref(),
         };
-        let summary = reports::sales_summary(db(ctx)?, &caller.tenancy, state.clock.now(), &params)
+        let summary = reports::sales_summary(&domain_ctx(ctx)?, &params)
             .await
             .map_err(|e| gql(rename_fields(e, &[("branch_id", "branchId")])))?;
         Ok(Some(SalesSummary(summary)))
@@ -63,14 +62,13 @@ impl ReportQuery {
         branch_id: Option<ID>,
         warehouse_id: Option<ID>,
     ) -> Result<Option<InventorySummary>> {
-        let caller = caller(ctx)?;
         let branch_id = branch_id.as_ref().map(|id| filter_id(id, "Branch"));
         let warehouse_id = warehouse_id.as_ref().map(|id| filter_id(id, "Warehouse"));
         let params = reports::InventorySummaryParams {
             branch_id: branch_id.as_deref(),
             warehouse_id: warehouse_id.as_deref(),
         };
-        let summary = reports::inventory_summary(db(ctx)?, &caller.tenancy, &params)
+        let summary = reports::inventory_summary(&domain_ctx(ctx)?, &params)
             .await
             .map_err(|e| {
                 gql(rename_fields(

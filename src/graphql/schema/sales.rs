@@ -5,13 +5,12 @@ use uuid::Uuid;
 
 use super::catalog::Sku;
 use super::customers::Customer;
-use super::db;
 use super::node::global_id;
 use super::viewer::Branch;
-use super::{DateArg, UuidArg};
+use super::{DateArg, UuidArg, domain_ctx};
 use super::{
     Paging, ScopeGuard, always, connection, filter_ids, loaded, loaders, page_cost,
-    requires_scopes, scopes, state,
+    requires_scopes, scopes,
 };
 use crate::auth::scopes::Scope;
 use crate::clock::Timestamp;
@@ -69,8 +68,6 @@ impl SalesQuery {
         before: Option<String>,
         filter: Option<SalesOrderFilter>,
     ) -> Result<Option<SalesOrderConnection>> {
-        let state = state(ctx)?;
-        let scope = &super::caller(ctx)?.tenancy;
         let paging = Paging::new(first, after, last, before)?;
         let filter = filter.unwrap_or_default();
         let branch_ids = filter_ids(&filter.branch_ids, "Branch");
@@ -81,13 +78,13 @@ impl SalesQuery {
             status: filter.status.map(SalesStatus::as_str),
             page: paging.request(),
         };
-        let now = state.clock.now();
+        let here = domain_ctx(ctx)?;
         let (page, total) = paging
             .page_and_total(
                 ctx,
                 FILTER_NAMES,
-                sales::list(db(ctx)?, &state.cursors, scope, now, &params),
-                sales::count(db(ctx)?, &state.cursors, scope, now, &params),
+                sales::list(&here, &params),
+                sales::count(&here, &params),
             )
             .await?;
         prime(ctx, &page.items).await;
