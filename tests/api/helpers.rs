@@ -323,3 +323,27 @@ fn replaces_the_database_name_only() {
         "postgres://h:1/x"
     );
 }
+
+/// An active branch of `tenant_id` to insert (a fresh id; no address).
+pub fn branch_row(
+    tenant_id: Uuid,
+    code: &str,
+    name: &str,
+    now: Timestamp,
+) -> partner_gateway::entities::branches::ActiveModel {
+    use partner_gateway::entities::enums::RecordStatus;
+    use sea_orm::Set;
+    partner_gateway::entities::branches::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        tenant_id: Set(tenant_id),
+        code: Set(code.into()),
+        name: Set(name.into()),
+        status: Set(RecordStatus::Active),
+        address: Set(None),
+        city: Set(None),
+        phone: Set(None),
+        timezone: Set("Asia/Bangkok".into()),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+}

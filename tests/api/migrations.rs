@@ -133,19 +133,7 @@ async fn tenant(db: &DatabaseConnection, name: &str) -> Uuid {
 }
 
 fn branch(tenant_id: Uuid, code: &str, now: Timestamp) -> branches::ActiveModel {
-    branches::ActiveModel {
-        id: Set(Uuid::new_v4()),
-        tenant_id: Set(tenant_id),
-        code: Set(code.into()),
-        name: Set(format!("Branch {code}")),
-        status: Set(RecordStatus::Active),
-        address: Set(None),
-        city: Set(None),
-        phone: Set(None),
-        timezone: Set("Asia/Bangkok".into()),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
+    crate::helpers::branch_row(tenant_id, code, &format!("Branch {code}"), now)
 }
 
 #[tokio::test]

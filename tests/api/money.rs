@@ -3,9 +3,9 @@
 
 use partner_gateway::domain::money::{Amount, sum_expr};
 use partner_gateway::entities::enums::{
-    DocumentSource, OrderType, PaymentStatus, Plan, RecordStatus, SalesStatus,
+    DocumentSource, OrderType, PaymentStatus, Plan, SalesStatus,
 };
-use partner_gateway::entities::{branches, sales_orders};
+use partner_gateway::entities::sales_orders;
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Alias, Query};
 use sea_orm::{
@@ -42,24 +42,11 @@ async fn amounts_round_trip_and_sum_exactly_in_the_database() {
             .expect("tenant");
     let mut branch_ids = Vec::new();
     for code in ["A", "B", "C"] {
-        let id = Uuid::new_v4();
-        branches::ActiveModel {
-            id: Set(id),
-            tenant_id: Set(tenant.id),
-            code: Set(code.into()),
-            name: Set(code.into()),
-            status: Set(RecordStatus::Active),
-            address: Set(None),
-            city: Set(None),
-            phone: Set(None),
-            timezone: Set("Asia/Bangkok".into()),
-            created_at: Set(now),
-            updated_at: Set(now),
-        }
-        .insert(&db)
-        .await
-        .expect("branch");
-        branch_ids.push(id);
+        let branch = crate::helpers::branch_row(tenant.id, code, code, now)
+            .insert(&db)
+            .await
+            .expect("branch");
+        branch_ids.push(branch.id);
     }
 
     const ROWS: usize = 3_000;

@@ -6,13 +6,13 @@ use partner_gateway::domain::pagination::CursorCodec;
 use partner_gateway::domain::scope::TenantScope;
 use partner_gateway::domain::{branches as branch_queries, sales};
 use partner_gateway::entities::enums::{
-    DocumentSource, OrderType, PaymentStatus, Plan, RecordStatus, SalesStatus,
+    DocumentSource, OrderType, PaymentStatus, Plan, SalesStatus,
 };
-use partner_gateway::entities::{branches, customers, sales_order_items, sales_orders};
+use partner_gateway::entities::{customers, sales_order_items, sales_orders};
 use sea_orm::{ActiveModelTrait, DatabaseConnection, Set, TransactionTrait};
 use uuid::Uuid;
 
-use crate::helpers::{TestDb, fixed_now};
+use crate::helpers::{TestDb, branch_row, fixed_now};
 
 /// Domain calls on `db` as `scope`.
 fn seen_as<'a>(
@@ -37,20 +37,13 @@ async fn tenant_with_orders(db: &DatabaseConnection, name: &str, branch_count: u
     let mut tenant_branches = Vec::new();
     let mut orders = Vec::new();
     for b in 0..branch_count {
-        let branch = branches::ActiveModel {
-            id: Set(Uuid::new_v4()),
-            tenant_id: Set(tenant.id),
-            // The same codes in every tenant: codes are unique per tenant only.
-            code: Set(format!("BR{b}")),
-            name: Set(format!("{name} branch {b}")),
-            status: Set(RecordStatus::Active),
-            address: Set(None),
-            city: Set(None),
-            phone: Set(None),
-            timezone: Set("Asia/Bangkok".into()),
-            created_at: Set(now),
-            updated_at: Set(now),
-        }
+        // The same codes in every tenant: codes are unique per tenant only.
+        let branch = branch_row(
+            tenant.id,
+            &format!("BR{b}"),
+            &format!("{name} branch {b}"),
+            now,
+        )
         .insert(db)
         .await
         .expect("branch");
@@ -214,22 +207,10 @@ async fn a_context_on_a_transaction_sees_its_writes_until_rolled_back() {
 
     let txn = db.begin().await.expect("begin");
     let now = fixed_now();
-    let added = branches::ActiveModel {
-        id: Set(Uuid::new_v4()),
-        tenant_id: Set(a.id),
-        code: Set("BR-NEW".into()),
-        name: Set("A new branch".into()),
-        status: Set(RecordStatus::Active),
-        address: Set(None),
-        city: Set(None),
-        phone: Set(None),
-        timezone: Set("Asia/Bangkok".into()),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&txn)
-    .await
-    .expect("branch");
+    let added = branch_row(a.id, "BR-NEW", "A new branch", now)
+        .insert(&txn)
+        .await
+        .expect("branch");
     let inside = branch_queries::list(&ctx.on(&txn)).await.expect("list");
     assert!(inside.iter().any(|b| b.id == added.id));
     assert!(
