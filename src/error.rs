@@ -9,6 +9,8 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
+use crate::domain::input::{Field, Problem};
+
 /// One invalid input: which field and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
@@ -105,6 +107,10 @@ pub enum AppError {
         message: &'static str,
         details: Vec<FieldError>,
     },
+    /// Inputs the domain refused, each named by its [`Field`]. A door names them in its own
+    /// terms ([`AppError::named`]); rendered unnamed, they carry the REST parameter names.
+    #[error("invalid input")]
+    Invalid(Vec<Problem>),
     #[error("invalid token: {0:?}")]
     InvalidToken(TokenProblem),
     #[error("invalid client: {0:?}")]
@@ -161,6 +167,19 @@ impl AppError {
         Self::validation(vec![FieldError::new(field, message)])
     }
 
+    /// Names the fields of an [`AppError::Invalid`] (any other error is returned unchanged).
+    pub fn named(self, name: impl Fn(Field) -> std::borrow::Cow<'static, str>) -> Self {
+        match self {
+            Self::Invalid(problems) => Self::validation(
+                problems
+                    .into_iter()
+                    .map(|p| FieldError::new(name(p.field), p.message))
+                    .collect(),
+            ),
+            other => other,
+        }
+    }
+
     pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
         Self::Internal(cause.into())
     }
@@ -168,7 +187,7 @@ impl AppError {
     /// The stable code of the catalogue (`error` in REST, `extensions.code` in GraphQL).
     pub fn code(&self) -> ErrorCode {
         match self {
-            Self::InvalidRequest { .. } => ErrorCode::InvalidRequest,
+            Self::InvalidRequest { .. } | Self::Invalid(_) => ErrorCode::InvalidRequest,
             Self::InvalidToken(_) => ErrorCode::InvalidToken,
             Self::InvalidClient(_) => ErrorCode::InvalidClient,
             Self::UnsupportedGrantType => ErrorCode::UnsupportedGrantType,
@@ -187,6 +206,7 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::InvalidRequest { .. }
+            | Self::Invalid(_)
             | Self::UnsupportedGrantType
             | Self::InvalidScope { .. } => StatusCode::BAD_REQUEST,
             Self::InvalidToken(_) | Self::InvalidClient(_) => StatusCode::UNAUTHORIZED,
@@ -206,6 +226,7 @@ impl AppError {
     pub fn message(&self) -> String {
         match self {
             Self::InvalidRequest { message, .. } => (*message).to_owned(),
+            Self::Invalid(_) => Self::VALIDATION_MESSAGE.to_owned(),
             Self::InvalidToken(TokenProblem::Missing) => "Access token is required".into(),
             Self::InvalidToken(TokenProblem::Expired) => "Access token has expired".into(),
             Self::InvalidToken(TokenProblem::Invalid) => {
@@ -260,6 +281,15 @@ impl AppError {
         body.insert("message".into(), json!(self.message()));
         match self {
             Self::InvalidRequest { details, .. } => {
+                body.insert("details".into(), json!(details));
+            }
+            Self::Invalid(problems) => {
+                let details: Vec<FieldError> = problems
+                    .iter()
+                    .map(|p| {
+                        FieldError::new(crate::rest::extract::parameter(p.field), p.message.clone())
+                    })
+                    .collect();
                 body.insert("details".into(), json!(details));
             }
             Self::InsufficientScope { required_scopes } => {
@@ -427,6 +457,7 @@ mod tests {
     fn each_error_code_is_written_the_same_in_bodies_and_in_the_api_description() {
         let errors = [
             AppError::validation(vec![]),
+            AppError::Invalid(vec![]),
             AppError::InvalidToken(TokenProblem::Missing),
             AppError::InvalidClient(ClientProblem::Inactive),
             AppError::UnsupportedGrantType,

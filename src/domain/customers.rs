@@ -4,10 +4,11 @@ use sea_orm::sea_query::{Alias, Expr, Func};
 use sea_orm::{ConnectionTrait, Iterable, QuerySelect, Select};
 
 use super::context::Ctx;
+use super::input::Problems;
 use super::pagination::{CursorCodec, Fingerprint, Listing, Page, PageRequest, Position};
 use super::scope::TenantScope;
 use crate::entities::customers;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 
 #[derive(Debug, Default, Clone)]
 pub struct CustomerListParams<'a> {
@@ -84,12 +85,10 @@ fn listing(
     scope: &TenantScope,
     params: &CustomerListParams<'_>,
 ) -> AppResult<Listing<customers::Entity>> {
-    let mut errors = Vec::new();
+    let mut problems = Problems::default();
     let fingerprint = Fingerprint::new("customers", scope.tenant_id());
-    let plan = params.page.plan(codec, &fingerprint, &mut errors);
-    if !errors.is_empty() {
-        return Err(AppError::validation(errors));
-    }
+    let plan = params.page.plan(codec, &fingerprint, &mut problems);
+    problems.check()?;
     Ok(Listing {
         query: select(scope, params.pii),
         fingerprint,

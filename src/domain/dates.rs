@@ -5,8 +5,8 @@
 
 use chrono::{Duration, NaiveDate};
 
+use super::input::{Field, Input, Problems};
 use crate::clock::Timestamp;
-use crate::error::FieldError;
 
 pub const MAX_RANGE_DAYS: i64 = 30;
 pub const MAX_LOOKBACK_DAYS: i64 = 30;
@@ -27,62 +27,56 @@ impl DateWindow {
     }
 }
 
-fn parse_date(field: &str, raw: Option<&str>, errors: &mut Vec<FieldError>) -> Option<NaiveDate> {
-    let text = raw?.trim();
-    let parsed = (text.len() == 10)
-        .then(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok())
-        .flatten();
-    if parsed.is_none() {
-        errors.push(FieldError::new(
-            field,
-            "must be a date in YYYY-MM-DD format",
-        ));
+/// The day of `input` shown in a fingerprint (empty when absent or malformed).
+pub fn shown(input: &Input<NaiveDate>) -> String {
+    match input {
+        Input::Given(day) => day.to_string(),
+        _ => String::new(),
     }
-    parsed
 }
 
-/// Resolves `from`/`to` against `now`; problems are added to `errors`.
+/// Resolves `from`/`to` against `now`; problems are recorded in `problems`.
 pub fn resolve_window(
-    from: Option<&str>,
-    to: Option<&str>,
+    from: &Input<NaiveDate>,
+    to: &Input<NaiveDate>,
     now: Timestamp,
     limit_lookback: bool,
-    errors: &mut Vec<FieldError>,
+    problems: &mut Problems,
 ) -> Option<DateWindow> {
-    let before = errors.len();
-    let from_date = parse_date("from", from, errors);
-    let to_date = parse_date("to", to, errors);
-    if errors.len() > before {
+    let before = problems.len();
+    let from_date = problems.take(Field::From, from.clone());
+    let to_date = problems.take(Field::To, to.clone());
+    if problems.len() > before {
         return None;
     }
     let today = now.date();
     let end_date = to_date.unwrap_or(today);
     if let Some(from_date) = from_date {
         if from_date > end_date {
-            errors.push(FieldError::new("from", "must not be after to"));
+            problems.add(Field::From, "must not be after to");
         } else if (end_date - from_date).num_days() > MAX_RANGE_DAYS {
-            errors.push(FieldError::new(
-                "from",
+            problems.add(
+                Field::From,
                 format!("the range from..to must not exceed {MAX_RANGE_DAYS} days"),
-            ));
+            );
         }
         if limit_lookback && from_date < today - Duration::days(MAX_LOOKBACK_DAYS) {
-            errors.push(FieldError::new(
-                "from",
+            problems.add(
+                Field::From,
                 format!("must not be more than {MAX_LOOKBACK_DAYS} days before today"),
-            ));
+            );
         }
     }
     if limit_lookback
         && let Some(to_date) = to_date
         && to_date < today - Duration::days(MAX_LOOKBACK_DAYS)
     {
-        errors.push(FieldError::new(
-            "to",
+        problems.add(
+            Field::To,
             format!("must not be more than {MAX_LOOKBACK_DAYS} days before today"),
-        ));
+        );
     }
-    if errors.len() > before {
+    if problems.len() > before {
         return None;
     }
     let to = match to_date {
@@ -106,6 +100,7 @@ pub fn resolve_window(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::input::Problem;
 
     fn now() -> Timestamp {
         // 2026-06-15T03:22:16.709Z
@@ -116,11 +111,18 @@ mod tests {
         from: Option<&str>,
         to: Option<&str>,
         lookback: bool,
-    ) -> Result<DateWindow, Vec<FieldError>> {
-        let mut errors = Vec::new();
-        match resolve_window(from, to, now(), lookback, &mut errors) {
-            Some(w) if errors.is_empty() => Ok(w),
-            _ => Err(errors),
+    ) -> Result<DateWindow, Vec<Problem>> {
+        let mut problems = Problems::default();
+        let window = resolve_window(
+            &Input::day(from),
+            &Input::day(to),
+            now(),
+            lookback,
+            &mut problems,
+        );
+        match window {
+            Some(w) if problems.is_empty() => Ok(w),
+            _ => Err(problems.into_vec()),
         }
     }
 
@@ -147,7 +149,7 @@ mod tests {
     #[test]
     fn refuses_bad_ranges_and_old_dates() {
         let err = resolve(Some("2026-06-10"), Some("2026-06-01"), true).expect_err("from > to");
-        assert_eq!(err[0].field, "from");
+        assert_eq!(err[0].field, Field::From);
         let err = resolve(Some("2026-05-01"), Some("2026-06-10"), false).expect_err("> 30 days");
         assert!(err[0].message.contains("30 days"));
         assert!(
@@ -168,10 +170,10 @@ mod tests {
             "",
         ] {
             let err = resolve(Some(bad), None, true).expect_err(bad);
-            assert_eq!(err[0].field, "from");
+            assert_eq!(err[0].field, Field::From);
         }
         let err = resolve(None, Some("15/06/2026"), true).expect_err("bad to");
-        assert_eq!(err[0].field, "to");
+        assert_eq!(err[0].field, Field::To);
     }
 
     #[test]
@@ -179,7 +181,7 @@ mod tests {
         // `to` alone, 40 days back: refused, naming `to`.
         let err = resolve(None, Some("2026-05-06"), true).expect_err("to beyond the lookback");
         assert_eq!(err.len(), 1, "{err:?}");
-        assert_eq!(err[0].field, "to");
+        assert_eq!(err[0].field, Field::To);
         assert!(err[0].message.contains("before today"), "{err:?}");
         // Without the rule (later pages, other lists) the same `to` is fine.
         assert!(resolve(None, Some("2026-05-06"), false).is_ok());
@@ -192,10 +194,10 @@ mod tests {
         assert_eq!(w.from.to_string(), "2026-05-16T03:22:16.709Z");
         assert_eq!(w.to.to_string(), "2026-05-17T00:00:00.000Z");
         let err = resolve(None, Some("2026-05-15"), true).expect_err("31 days back");
-        assert_eq!(err[0].field, "to");
+        assert_eq!(err[0].field, Field::To);
         // Both ends old: both named.
         let err = resolve(Some("2026-05-01"), Some("2026-05-05"), true).expect_err("both");
-        let fields: Vec<&str> = err.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["from", "to"]);
+        let fields: Vec<Field> = err.iter().map(|e| e.field).collect();
+        assert_eq!(fields, [Field::From, Field::To]);
     }
 }

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use chrono::NaiveDate;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
@@ -9,9 +10,9 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::context::Ctx;
-use super::dates::resolve_window;
+use super::dates::{resolve_window, shown};
+use super::input::{Field, Input, Problems, joined};
 use super::pagination::{Fingerprint, Listing, Page, PageRequest, Position};
-use super::params::{joined, parse_bool, parse_enum, parse_uuid, parse_uuid_list};
 use super::scope::TenantScope;
 use crate::domain::money::Amount;
 use crate::entities::enums::MovementType;
@@ -84,10 +85,10 @@ async fn resolve_warehouses(
 
 #[derive(Debug, Default, Clone)]
 pub struct LevelListParams<'a> {
-    pub warehouse_id: Option<&'a str>,
-    pub branch_ids: Vec<&'a str>,
-    pub product_sku_id: Option<&'a str>,
-    pub low_stock: Option<&'a str>,
+    pub warehouse_id: Input<Uuid>,
+    pub branch_ids: Vec<Input<Uuid>>,
+    pub product_sku_id: Input<Uuid>,
+    pub low_stock: Input<bool>,
     pub page: PageRequest<'a>,
 }
 
@@ -132,11 +133,11 @@ async fn level_listing(
         scope,
         ..
     } = *ctx;
-    let mut errors = Vec::new();
-    let warehouse = parse_uuid("warehouse_id", params.warehouse_id, &mut errors);
-    let branches = parse_uuid_list("branch_id", &params.branch_ids, &mut errors);
-    let sku = parse_uuid("product_sku_id", params.product_sku_id, &mut errors);
-    let low_stock = parse_bool("low_stock", params.low_stock, &mut errors);
+    let mut problems = Problems::default();
+    let warehouse = problems.take(Field::Warehouse, params.warehouse_id.clone());
+    let branches = problems.take_ids(Field::Branches, params.branch_ids.clone());
+    let sku = problems.take(Field::ProductSku, params.product_sku_id.clone());
+    let low_stock = problems.take(Field::LowStock, params.low_stock.clone());
     let fingerprint = Fingerprint::new("inventory", scope.tenant_id())
         .with(
             "warehouse_id",
@@ -151,10 +152,8 @@ async fn level_listing(
             "low_stock",
             low_stock.map(|b| b.to_string()).unwrap_or_default(),
         );
-    let plan = params.page.plan(codec, &fingerprint, &mut errors);
-    if !errors.is_empty() {
-        return Err(AppError::validation(errors));
-    }
+    let plan = params.page.plan(codec, &fingerprint, &mut problems);
+    problems.check()?;
     let warehouses = resolve_warehouses(ctx, &branches, warehouse).await?;
     let branch_of: HashMap<Uuid, Uuid> = warehouses.iter().map(|w| (w.id, w.branch_id)).collect();
     let mut query = scope
@@ -226,11 +225,11 @@ pub async fn count_levels(
 
 #[derive(Debug, Default, Clone)]
 pub struct MovementListParams<'a> {
-    pub from: Option<&'a str>,
-    pub to: Option<&'a str>,
-    pub warehouse_id: Option<&'a str>,
-    pub branch_ids: Vec<&'a str>,
-    pub movement_type: Option<&'a str>,
+    pub from: Input<NaiveDate>,
+    pub to: Input<NaiveDate>,
+    pub warehouse_id: Input<Uuid>,
+    pub branch_ids: Vec<Input<Uuid>>,
+    pub movement_type: Input<MovementType>,
     pub page: PageRequest<'a>,
 }
 
@@ -251,14 +250,13 @@ async fn movement_listing(
         now,
         ..
     } = *ctx;
-    let mut errors = Vec::new();
-    let warehouse = parse_uuid("warehouse_id", params.warehouse_id, &mut errors);
-    let branches = parse_uuid_list("branch_id", &params.branch_ids, &mut errors);
-    let movement_type =
-        parse_enum::<MovementType>("movement_type", params.movement_type, &mut errors);
+    let mut problems = Problems::default();
+    let warehouse = problems.take(Field::Warehouse, params.warehouse_id.clone());
+    let branches = problems.take_ids(Field::Branches, params.branch_ids.clone());
+    let movement_type = problems.take(Field::MovementType, params.movement_type.clone());
     let fingerprint = Fingerprint::new("inventory_movements", scope.tenant_id())
-        .with("from", params.from.unwrap_or_default().trim())
-        .with("to", params.to.unwrap_or_default().trim())
+        .with("from", shown(&params.from))
+        .with("to", shown(&params.to))
         .with(
             "warehouse_id",
             warehouse.map(|w| w.to_string()).unwrap_or_default(),
@@ -268,11 +266,9 @@ async fn movement_listing(
             "movement_type",
             movement_type.map(|m| m.as_str()).unwrap_or_default(),
         );
-    let plan = params.page.plan(codec, &fingerprint, &mut errors);
-    let resolved = resolve_window(params.from, params.to, now, false, &mut errors);
-    if !errors.is_empty() {
-        return Err(AppError::validation(errors));
-    }
+    let plan = params.page.plan(codec, &fingerprint, &mut problems);
+    let resolved = resolve_window(&params.from, &params.to, now, false, &mut problems);
+    problems.check()?;
     let window = plan.window(resolved);
     let warehouses = resolve_warehouses(ctx, &branches, warehouse).await?;
     let branch_of: HashMap<Uuid, Uuid> = warehouses.iter().map(|w| (w.id, w.branch_id)).collect();

@@ -19,10 +19,12 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::dates::DateWindow;
-use crate::error::{AppError, FieldError};
+use super::input::{Field, Input, Problems};
 
 pub const DEFAULT_LIMIT: u64 = 50;
 pub const MAX_LIMIT: u64 = 200;
+/// What a page size must be (a `limit`, `first` or `last` that is not).
+pub const LIMIT_RULE: &str = "must be an integer between 1 and 200";
 const MAX_CURSOR_LEN: usize = 1024;
 
 /// Where a newest-first walk stands: the sort key (epoch ms) and id of the last row returned.
@@ -85,9 +87,10 @@ impl std::fmt::Debug for CursorCodec {
     }
 }
 
-fn invalid_cursor(message: &str) -> AppError {
-    AppError::invalid_field("cursor", message)
-}
+/// What is wrong with a cursor that cannot resume a walk of this query.
+const FORGED: &str = "is not a valid cursor issued by this API";
+const OTHER_QUERY: &str =
+    "was issued for a different query; repeat the first request without cursor";
 
 impl CursorCodec {
     /// Derives the cursor key from the service secret (a separate key per purpose).
@@ -118,32 +121,24 @@ impl CursorCodec {
         }
     }
 
-    pub fn decode(&self, text: &str, fingerprint: &Fingerprint) -> Result<Resume, AppError> {
-        const FORGED: &str = "is not a valid cursor issued by this API";
+    /// The position and window `text` resumes, or what is wrong with it.
+    pub fn decode(&self, text: &str, fingerprint: &Fingerprint) -> Result<Resume, &'static str> {
         if text.is_empty() || text.len() > MAX_CURSOR_LEN {
-            return Err(invalid_cursor(FORGED));
+            return Err(FORGED);
         }
-        let (body, tag) = text.split_once('.').ok_or_else(|| invalid_cursor(FORGED))?;
-        let tag = URL_SAFE_NO_PAD
-            .decode(tag)
-            .map_err(|_| invalid_cursor(FORGED))?;
+        let (body, tag) = text.split_once('.').ok_or(FORGED)?;
+        let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| FORGED)?;
         self.mac(body.as_bytes())
             .verify_slice(&tag)
-            .map_err(|_| invalid_cursor(FORGED))?;
-        let json = URL_SAFE_NO_PAD
-            .decode(body)
-            .map_err(|_| invalid_cursor(FORGED))?;
-        let payload: Payload = serde_json::from_slice(&json).map_err(|_| invalid_cursor(FORGED))?;
+            .map_err(|_| FORGED)?;
+        let json = URL_SAFE_NO_PAD.decode(body).map_err(|_| FORGED)?;
+        let payload: Payload = serde_json::from_slice(&json).map_err(|_| FORGED)?;
         if payload.v != 1 || payload.r != fingerprint.resource || payload.f != fingerprint.finish()
         {
-            return Err(invalid_cursor(
-                "was issued for a different query; repeat the first request without cursor",
-            ));
+            return Err(OTHER_QUERY);
         }
         let window = match payload.w {
-            Some((from, to)) => {
-                Some(DateWindow::from_millis(from, to).ok_or_else(|| invalid_cursor(FORGED))?)
-            }
+            Some((from, to)) => Some(DateWindow::from_millis(from, to).ok_or(FORGED)?),
             None => None,
         };
         Ok(Resume {
@@ -187,40 +182,30 @@ impl CursorSigner {
     }
 }
 
-/// Decodes an optional cursor, adding a problem to `errors` instead of failing.
-pub fn decode_cursor(
+/// Decodes an optional cursor, recording a problem instead of failing.
+fn decode_cursor(
     codec: &CursorCodec,
     cursor: Option<&str>,
     fingerprint: &Fingerprint,
-    errors: &mut Vec<FieldError>,
+    problems: &mut Problems,
 ) -> Option<Resume> {
     match codec.decode(cursor?, fingerprint) {
         Ok(resume) => Some(resume),
-        Err(AppError::InvalidRequest { details, .. }) => {
-            errors.extend(details);
-            None
-        }
-        Err(_) => {
-            errors.push(FieldError::new(
-                "cursor",
-                "is not a valid cursor issued by this API",
-            ));
+        Err(message) => {
+            problems.add(Field::Cursor, message);
             None
         }
     }
 }
 
-/// `limit`: 1–200, default 50.
-pub fn parse_limit(raw: Option<&str>, errors: &mut Vec<FieldError>) -> u64 {
-    match raw {
+/// The page size: 1–200, default 50.
+fn page_size(limit: Input<i64>, problems: &mut Problems) -> u64 {
+    match problems.take(Field::Limit, limit) {
         None => DEFAULT_LIMIT,
-        Some(text) => match text.trim().parse::<u64>() {
+        Some(n) => match u64::try_from(n) {
             Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
             _ => {
-                errors.push(FieldError::new(
-                    "limit",
-                    format!("must be an integer between 1 and {MAX_LIMIT}"),
-                ));
+                problems.add(Field::Limit, LIMIT_RULE);
                 DEFAULT_LIMIT
             }
         },
@@ -268,35 +253,27 @@ pub enum Walk {
     Backward,
 }
 
-/// The paging part of a list request as received: `limit`, `cursor` and the walking direction.
-#[derive(Debug, Default, Clone, Copy)]
+/// The paging part of a list request: the page size, the cursor (opaque to the doors) and the
+/// walking direction.
+#[derive(Debug, Default, Clone)]
 pub struct PageRequest<'a> {
-    pub limit: Option<&'a str>,
+    pub limit: Input<i64>,
     pub cursor: Option<&'a str>,
     /// `Backward` walks towards newer rows from `cursor` (GraphQL `last`/`before`).
     pub walk: Walk,
 }
 
-impl<'a> PageRequest<'a> {
-    /// A REST page: `limit` and `cursor`, walking forward.
-    pub fn forward(limit: Option<&'a str>, cursor: Option<&'a str>) -> Self {
-        Self {
-            limit,
-            cursor,
-            walk: Walk::Forward,
-        }
-    }
-
-    /// Validates `limit` and `cursor` (against the query's fingerprint), collecting problems.
+impl PageRequest<'_> {
+    /// Validates the size and the cursor (against the query's fingerprint), collecting problems.
     pub fn plan(
         &self,
         codec: &CursorCodec,
         fingerprint: &Fingerprint,
-        errors: &mut Vec<FieldError>,
+        problems: &mut Problems,
     ) -> PagePlan {
         PagePlan {
-            limit: parse_limit(self.limit, errors),
-            resume: decode_cursor(codec, self.cursor, fingerprint, errors),
+            limit: page_size(self.limit.clone(), problems),
+            resume: decode_cursor(codec, self.cursor, fingerprint, problems),
             walk: self.walk,
         }
     }
@@ -494,22 +471,27 @@ mod tests {
                 .is_err()
         );
         for junk in ["", ".", "abc", "eyJ9.AAAA", &"x".repeat(5000)] {
-            let err = codec.decode(junk, &fp).expect_err("junk");
-            assert_eq!(err.body()["details"][0]["field"], "cursor");
+            assert_eq!(codec.decode(junk, &fp), Err(FORGED));
         }
+        assert_eq!(codec.decode(&cursor, &other), Err(OTHER_QUERY));
     }
 
     #[test]
     fn limit_rules() {
-        let mut errors = Vec::new();
-        assert_eq!(parse_limit(None, &mut errors), 50);
-        assert_eq!(parse_limit(Some("200"), &mut errors), 200);
-        assert!(errors.is_empty());
-        for bad in ["0", "201", "-1", "abc", "1.5", ""] {
-            let mut errors = Vec::new();
-            parse_limit(Some(bad), &mut errors);
-            assert_eq!(errors.len(), 1, "{bad}");
-            assert_eq!(errors[0].field, "limit");
+        let mut problems = Problems::default();
+        assert_eq!(page_size(Input::Absent, &mut problems), 50);
+        assert_eq!(page_size(Input::Given(200), &mut problems), 200);
+        assert!(problems.is_empty());
+        for bad in [
+            Input::Given(0),
+            Input::Given(201),
+            Input::Given(-1),
+            Input::Malformed(LIMIT_RULE.into()),
+        ] {
+            let mut problems = Problems::default();
+            page_size(bad.clone(), &mut problems);
+            assert_eq!(problems.len(), 1, "{bad:?}");
         }
+        assert!(LIMIT_RULE.ends_with(&MAX_LIMIT.to_string()));
     }
 }

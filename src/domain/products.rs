@@ -6,16 +6,17 @@ use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use super::context::Ctx;
+use super::input::{Field, Input, Problems};
 use super::pagination::{CursorCodec, Fingerprint, Listing, Page, PageRequest, Position};
-use super::params::parse_enum;
 use super::scope::TenantScope;
 use crate::entities::enums::ProductStatus;
 use crate::entities::{product_skus, products};
-use crate::error::{AppError, AppResult, FieldError};
+use crate::error::AppResult;
 
 #[derive(Debug, Default, Clone)]
 pub struct ProductListParams<'a> {
-    pub status: Option<&'a str>,
+    pub status: Input<ProductStatus>,
+    /// An exact category name, 1–100 characters (surrounding blanks ignored).
     pub category: Option<&'a str>,
     pub page: PageRequest<'a>,
 }
@@ -32,19 +33,17 @@ fn listing(
     scope: &TenantScope,
     params: &ProductListParams<'_>,
 ) -> AppResult<Listing<products::Entity>> {
-    let mut errors = Vec::new();
-    let status = parse_enum::<ProductStatus>("status", params.status, &mut errors);
+    let mut problems = Problems::default();
+    let status = problems.take(Field::Status, params.status.clone());
     let category = params.category.map(str::trim);
     if category.is_some_and(|c| c.is_empty() || c.len() > 100) {
-        errors.push(FieldError::new("category", "must be 1 to 100 characters"));
+        problems.add(Field::Category, "must be 1 to 100 characters");
     }
     let fingerprint = Fingerprint::new("products", scope.tenant_id())
         .with("status", status.map(|s| s.as_str()).unwrap_or_default())
         .with("category", category.unwrap_or_default());
-    let plan = params.page.plan(codec, &fingerprint, &mut errors);
-    if !errors.is_empty() {
-        return Err(AppError::validation(errors));
-    }
+    let plan = params.page.plan(codec, &fingerprint, &mut problems);
+    problems.check()?;
     let mut query = scope.select::<products::Entity>();
     if let Some(status) = status {
         query = query.filter(products::Column::Status.eq(status));

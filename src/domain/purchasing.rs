@@ -1,12 +1,13 @@
 //! Suppliers and purchase orders.
 
+use chrono::NaiveDate;
 use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use super::context::Ctx;
-use super::dates::resolve_window;
+use super::dates::{resolve_window, shown};
+use super::input::{Field, Input, Problems, joined};
 use super::pagination::{CursorCodec, Fingerprint, Listing, Page, PageRequest, Position};
-use super::params::{joined, parse_enum, parse_uuid, parse_uuid_list};
 use super::scope::TenantScope;
 use crate::clock::Timestamp;
 use crate::entities::enums::PurchaseOrderStatus;
@@ -17,11 +18,11 @@ pub const ORDER_NOT_FOUND: AppError = AppError::NotFound("Purchase order not fou
 
 #[derive(Debug, Default, Clone)]
 pub struct PurchaseOrderListParams<'a> {
-    pub from: Option<&'a str>,
-    pub to: Option<&'a str>,
-    pub branch_ids: Vec<&'a str>,
-    pub status: Option<&'a str>,
-    pub supplier_id: Option<&'a str>,
+    pub from: Input<NaiveDate>,
+    pub to: Input<NaiveDate>,
+    pub branch_ids: Vec<Input<Uuid>>,
+    pub status: Input<PurchaseOrderStatus>,
+    pub supplier_id: Input<Uuid>,
     pub page: PageRequest<'a>,
 }
 
@@ -31,24 +32,22 @@ fn order_listing(
     now: Timestamp,
     params: &PurchaseOrderListParams<'_>,
 ) -> AppResult<Listing<purchase_orders::Entity>> {
-    let mut errors = Vec::new();
-    let branches = parse_uuid_list("branch_id", &params.branch_ids, &mut errors);
-    let status = parse_enum::<PurchaseOrderStatus>("status", params.status, &mut errors);
-    let supplier = parse_uuid("supplier_id", params.supplier_id, &mut errors);
+    let mut problems = Problems::default();
+    let branches = problems.take_ids(Field::Branches, params.branch_ids.clone());
+    let status = problems.take(Field::Status, params.status.clone());
+    let supplier = problems.take(Field::Supplier, params.supplier_id.clone());
     let fingerprint = Fingerprint::new("purchase_orders", scope.tenant_id())
-        .with("from", params.from.unwrap_or_default().trim())
-        .with("to", params.to.unwrap_or_default().trim())
+        .with("from", shown(&params.from))
+        .with("to", shown(&params.to))
         .with("branch_id", joined(&branches))
         .with("status", status.map(|s| s.as_str()).unwrap_or_default())
         .with(
             "supplier_id",
             supplier.map(|s| s.to_string()).unwrap_or_default(),
         );
-    let plan = params.page.plan(codec, &fingerprint, &mut errors);
-    let resolved = resolve_window(params.from, params.to, now, false, &mut errors);
-    if !errors.is_empty() {
-        return Err(AppError::validation(errors));
-    }
+    let plan = params.page.plan(codec, &fingerprint, &mut problems);
+    let resolved = resolve_window(&params.from, &params.to, now, false, &mut problems);
+    problems.check()?;
     let window = plan.window(resolved);
     let mut query = scope.select_in_branches::<purchase_orders::Entity>(&branches);
     if let Some(status) = status {
@@ -137,12 +136,10 @@ fn supplier_listing(
     scope: &TenantScope,
     params: &SupplierListParams<'_>,
 ) -> AppResult<Listing<suppliers::Entity>> {
-    let mut errors = Vec::new();
+    let mut problems = Problems::default();
     let fingerprint = Fingerprint::new("suppliers", scope.tenant_id());
-    let plan = params.page.plan(codec, &fingerprint, &mut errors);
-    if !errors.is_empty() {
-        return Err(AppError::validation(errors));
-    }
+    let plan = params.page.plan(codec, &fingerprint, &mut problems);
+    problems.check()?;
     Ok(Listing {
         query: scope.select::<suppliers::Entity>(),
         fingerprint,

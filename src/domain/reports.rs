@@ -11,9 +11,9 @@ use uuid::Uuid;
 
 use super::context::Ctx;
 use super::dates::{DateWindow, resolve_window};
+use super::input::{Field, Input, Problems};
 use super::inventory::{StockRules, WAREHOUSE_NOT_FOUND, visible_warehouses};
 use super::money::{Amount, sum_expr};
-use super::params::parse_uuid;
 use crate::clock::Timestamp;
 use crate::entities::enums::SalesStatus;
 use crate::entities::{
@@ -37,10 +37,10 @@ pub const SALE_STATUSES: [SalesStatus; 4] = [
 ];
 
 #[derive(Debug, Default, Clone)]
-pub struct SalesSummaryParams<'a> {
-    pub from: Option<&'a str>,
-    pub to: Option<&'a str>,
-    pub branch_id: Option<&'a str>,
+pub struct SalesSummaryParams {
+    pub from: Input<NaiveDate>,
+    pub to: Input<NaiveDate>,
+    pub branch_id: Input<Uuid>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -102,14 +102,14 @@ fn amount(raw: Option<i64>) -> Amount {
 
 pub async fn sales_summary(
     ctx: &Ctx<'_, impl ConnectionTrait>,
-    params: &SalesSummaryParams<'_>,
+    params: &SalesSummaryParams,
 ) -> AppResult<SalesSummary> {
     let Ctx { db, scope, now, .. } = *ctx;
-    let mut errors = Vec::new();
-    let branch = parse_uuid("branch_id", params.branch_id, &mut errors);
-    let window = resolve_window(params.from, params.to, now, false, &mut errors);
-    let (Some(window), true) = (window, errors.is_empty()) else {
-        return Err(AppError::validation(errors));
+    let mut problems = Problems::default();
+    let branch = problems.take(Field::Branch, params.branch_id.clone());
+    let window = resolve_window(&params.from, &params.to, now, false, &mut problems);
+    let Some(window) = window.filter(|_| problems.is_empty()) else {
+        return Err(AppError::Invalid(problems.into_vec()));
     };
     if let Some(id) = branch
         && super::branches::find(ctx, id).await?.is_none()
@@ -284,9 +284,9 @@ pub async fn sales_summary(
 }
 
 #[derive(Debug, Default, Clone)]
-pub struct InventorySummaryParams<'a> {
-    pub branch_id: Option<&'a str>,
-    pub warehouse_id: Option<&'a str>,
+pub struct InventorySummaryParams {
+    pub branch_id: Input<Uuid>,
+    pub warehouse_id: Input<Uuid>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -353,15 +353,13 @@ impl StockSum {
 /// A SKU is out of stock at zero or less, low at or below its reorder point.
 pub async fn inventory_summary(
     ctx: &Ctx<'_, impl ConnectionTrait>,
-    params: &InventorySummaryParams<'_>,
+    params: &InventorySummaryParams,
 ) -> AppResult<InventorySummary> {
     let Ctx { db, scope, .. } = *ctx;
-    let mut errors = Vec::new();
-    let branch = parse_uuid("branch_id", params.branch_id, &mut errors);
-    let warehouse = parse_uuid("warehouse_id", params.warehouse_id, &mut errors);
-    if !errors.is_empty() {
-        return Err(AppError::validation(errors));
-    }
+    let mut problems = Problems::default();
+    let branch = problems.take(Field::Branch, params.branch_id.clone());
+    let warehouse = problems.take(Field::Warehouse, params.warehouse_id.clone());
+    problems.check()?;
     if let Some(id) = branch
         && super::branches::find(ctx, id).await?.is_none()
     {

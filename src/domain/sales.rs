@@ -1,12 +1,13 @@
 //! Sales orders.
 
+use chrono::NaiveDate;
 use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use super::context::Ctx;
-use super::dates::resolve_window;
+use super::dates::{resolve_window, shown};
+use super::input::{Field, Input, Problems, joined};
 use super::pagination::{CursorCodec, Fingerprint, Listing, Page, PageRequest, Position};
-use super::params::{joined, parse_enum, parse_uuid_list};
 use super::scope::TenantScope;
 use crate::clock::Timestamp;
 use crate::entities::enums::SalesStatus;
@@ -15,13 +16,13 @@ use crate::error::{AppError, AppResult};
 
 pub const ORDER_NOT_FOUND: AppError = AppError::NotFound("Sales order not found");
 
-/// `GET /sales` parameters as received.
+/// Which orders to list.
 #[derive(Debug, Default, Clone)]
 pub struct SalesListParams<'a> {
-    pub from: Option<&'a str>,
-    pub to: Option<&'a str>,
-    pub branch_ids: Vec<&'a str>,
-    pub status: Option<&'a str>,
+    pub from: Input<NaiveDate>,
+    pub to: Input<NaiveDate>,
+    pub branch_ids: Vec<Input<Uuid>>,
+    pub status: Input<SalesStatus>,
     pub page: PageRequest<'a>,
 }
 
@@ -32,27 +33,25 @@ fn listing(
     now: Timestamp,
     params: &SalesListParams<'_>,
 ) -> AppResult<Listing<sales_orders::Entity>> {
-    let mut errors = Vec::new();
-    let branches = parse_uuid_list("branch_id", &params.branch_ids, &mut errors);
-    let status = parse_enum::<SalesStatus>("status", params.status, &mut errors);
+    let mut problems = Problems::default();
+    let branches = problems.take_ids(Field::Branches, params.branch_ids.clone());
+    let status = problems.take(Field::Status, params.status.clone());
     let fingerprint = Fingerprint::new("sales", scope.tenant_id())
-        .with("from", params.from.unwrap_or_default().trim())
-        .with("to", params.to.unwrap_or_default().trim())
+        .with("from", shown(&params.from))
+        .with("to", shown(&params.to))
         .with("branch_id", joined(&branches))
         .with("status", status.map(|s| s.as_str()).unwrap_or_default());
-    let plan = params.page.plan(codec, &fingerprint, &mut errors);
+    let plan = params.page.plan(codec, &fingerprint, &mut problems);
     // The 30-day lookback applies to the request that starts a walk; later pages keep the
     // window resolved then.
     let resolved = resolve_window(
-        params.from,
-        params.to,
+        &params.from,
+        &params.to,
         now,
         params.page.cursor.is_none(),
-        &mut errors,
+        &mut problems,
     );
-    if !errors.is_empty() {
-        return Err(AppError::validation(errors));
-    }
+    problems.check()?;
     let window = plan.window(resolved);
     let mut query = scope.select_in_branches::<sales_orders::Entity>(&branches);
     if let Some(status) = status {

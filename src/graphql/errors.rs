@@ -25,6 +25,7 @@ fn extensions_of(err: &AppError) -> ErrorExtensionValues {
 /// `required_scopes` where the catalogue has them). Internal causes are logged, not sent.
 pub fn gql(err: AppError) -> async_graphql::Error {
     err.log();
+    let err = err.named(|field| super::schema::argument(field).into());
     let mut error = async_graphql::Error::new(err.message());
     error.extensions = Some(extensions_of(&err));
     error

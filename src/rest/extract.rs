@@ -1,15 +1,36 @@
 //! Extractors that own the input rules: the authenticated caller with a required scope, and the
-//! raw query string (validated by the domain, after the scope check, as SPEC §3 orders).
+//! query string, parsed into the domain's typed inputs (whose rules the domain checks after the
+//! scope check, as SPEC §3 orders).
 
-use crate::domain::pagination::PageRequest;
 use std::marker::PhantomData;
+use std::str::FromStr;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 
 use crate::auth::caller::Caller;
 use crate::auth::scopes::Scope;
+use crate::domain::input::{Field, Input};
+use crate::domain::pagination::{LIMIT_RULE, PageRequest, Walk};
 use crate::error::AppError;
+
+/// The query parameter each domain input is read from (and named by in validation details).
+pub fn parameter(field: Field) -> &'static str {
+    match field {
+        Field::Limit => "limit",
+        Field::Cursor => "cursor",
+        Field::From => "from",
+        Field::To => "to",
+        Field::Branches | Field::Branch => "branch_id",
+        Field::Warehouse => "warehouse_id",
+        Field::ProductSku => "product_sku_id",
+        Field::LowStock => "low_stock",
+        Field::MovementType => "movement_type",
+        Field::Status => "status",
+        Field::Category => "category",
+        Field::Supplier => "supplier_id",
+    }
+}
 
 /// A scope an endpoint requires, as a type.
 pub trait RequiredScope {
@@ -105,18 +126,58 @@ impl QueryPairs {
             .map(|(_, v)| v.as_str())
     }
 
-    /// `limit` and `cursor`, walking forward.
-    pub fn page(&self) -> PageRequest<'_> {
-        PageRequest::forward(self.get("limit"), self.get("cursor"))
+    /// The first value of the parameter of `field`.
+    fn of(&self, field: Field) -> Option<&str> {
+        self.get(parameter(field))
     }
 
-    /// Every value of `name`.
-    pub fn all(&self, name: &str) -> Vec<&str> {
+    /// `limit` (an integer) and `cursor`, walking forward.
+    pub fn page(&self) -> PageRequest<'_> {
+        PageRequest {
+            limit: Input::parse_with(self.of(Field::Limit), |text| {
+                text.parse::<i64>().map_err(|_| LIMIT_RULE)
+            }),
+            cursor: self.of(Field::Cursor),
+            walk: Walk::Forward,
+        }
+    }
+
+    /// A UUID parameter.
+    pub fn uuid(&self, field: Field) -> Input<uuid::Uuid> {
+        Input::uuid(self.of(field))
+    }
+
+    /// Every value of a repeatable UUID parameter (`branch_id=…&branch_id=…`).
+    pub fn uuids(&self, field: Field) -> Vec<Input<uuid::Uuid>> {
+        let name = parameter(field);
         self.0
             .iter()
             .filter(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| Input::uuid(Some(v)))
             .collect()
+    }
+
+    /// A `YYYY-MM-DD` parameter.
+    pub fn day(&self, field: Field) -> Input<chrono::NaiveDate> {
+        Input::day(self.of(field))
+    }
+
+    /// `true`/`false` (or `1`/`0`).
+    pub fn boolean(&self, field: Field) -> Input<bool> {
+        Input::boolean(self.of(field))
+    }
+
+    /// An enumeration spelled as on the wire.
+    pub fn word<T: FromStr>(&self, field: Field) -> Input<T>
+    where
+        T::Err: std::fmt::Display,
+    {
+        Input::word(self.of(field))
+    }
+
+    /// The text of a parameter as sent.
+    pub fn text(&self, field: Field) -> Option<&str> {
+        self.of(field)
     }
 }
 

@@ -9,6 +9,7 @@ use uuid::Uuid;
 use super::ListResponse;
 use super::extract::{Authorized, QueryPairs, ReadInventory};
 use crate::clock::Timestamp;
+use crate::domain::input::Field;
 use crate::domain::inventory::{
     self, Level, LevelListParams, Movement, MovementListParams, StockRules,
 };
@@ -123,10 +124,10 @@ pub async fn list_inventory(
     query: QueryPairs,
 ) -> AppResult<Json<ListResponse<InventoryLevelResponse>>> {
     let params = LevelListParams {
-        warehouse_id: query.get("warehouse_id"),
-        branch_ids: query.all("branch_id"),
-        product_sku_id: query.get("product_sku_id"),
-        low_stock: query.get("low_stock"),
+        warehouse_id: query.uuid(Field::Warehouse),
+        branch_ids: query.uuids(Field::Branches),
+        product_sku_id: query.uuid(Field::ProductSku),
+        low_stock: query.boolean(Field::LowStock),
         page: query.page(),
     };
     let page = inventory::list_levels(&auth.ctx(&state), &params).await?;
@@ -163,11 +164,11 @@ pub async fn list_movements(
     query: QueryPairs,
 ) -> AppResult<Json<ListResponse<InventoryMovementResponse>>> {
     let params = MovementListParams {
-        from: query.get("from"),
-        to: query.get("to"),
-        warehouse_id: query.get("warehouse_id"),
-        branch_ids: query.all("branch_id"),
-        movement_type: query.get("movement_type"),
+        from: query.day(Field::From),
+        to: query.day(Field::To),
+        warehouse_id: query.uuid(Field::Warehouse),
+        branch_ids: query.uuids(Field::Branches),
+        movement_type: query.word(Field::MovementType),
         page: query.page(),
     };
     let page = inventory::list_movements(&auth.ctx(&state), &params).await?;

@@ -9,6 +9,7 @@ use uuid::Uuid;
 use super::ListResponse;
 use super::extract::{Authorized, QueryPairs, ReadProducts};
 use crate::clock::Timestamp;
+use crate::domain::input::Field;
 use crate::domain::money::Amount;
 use crate::domain::products::{self, ProductListParams, ProductWithSkus};
 use crate::entities::enums::{ProductStatus, RecordStatus};
@@ -108,8 +109,8 @@ pub async fn list_products(
     query: QueryPairs,
 ) -> AppResult<Json<ListResponse<ProductResponse>>> {
     let params = ProductListParams {
-        status: query.get("status"),
-        category: query.get("category"),
+        status: query.word(Field::Status),
+        category: query.text(Field::Category),
         page: query.page(),
     };
     let page = products::list_with_skus(&auth.ctx(&state), &params).await?;

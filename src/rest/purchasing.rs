@@ -10,6 +10,7 @@ use uuid::Uuid;
 use super::extract::{Authorized, PathUuid, QueryPairs, ReadPurchasing};
 use super::{DataResponse, ListResponse};
 use crate::clock::Timestamp;
+use crate::domain::input::Field;
 use crate::domain::money::Amount;
 use crate::domain::purchasing::{self, PurchaseOrderListParams, SupplierListParams};
 use crate::entities::enums::{PurchaseOrderStatus, RecordStatus};
@@ -172,11 +173,11 @@ pub async fn list_purchase_orders(
     query: QueryPairs,
 ) -> AppResult<Json<ListResponse<PurchaseOrderResponse>>> {
     let params = PurchaseOrderListParams {
-        from: query.get("from"),
-        to: query.get("to"),
-        branch_ids: query.all("branch_id"),
-        status: query.get("status"),
-        supplier_id: query.get("supplier_id"),
+        from: query.day(Field::From),
+        to: query.day(Field::To),
+        branch_ids: query.uuids(Field::Branches),
+        status: query.word(Field::Status),
+        supplier_id: query.uuid(Field::Supplier),
         page: query.page(),
     };
     let page = purchasing::list_orders(&auth.ctx(&state), &params).await?;

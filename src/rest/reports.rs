@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::extract::{Authorized, QueryPairs, ReadReports};
 use crate::clock::Timestamp;
+use crate::domain::input::Field;
 use crate::domain::money::Amount;
 use crate::domain::reports::{
     self, InventorySummaryParams, SalesSummaryParams, SalesTotals, StockTotals,
@@ -177,9 +178,9 @@ pub async fn get_sales_summary(
     query: QueryPairs,
 ) -> AppResult<Json<SalesSummaryResponse>> {
     let params = SalesSummaryParams {
-        from: query.get("from"),
-        to: query.get("to"),
-        branch_id: query.get("branch_id"),
+        from: query.day(Field::From),
+        to: query.day(Field::To),
+        branch_id: query.uuid(Field::Branch),
     };
     let s = reports::sales_summary(&auth.ctx(&state), &params).await?;
     Ok(Json(SalesSummaryResponse {
@@ -252,8 +253,8 @@ pub async fn get_inventory_summary(
     query: QueryPairs,
 ) -> AppResult<Json<InventorySummaryResponse>> {
     let params = InventorySummaryParams {
-        branch_id: query.get("branch_id"),
-        warehouse_id: query.get("warehouse_id"),
+        branch_id: query.uuid(Field::Branch),
+        warehouse_id: query.uuid(Field::Warehouse),
     };
     let s = reports::inventory_summary(&auth.ctx(&state), &params).await?;
     Ok(Json(InventorySummaryResponse {

@@ -9,6 +9,7 @@ use uuid::Uuid;
 use super::extract::{Authorized, PathUuid, QueryPairs, ReadSales};
 use super::{DataResponse, ListResponse};
 use crate::clock::Timestamp;
+use crate::domain::input::Field;
 use crate::domain::money::Amount;
 use crate::domain::sales::{self, SalesListParams};
 use crate::entities::enums::{OrderType, PaymentStatus, SalesStatus};
@@ -140,10 +141,10 @@ pub async fn list_sales(
     query: QueryPairs,
 ) -> AppResult<Json<ListResponse<SalesOrderResponse>>> {
     let params = SalesListParams {
-        from: query.get("from"),
-        to: query.get("to"),
-        branch_ids: query.all("branch_id"),
-        status: query.get("status"),
+        from: query.day(Field::From),
+        to: query.day(Field::To),
+        branch_ids: query.uuids(Field::Branches),
+        status: query.word(Field::Status),
         page: query.page(),
     };
     let page = sales::list(&auth.ctx(&state), &params).await?;

@@ -11,6 +11,7 @@ use super::{
 };
 use crate::auth::scopes::Scope;
 use crate::clock::Timestamp;
+use crate::domain::input::Input;
 use crate::domain::money::Amount;
 use crate::domain::products::{self as domain, ProductListParams};
 use crate::entities::enums::{ProductStatus, RecordStatus};
@@ -24,9 +25,6 @@ pub struct ProductFilter {
     /// Exact category name (1–100 characters).
     pub category: Option<String>,
 }
-
-const FILTER_NAMES: &[(&str, &str)] =
-    &[("status", "filter.status"), ("category", "filter.category")];
 
 connection!(
     ProductConnection,
@@ -58,7 +56,7 @@ impl CatalogQuery {
         let paging = Paging::new(first, after, last, before)?;
         let filter = filter.unwrap_or_default();
         let params = ProductListParams {
-            status: filter.status.map(ProductStatus::as_str),
+            status: Input::from_option(filter.status),
             category: filter.category.as_deref(),
             page: paging.request(),
         };
@@ -66,7 +64,6 @@ impl CatalogQuery {
         let (page, total) = paging
             .page_and_total(
                 ctx,
-                FILTER_NAMES,
                 domain::list(&here, &params),
                 domain::count(&here, &params),
             )

@@ -52,7 +52,6 @@ impl CustomerQuery {
         let (page, total) = paging
             .page_and_total(
                 ctx,
-                &[],
                 domain::list(&here, &params),
                 domain::count(&here, &params),
             )

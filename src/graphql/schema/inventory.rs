@@ -9,11 +9,13 @@ use super::node::global_id;
 use super::viewer::Branch;
 use super::{DateArg, UuidArg, domain_ctx};
 use super::{
-    Paging, ScopeGuard, always, connection, filter_id, filter_ids, loaded, loaders, page_cost,
+    Paging, ScopeGuard, always, connection, filter_ids, loaded, loaders, page_cost,
     requires_scopes, scopes,
 };
+use super::{day, optional_id};
 use crate::auth::scopes::Scope;
 use crate::clock::Timestamp;
+use crate::domain::input::Input;
 use crate::domain::inventory::{self as domain, LevelListParams, MovementListParams, StockRules};
 use crate::domain::money::Amount;
 use crate::entities::enums::{MovementType, RecordStatus, WarehouseKind};
@@ -33,13 +35,6 @@ pub struct InventoryLevelFilter {
     pub low_stock: Option<bool>,
 }
 
-const LEVEL_FILTER_NAMES: &[(&str, &str)] = &[
-    ("warehouse_id", "filter.warehouseId"),
-    ("branch_id", "filter.branchIds"),
-    ("product_sku_id", "filter.productSkuId"),
-    ("low_stock", "filter.lowStock"),
-];
-
 /// Filters of `inventoryMovements`, validated exactly as the REST `/inventory/movements` query.
 #[derive(InputObject, Debug, Default)]
 pub struct InventoryMovementFilter {
@@ -54,14 +49,6 @@ pub struct InventoryMovementFilter {
     /// Only movements of this type.
     pub movement_type: Option<MovementType>,
 }
-
-const MOVEMENT_FILTER_NAMES: &[(&str, &str)] = &[
-    ("from", "filter.from"),
-    ("to", "filter.to"),
-    ("warehouse_id", "filter.warehouseId"),
-    ("branch_id", "filter.branchIds"),
-    ("movement_type", "filter.movementType"),
-];
 
 connection!(
     InventoryLevelConnection,
@@ -99,28 +86,17 @@ impl InventoryQuery {
     ) -> Result<Option<InventoryLevelConnection>> {
         let paging = Paging::new(first, after, last, before)?;
         let filter = filter.unwrap_or_default();
-        let warehouse = filter
-            .warehouse_id
-            .as_ref()
-            .map(|id| filter_id(id, "Warehouse"));
-        let branch_ids = filter_ids(&filter.branch_ids, "Branch");
-        let sku = filter
-            .product_sku_id
-            .as_ref()
-            .map(|id| filter_id(id, "Sku"));
-        let low_stock = filter.low_stock.map(|b| b.to_string());
         let params = LevelListParams {
-            warehouse_id: warehouse.as_deref(),
-            branch_ids: branch_ids.iter().map(String::as_str).collect(),
-            product_sku_id: sku.as_deref(),
-            low_stock: low_stock.as_deref(),
+            warehouse_id: optional_id(&filter.warehouse_id, "Warehouse"),
+            branch_ids: filter_ids(&filter.branch_ids, "Branch"),
+            product_sku_id: optional_id(&filter.product_sku_id, "Sku"),
+            low_stock: Input::from_option(filter.low_stock),
             page: paging.request(),
         };
         let here = domain_ctx(ctx)?;
         let (page, total) = paging
             .page_and_total(
                 ctx,
-                LEVEL_FILTER_NAMES,
                 domain::list_levels(&here, &params),
                 domain::count_levels(&here, &params),
             )
@@ -150,24 +126,18 @@ impl InventoryQuery {
     ) -> Result<Option<InventoryMovementConnection>> {
         let paging = Paging::new(first, after, last, before)?;
         let filter = filter.unwrap_or_default();
-        let warehouse = filter
-            .warehouse_id
-            .as_ref()
-            .map(|id| filter_id(id, "Warehouse"));
-        let branch_ids = filter_ids(&filter.branch_ids, "Branch");
         let params = MovementListParams {
-            from: filter.from.as_ref().map(DateArg::as_str),
-            to: filter.to.as_ref().map(DateArg::as_str),
-            warehouse_id: warehouse.as_deref(),
-            branch_ids: branch_ids.iter().map(String::as_str).collect(),
-            movement_type: filter.movement_type.map(MovementType::as_str),
+            from: day(filter.from),
+            to: day(filter.to),
+            warehouse_id: optional_id(&filter.warehouse_id, "Warehouse"),
+            branch_ids: filter_ids(&filter.branch_ids, "Branch"),
+            movement_type: Input::from_option(filter.movement_type),
             page: paging.request(),
         };
         let here = domain_ctx(ctx)?;
         let (page, total) = paging
             .page_and_total(
                 ctx,
-                MOVEMENT_FILTER_NAMES,
                 domain::list_movements(&here, &params),
                 domain::count_movements(&here, &params),
             )

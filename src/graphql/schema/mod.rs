@@ -25,6 +25,7 @@ use super::loaders::{Loaded, Loaders};
 use crate::auth::caller::Caller;
 use crate::auth::scopes::Scope;
 use crate::clock::Timestamp;
+use crate::domain::input::{Field, Input, NOT_A_DAY, NOT_A_UUID};
 use crate::domain::money::Amount;
 use crate::domain::pagination::{Page, PageRequest, Walk};
 use crate::error::{AppError, FieldError};
@@ -110,11 +111,11 @@ impl UuidArg {
     }
 }
 
-/// A `Date` argument as the client sent it: the schema type is the `Date` scalar, while the
-/// text goes to the domain unchanged, so a malformed day is the same `invalid_request` naming
-/// the argument as on REST (not an execution failure).
+/// A `Date` argument as the client sent it: the schema type is the `Date` scalar, while a
+/// malformed day is the same `invalid_request` naming the argument as on REST (not an execution
+/// failure).
 #[derive(Debug, Clone)]
-pub struct DateArg(String);
+pub struct DateArg(Input<chrono::NaiveDate>);
 
 impl async_graphql::InputType for DateArg {
     type RawValueType = Self;
@@ -129,10 +130,9 @@ impl async_graphql::InputType for DateArg {
 
     fn parse(value: Option<async_graphql::Value>) -> async_graphql::InputValueResult<Self> {
         match value {
-            Some(async_graphql::Value::String(text)) => Ok(Self(text)),
-            // Any other value is handed on as text; the domain refuses it as not a day and
-            // names the argument.
-            Some(other) => Ok(Self(other.to_string())),
+            Some(async_graphql::Value::String(text)) => Ok(Self(Input::day(Some(&text)))),
+            // Any other value is not a day; the domain reports it among the other problems.
+            Some(_) => Ok(Self(Input::Malformed(NOT_A_DAY.into()))),
             None => Err(async_graphql::InputValueError::expected_type(
                 async_graphql::Value::Null,
             )),
@@ -140,7 +140,10 @@ impl async_graphql::InputType for DateArg {
     }
 
     fn to_value(&self) -> async_graphql::Value {
-        async_graphql::Value::String(self.0.clone())
+        match &self.0 {
+            Input::Given(day) => async_graphql::Value::String(day.to_string()),
+            _ => async_graphql::Value::Null,
+        }
     }
 
     fn as_raw_value(&self) -> Option<&Self> {
@@ -148,10 +151,9 @@ impl async_graphql::InputType for DateArg {
     }
 }
 
-impl DateArg {
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
+/// An optional `Date` argument as a domain input.
+fn day(arg: Option<DateArg>) -> Input<chrono::NaiveDate> {
+    arg.map_or(Input::Absent, |arg| arg.0)
 }
 
 /// Marks a field that needs OAuth scopes: any one of the inner lists, all of its scopes.
@@ -299,7 +301,7 @@ pub struct PageInfo {
 /// The Relay arguments of a connection field: `first`/`after` walk towards older rows,
 /// `last`/`before` towards newer ones; either way edges come newest first.
 pub struct Paging {
-    limit: Option<String>,
+    limit: Option<i32>,
     cursor: Option<String>,
     walk: Walk,
 }
@@ -327,7 +329,7 @@ impl Paging {
             Walk::Forward
         };
         Ok(Self {
-            limit: first.or(last).map(|n| n.to_string()),
+            limit: first.or(last),
             cursor: after.or(before),
             walk,
         })
@@ -335,36 +337,36 @@ impl Paging {
 
     fn request(&self) -> PageRequest<'_> {
         PageRequest {
-            limit: self.limit.as_deref(),
+            limit: Input::from_option(self.limit.map(i64::from)),
             cursor: self.cursor.as_deref(),
             walk: self.walk,
         }
     }
 
-    /// A domain error with REST parameter names turned into this field's argument names.
-    fn error(&self, err: AppError, filters: &[(&str, &str)]) -> async_graphql::Error {
-        let (limit, cursor) = match self.walk {
-            Walk::Forward => ("first", "after"),
-            Walk::Backward => ("last", "before"),
-        };
-        let mut names = vec![("limit", limit), ("cursor", cursor)];
-        names.extend_from_slice(filters);
-        gql(rename_fields(err, &names))
+    /// A domain error with its fields named by this connection's arguments: the page size and
+    /// cursor by the walk's pair, filters inside `filter`.
+    fn error(&self, err: AppError) -> async_graphql::Error {
+        gql(err.named(|field| match (field, self.walk) {
+            (Field::Limit, Walk::Forward) => "first".into(),
+            (Field::Limit, Walk::Backward) => "last".into(),
+            (Field::Cursor, Walk::Forward) => "after".into(),
+            (Field::Cursor, Walk::Backward) => "before".into(),
+            (field, _) => format!("filter.{}", argument(field)).into(),
+        }))
     }
 
     /// The body every connection resolver shares: the page, and the total only when
     /// `totalCount` is selected (it costs a query; `count` is never polled otherwise), with
-    /// domain errors named by this field's arguments (`filters`: REST parameter → argument).
+    /// domain errors named by this field's arguments.
     async fn page_and_total<T>(
         &self,
         ctx: &Context<'_>,
-        filters: &[(&str, &str)],
         list: impl Future<Output = Result<Page<T>, AppError>>,
         count: impl Future<Output = Result<u64, AppError>>,
     ) -> Result<(Page<T>, Option<u64>)> {
-        let page = list.await.map_err(|e| self.error(e, filters))?;
+        let page = list.await.map_err(|e| self.error(e))?;
         let total = if wants_total(ctx) {
-            Some(count.await.map_err(|e| self.error(e, filters))?)
+            Some(count.await.map_err(|e| self.error(e))?)
         } else {
             None
         };
@@ -396,35 +398,41 @@ fn wants_total(ctx: &Context<'_>) -> bool {
     ctx.look_ahead().field("totalCount").exists()
 }
 
-/// Names GraphQL arguments in validation details.
-fn rename_fields(err: AppError, names: &[(&str, &str)]) -> AppError {
-    match err {
-        AppError::InvalidRequest { message, details } => AppError::InvalidRequest {
-            message,
-            details: details
-                .into_iter()
-                .map(|mut d| {
-                    if let Some((_, to)) = names.iter().find(|(from, _)| *from == d.field) {
-                        d.field = (*to).to_owned();
-                    }
-                    d
-                })
-                .collect(),
-        },
-        other => other,
+/// The argument (or input field) each domain input is read from, as GraphQL spells it.
+pub fn argument(field: Field) -> &'static str {
+    match field {
+        Field::Limit => "first",
+        Field::Cursor => "after",
+        Field::From => "from",
+        Field::To => "to",
+        Field::Branches => "branchIds",
+        Field::Branch => "branchId",
+        Field::Warehouse => "warehouseId",
+        Field::ProductSku => "productSkuId",
+        Field::LowStock => "lowStock",
+        Field::MovementType => "movementType",
+        Field::Status => "status",
+        Field::Category => "category",
+        Field::Supplier => "supplierId",
     }
 }
 
 /// A filter id: the REST id, or a global id of the expected type (decoded to its REST id).
-fn filter_id(id: &ID, kind: &str) -> String {
+fn filter_id(id: &ID, kind: &str) -> Input<uuid::Uuid> {
     match node::parse_global_id(id) {
-        Some((found, uuid)) if found == kind => uuid.to_string(),
-        _ => id.0.clone(),
+        Some((found, uuid)) if found == kind => Input::Given(uuid),
+        _ => uuid::Uuid::parse_str(id.0.trim())
+            .map_or(Input::Malformed(NOT_A_UUID.into()), Input::Given),
     }
 }
 
-fn filter_ids(ids: &Option<Vec<ID>>, kind: &str) -> Vec<String> {
+fn filter_ids(ids: &Option<Vec<ID>>, kind: &str) -> Vec<Input<uuid::Uuid>> {
     ids.iter().flatten().map(|id| filter_id(id, kind)).collect()
+}
+
+/// An optional id argument as a domain input.
+fn optional_id(id: &Option<ID>, kind: &str) -> Input<uuid::Uuid> {
+    id.as_ref().map_or(Input::Absent, |id| filter_id(id, kind))
 }
 
 /// A Relay connection type and its edge type, built from a domain page.

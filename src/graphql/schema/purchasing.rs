@@ -8,12 +8,14 @@ use super::inventory::{InventoryMovement, Warehouse};
 use super::node::global_id;
 use super::viewer::Branch;
 use super::{
-    Date, Paging, ScopeGuard, connection, domain_ctx, filter_id, filter_ids, loaded, loaders,
-    page_cost, requires_scopes, scopes,
+    Date, Paging, ScopeGuard, connection, domain_ctx, filter_ids, loaded, loaders, page_cost,
+    requires_scopes, scopes,
 };
 use super::{DateArg, UuidArg};
+use super::{day, optional_id};
 use crate::auth::scopes::Scope;
 use crate::clock::Timestamp;
+use crate::domain::input::Input;
 use crate::domain::money::Amount;
 use crate::domain::purchasing::{self as domain, PurchaseOrderListParams, SupplierListParams};
 use crate::entities::enums::{PurchaseOrderStatus, RecordStatus};
@@ -33,14 +35,6 @@ pub struct PurchaseOrderFilter {
     /// One supplier (REST or global id).
     pub supplier_id: Option<ID>,
 }
-
-const FILTER_NAMES: &[(&str, &str)] = &[
-    ("from", "filter.from"),
-    ("to", "filter.to"),
-    ("branch_id", "filter.branchIds"),
-    ("status", "filter.status"),
-    ("supplier_id", "filter.supplierId"),
-];
 
 connection!(
     PurchaseOrderConnection,
@@ -78,24 +72,18 @@ impl PurchasingQuery {
     ) -> Result<Option<PurchaseOrderConnection>> {
         let paging = Paging::new(first, after, last, before)?;
         let filter = filter.unwrap_or_default();
-        let branch_ids = filter_ids(&filter.branch_ids, "Branch");
-        let supplier = filter
-            .supplier_id
-            .as_ref()
-            .map(|id| filter_id(id, "Supplier"));
         let params = PurchaseOrderListParams {
-            from: filter.from.as_ref().map(DateArg::as_str),
-            to: filter.to.as_ref().map(DateArg::as_str),
-            branch_ids: branch_ids.iter().map(String::as_str).collect(),
-            status: filter.status.map(PurchaseOrderStatus::as_str),
-            supplier_id: supplier.as_deref(),
+            from: day(filter.from),
+            to: day(filter.to),
+            branch_ids: filter_ids(&filter.branch_ids, "Branch"),
+            status: Input::from_option(filter.status),
+            supplier_id: optional_id(&filter.supplier_id, "Supplier"),
             page: paging.request(),
         };
         let here = domain_ctx(ctx)?;
         let (page, total) = paging
             .page_and_total(
                 ctx,
-                FILTER_NAMES,
                 domain::list_orders(&here, &params),
                 domain::count_orders(&here, &params),
             )
@@ -144,7 +132,6 @@ impl PurchasingQuery {
         let (page, total) = paging
             .page_and_total(
                 ctx,
-                &[],
                 domain::list_suppliers(&here, &params),
                 domain::count_suppliers(&here, &params),
             )

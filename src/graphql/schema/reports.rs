@@ -5,10 +5,8 @@ use uuid::Uuid;
 
 use super::DateArg;
 use super::viewer::Branch;
-use super::{
-    Date, ScopeGuard, domain_ctx, filter_id, gql, loaded, loaders, rename_fields, requires_scopes,
-    scopes,
-};
+use super::{Date, ScopeGuard, domain_ctx, gql, loaded, loaders, requires_scopes, scopes};
+use super::{day, optional_id};
 use crate::auth::scopes::Scope;
 use crate::clock::Timestamp;
 use crate::domain::money::Amount;
@@ -38,15 +36,14 @@ impl ReportQuery {
         to: Option<DateArg>,
         branch_id: Option<ID>,
     ) -> Result<Option<SalesSummary>> {
-        let branch_id = branch_id.as_ref().map(|id| filter_id(id, "Branch"));
         let params = reports::SalesSummaryParams {
-            from: from.as_ref().map(DateArg::as_str),
-            to: to.as_ref().map(DateArg::as_str),
-            branch_id: branch_id.as_deref(),
+            from: day(from),
+            to: day(to),
+            branch_id: optional_id(&branch_id, "Branch"),
         };
         let summary = reports::sales_summary(&domain_ctx(ctx)?, &params)
             .await
-            .map_err(|e| gql(rename_fields(e, &[("branch_id", "branchId")])))?;
+            .map_err(gql)?;
         Ok(Some(SalesSummary(summary)))
     }
 
@@ -62,20 +59,13 @@ impl ReportQuery {
         branch_id: Option<ID>,
         warehouse_id: Option<ID>,
     ) -> Result<Option<InventorySummary>> {
-        let branch_id = branch_id.as_ref().map(|id| filter_id(id, "Branch"));
-        let warehouse_id = warehouse_id.as_ref().map(|id| filter_id(id, "Warehouse"));
         let params = reports::InventorySummaryParams {
-            branch_id: branch_id.as_deref(),
-            warehouse_id: warehouse_id.as_deref(),
+            branch_id: optional_id(&branch_id, "Branch"),
+            warehouse_id: optional_id(&warehouse_id, "Warehouse"),
         };
         let summary = reports::inventory_summary(&domain_ctx(ctx)?, &params)
             .await
-            .map_err(|e| {
-                gql(rename_fields(
-                    e,
-                    &[("branch_id", "branchId"), ("warehouse_id", "warehouseId")],
-                ))
-            })?;
+            .map_err(gql)?;
         Ok(Some(InventorySummary(summary)))
     }
 }

@@ -5,6 +5,7 @@ use uuid::Uuid;
 
 use super::catalog::Sku;
 use super::customers::Customer;
+use super::day;
 use super::node::global_id;
 use super::viewer::Branch;
 use super::{DateArg, UuidArg, domain_ctx};
@@ -14,6 +15,7 @@ use super::{
 };
 use crate::auth::scopes::Scope;
 use crate::clock::Timestamp;
+use crate::domain::input::Input;
 use crate::domain::money::Amount;
 use crate::domain::sales::{self, SalesListParams};
 use crate::entities::enums::{OrderType, PaymentStatus, SalesStatus};
@@ -32,14 +34,6 @@ pub struct SalesOrderFilter {
     /// Only orders with this status.
     pub status: Option<SalesStatus>,
 }
-
-/// Validation details name these arguments (the REST parameter on the left).
-const FILTER_NAMES: &[(&str, &str)] = &[
-    ("branch_id", "filter.branchIds"),
-    ("from", "filter.from"),
-    ("to", "filter.to"),
-    ("status", "filter.status"),
-];
 
 connection!(
     SalesOrderConnection,
@@ -70,19 +64,17 @@ impl SalesQuery {
     ) -> Result<Option<SalesOrderConnection>> {
         let paging = Paging::new(first, after, last, before)?;
         let filter = filter.unwrap_or_default();
-        let branch_ids = filter_ids(&filter.branch_ids, "Branch");
         let params = SalesListParams {
-            from: filter.from.as_ref().map(DateArg::as_str),
-            to: filter.to.as_ref().map(DateArg::as_str),
-            branch_ids: branch_ids.iter().map(String::as_str).collect(),
-            status: filter.status.map(SalesStatus::as_str),
+            from: day(filter.from),
+            to: day(filter.to),
+            branch_ids: filter_ids(&filter.branch_ids, "Branch"),
+            status: Input::from_option(filter.status),
             page: paging.request(),
         };
         let here = domain_ctx(ctx)?;
         let (page, total) = paging
             .page_and_total(
                 ctx,
-                FILTER_NAMES,
                 sales::list(&here, &params),
                 sales::count(&here, &params),
             )
