@@ -3,12 +3,79 @@
 use sea_orm::sea_query::{Alias, Expr, Func};
 use sea_orm::{ConnectionTrait, Iterable, QuerySelect, Select};
 
+use chrono::NaiveDate;
+use uuid::Uuid;
+
 use super::context::Ctx;
 use super::input::Problems;
+use super::money::Amount;
 use super::pagination::{CursorCodec, Fingerprint, Listing, Page, PageRequest, Position};
 use super::scope::TenantScope;
+use crate::clock::Timestamp;
 use crate::entities::customers;
+use crate::entities::enums::MemberTier;
 use crate::error::AppResult;
+
+/// A customer as the caller may see them: `personal` is present only when personal data was
+/// read ([`PiiColumns::Read`]); every door renders this, never the row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Customer {
+    pub id: Uuid,
+    pub code: String,
+    pub name: String,
+    pub member_tier: MemberTier,
+    pub points: i64,
+    pub total_spent: Amount,
+    pub visit_count: i32,
+    pub last_visit_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub personal: Option<PersonalData>,
+}
+
+/// A customer's personal data (PII): what `read:customers:pii` guards.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonalData {
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub date_of_birth: Option<NaiveDate>,
+    pub address: Option<String>,
+    pub city: Option<String>,
+    pub state: Option<String>,
+    pub postal_code: Option<String>,
+    pub country: Option<String>,
+    pub tax_id: Option<String>,
+}
+
+impl Customer {
+    /// The view of a row read with `pii` (its personal columns are NULL unless `Read`).
+    pub fn new(row: customers::Model, pii: PiiColumns) -> Self {
+        let personal = (pii == PiiColumns::Read).then_some(PersonalData {
+            phone: row.phone,
+            email: row.email,
+            date_of_birth: row.date_of_birth,
+            address: row.address,
+            city: row.city,
+            state: row.state,
+            postal_code: row.postal_code,
+            country: row.country,
+            tax_id: row.tax_id,
+        });
+        Self {
+            id: row.id,
+            code: row.code,
+            name: row.name,
+            member_tier: row.member_tier,
+            points: row.points,
+            total_spent: row.total_spent,
+            visit_count: row.visit_count,
+            last_visit_at: row.last_visit_at,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+            personal,
+        }
+    }
+}
 
 #[derive(Debug, Default, Clone)]
 pub struct CustomerListParams<'a> {
@@ -59,7 +126,7 @@ pub fn personal_data_columns() -> impl Iterator<Item = &'static str> {
 }
 
 /// The tenant's customers, with or without their personal data.
-pub fn select(scope: &TenantScope, pii: PiiColumns) -> Select<customers::Entity> {
+pub(super) fn select(scope: &TenantScope, pii: PiiColumns) -> Select<customers::Entity> {
     let query = scope.select::<customers::Entity>();
     if pii == PiiColumns::Read {
         return query;
@@ -102,18 +169,20 @@ fn listing(
     })
 }
 
-/// Customers of the caller's tenant, newest first (`created_at`, then id).
+/// Customers of the caller's tenant, newest first (`created_at`, then id), with personal data
+/// as `params.pii` allows.
 pub async fn list(
     ctx: &Ctx<'_, impl ConnectionTrait>,
     params: &CustomerListParams<'_>,
-) -> AppResult<Page<customers::Model>> {
+) -> AppResult<Page<Customer>> {
     let Ctx {
         db,
         cursors: codec,
         scope,
         ..
     } = *ctx;
-    Ok(listing(codec, scope, params)?.page(db, codec).await?)
+    let page = listing(codec, scope, params)?.page(db, codec).await?;
+    Ok(page.map(|row| Customer::new(row, params.pii)))
 }
 
 /// How many customers the tenant has.
@@ -128,4 +197,43 @@ pub async fn count(
         ..
     } = *ctx;
     Ok(listing(codec, scope, params)?.count(db).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_view_carries_personal_data_only_when_it_was_read() {
+        let at = Timestamp::from_millis(1_781_493_736_709).expect("in range");
+        let row = customers::Model {
+            id: Uuid::from_bytes([1; 16]),
+            tenant_id: Uuid::from_bytes([2; 16]),
+            code: "C-1".into(),
+            name: "Somchai".into(),
+            member_tier: MemberTier::Gold,
+            points: 10,
+            total_spent: Amount::ZERO,
+            visit_count: 1,
+            last_visit_at: None,
+            phone: Some("+66 81 234 5678".into()),
+            email: Some("somchai@example.com".into()),
+            date_of_birth: None,
+            address: None,
+            city: None,
+            state: None,
+            postal_code: None,
+            country: Some("TH".into()),
+            tax_id: None,
+            created_at: at,
+            updated_at: at,
+        };
+        // Even a row that somehow carries personal data gives none without `Read`.
+        assert_eq!(Customer::new(row.clone(), PiiColumns::Withheld).personal, None);
+        let read = Customer::new(row, PiiColumns::Read);
+        let personal = read.personal.expect("read");
+        assert_eq!(personal.phone.as_deref(), Some("+66 81 234 5678"));
+        assert_eq!(personal.country.as_deref(), Some("TH"));
+        assert_eq!(read.name, "Somchai");
+    }
 }

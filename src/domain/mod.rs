@@ -3,6 +3,7 @@
 //! [`context::Ctx`].
 
 pub mod applications;
+pub mod batch;
 pub mod branches;
 pub mod context;
 pub mod customers;

@@ -8,13 +8,12 @@ use std::sync::Arc;
 
 use dataloader::BatchFn;
 use dataloader::cached::Loader;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Select};
+use sea_orm::EntityTrait;
 use uuid::Uuid;
 
-use crate::domain::customers::{PiiColumns, select as customers_select};
-use crate::domain::inventory::{visible_levels, visible_movements};
+use crate::domain::batch::{self, Lookup};
+use crate::domain::customers::{Customer, PiiColumns};
 use crate::domain::scope::TenantScope;
-use crate::domain::stock::ReferenceKind;
 use crate::entities::{
     branches, customers, inventory_levels, inventory_movements, product_skus, products,
     purchase_order_items, purchase_orders, sales_order_items, sales_orders, suppliers, warehouses,
@@ -26,51 +25,38 @@ pub type Loaded<T> = Result<T, Arc<AppError>>;
 /// Most keys a single batch query carries.
 const MAX_BATCH: usize = 500;
 
-/// Where a loader's rows come from: a scoped query and the column its keys match.
-struct Source<E: EntityTrait> {
+/// Where a loader's values come from: a domain lookup run with the request's database handle
+/// and the caller's scope.
+struct Source<E: EntityTrait, V> {
     db: crate::db::BudgetedDb,
     scope: TenantScope,
-    select: fn(&TenantScope) -> Select<E>,
-    column: E::Column,
-    key: fn(&E::Model) -> Uuid,
+    lookup: Lookup<E, V>,
 }
 
-impl<E: EntityTrait> Source<E> {
-    async fn rows(&self, keys: &[Uuid]) -> Result<Vec<E::Model>, Arc<AppError>> {
-        self.rows_ordered(keys, None).await
-    }
-
-    async fn rows_ordered(
-        &self,
-        keys: &[Uuid],
-        order: Option<E::Column>,
-    ) -> Result<Vec<E::Model>, Arc<AppError>> {
-        let mut query = (self.select)(&self.scope).filter(self.column.is_in(keys.iter().copied()));
-        if let Some(order) = order {
-            query = query.order_by_asc(self.column).order_by_asc(order);
-        }
-        query
-            .all(&self.db)
+impl<E: EntityTrait, V> Source<E, V> {
+    async fn rows(&self, keys: &[Uuid]) -> Result<Vec<(Uuid, V)>, Arc<AppError>> {
+        self.lookup
+            .rows(&self.db, &self.scope, keys)
             .await
             .map_err(|err| Arc::new(AppError::from(err)))
     }
 }
 
-/// One row per id (`None` when the caller may not see it).
-pub struct ByIdBatch<E: EntityTrait>(Source<E>);
+/// One value per id (`None` when the caller may not see it).
+pub struct ByIdBatch<E: EntityTrait, V>(Source<E, V>);
 
-impl<E> BatchFn<Uuid, Loaded<Option<E::Model>>> for ByIdBatch<E>
+impl<E, V> BatchFn<Uuid, Loaded<Option<V>>> for ByIdBatch<E, V>
 where
     E: EntityTrait,
-    E::Model: Clone + Send + Sync,
+    V: Clone + Send + Sync,
 {
-    async fn load(&mut self, keys: &[Uuid]) -> HashMap<Uuid, Loaded<Option<E::Model>>> {
+    async fn load(&mut self, keys: &[Uuid]) -> HashMap<Uuid, Loaded<Option<V>>> {
         match self.0.rows(keys).await {
             Ok(rows) => {
-                let mut found: HashMap<Uuid, Loaded<Option<E::Model>>> =
+                let mut found: HashMap<Uuid, Loaded<Option<V>>> =
                     keys.iter().map(|k| (*k, Ok(None))).collect();
-                for row in rows {
-                    found.insert((self.0.key)(&row), Ok(Some(row)));
+                for (key, value) in rows {
+                    found.insert(key, Ok(Some(value)));
                 }
                 found
             }
@@ -79,25 +65,22 @@ where
     }
 }
 
-/// Every child row of each parent id, in `order`.
-pub struct ByParentBatch<E: EntityTrait> {
-    source: Source<E>,
-    order: E::Column,
-}
+/// Every child of each parent id, in the lookup's order.
+pub struct ByParentBatch<E: EntityTrait, V>(Source<E, V>);
 
-impl<E> BatchFn<Uuid, Loaded<Vec<E::Model>>> for ByParentBatch<E>
+impl<E, V> BatchFn<Uuid, Loaded<Vec<V>>> for ByParentBatch<E, V>
 where
     E: EntityTrait,
-    E::Model: Clone + Send + Sync,
+    V: Clone + Send + Sync,
 {
-    async fn load(&mut self, keys: &[Uuid]) -> HashMap<Uuid, Loaded<Vec<E::Model>>> {
-        match self.source.rows_ordered(keys, Some(self.order)).await {
+    async fn load(&mut self, keys: &[Uuid]) -> HashMap<Uuid, Loaded<Vec<V>>> {
+        match self.0.rows(keys).await {
             Ok(rows) => {
-                let mut by_parent: HashMap<Uuid, Loaded<Vec<E::Model>>> =
+                let mut by_parent: HashMap<Uuid, Loaded<Vec<V>>> =
                     keys.iter().map(|k| (*k, Ok(Vec::new()))).collect();
-                for row in rows {
-                    if let Some(Ok(children)) = by_parent.get_mut(&(self.source.key)(&row)) {
-                        children.push(row);
+                for (key, value) in rows {
+                    if let Some(Ok(children)) = by_parent.get_mut(&key) {
+                        children.push(value);
                     }
                 }
                 by_parent
@@ -110,24 +93,16 @@ where
 /// A loader's cache: keys are row ids, so a fast hash will do (foldhash, randomly seeded).
 type Cache<V> = HashMap<Uuid, V, foldhash::fast::RandomState>;
 
-pub type ById<E> = Loader<
-    Uuid,
-    Loaded<Option<<E as EntityTrait>::Model>>,
-    ByIdBatch<E>,
-    Cache<Loaded<Option<<E as EntityTrait>::Model>>>,
->;
-pub type ByParent<E> = Loader<
-    Uuid,
-    Loaded<Vec<<E as EntityTrait>::Model>>,
-    ByParentBatch<E>,
-    Cache<Loaded<Vec<<E as EntityTrait>::Model>>>,
->;
+pub type ById<E, V = <E as EntityTrait>::Model> =
+    Loader<Uuid, Loaded<Option<V>>, ByIdBatch<E, V>, Cache<Loaded<Option<V>>>>;
+pub type ByParent<E, V = <E as EntityTrait>::Model> =
+    Loader<Uuid, Loaded<Vec<V>>, ByParentBatch<E, V>, Cache<Loaded<Vec<V>>>>;
 
 /// The loaders of one request.
 pub struct Loaders {
     pub sales_orders: ById<sales_orders::Entity>,
     pub order_items: ByParent<sales_order_items::Entity>,
-    pub customers: ById<customers::Entity>,
+    pub customers: ById<customers::Entity, Customer>,
     pub branches: ById<branches::Entity>,
     pub products: ById<products::Entity>,
     pub skus: ById<product_skus::Entity>,
@@ -145,104 +120,47 @@ pub struct Loaders {
 impl Loaders {
     /// `pii`: whether customers are read with their personal data (see [`PiiColumns`]).
     pub fn new(db: crate::db::BudgetedDb, scope: TenantScope, pii: PiiColumns) -> Self {
-        fn source<E: EntityTrait>(
+        fn source<E: EntityTrait, V>(
             db: &crate::db::BudgetedDb,
             scope: &TenantScope,
-            select: fn(&TenantScope) -> Select<E>,
-            column: E::Column,
-            key: fn(&E::Model) -> Uuid,
-        ) -> Source<E> {
+            lookup: Lookup<E, V>,
+        ) -> Source<E, V> {
             Source {
                 db: db.clone(),
                 scope: scope.clone(),
-                select,
-                column,
-                key,
+                lookup,
             }
         }
         macro_rules! by_id {
-            ($select:expr, $column:expr) => {
-                Loader::with_cache(
-                    ByIdBatch(source(&db, &scope, $select, $column, |row| row.id)),
-                    Cache::default(),
-                )
-                .with_max_batch_size(MAX_BATCH)
+            ($lookup:expr) => {
+                Loader::with_cache(ByIdBatch(source(&db, &scope, $lookup)), Cache::default())
+                    .with_max_batch_size(MAX_BATCH)
             };
         }
         macro_rules! by_parent {
-            ($select:expr, $column:expr, $key:expr, $order:expr) => {
+            ($lookup:expr) => {
                 Loader::with_cache(
-                    ByParentBatch {
-                        source: source(&db, &scope, $select, $column, $key),
-                        order: $order,
-                    },
+                    ByParentBatch(source(&db, &scope, $lookup)),
                     Cache::default(),
                 )
                 .with_max_batch_size(MAX_BATCH)
             };
         }
         Self {
-            sales_orders: by_id!(
-                |s| s.select_in_branches::<sales_orders::Entity>(&[]),
-                sales_orders::Column::Id
-            ),
-            order_items: by_parent!(
-                |s| s.select::<sales_order_items::Entity>(),
-                sales_order_items::Column::SalesOrderId,
-                |row| row.sales_order_id,
-                sales_order_items::Column::LineNo
-            ),
-            customers: match pii {
-                PiiColumns::Read => by_id!(
-                    |s| customers_select(s, PiiColumns::Read),
-                    customers::Column::Id
-                ),
-                PiiColumns::Withheld => by_id!(
-                    |s| customers_select(s, PiiColumns::Withheld),
-                    customers::Column::Id
-                ),
-            },
-            branches: by_id!(
-                |s| s.select_in_branches::<branches::Entity>(&[]),
-                branches::Column::Id
-            ),
-            products: by_id!(|s| s.select::<products::Entity>(), products::Column::Id),
-            skus: by_id!(
-                |s| s.select::<product_skus::Entity>(),
-                product_skus::Column::Id
-            ),
-            product_skus: by_parent!(
-                |s| s.select::<product_skus::Entity>(),
-                product_skus::Column::ProductId,
-                |row| row.product_id,
-                product_skus::Column::SkuCode
-            ),
-            warehouses: by_id!(
-                |s| s.select_in_branches::<warehouses::Entity>(&[]),
-                warehouses::Column::Id
-            ),
-            levels: by_id!(visible_levels, inventory_levels::Column::Id),
-            movements: by_id!(visible_movements, inventory_movements::Column::Id),
-            purchase_orders: by_id!(
-                |s| s.select_in_branches::<purchase_orders::Entity>(&[]),
-                purchase_orders::Column::Id
-            ),
-            purchase_order_items: by_parent!(
-                |s| s.select::<purchase_order_items::Entity>(),
-                purchase_order_items::Column::PurchaseOrderId,
-                |row| row.purchase_order_id,
-                purchase_order_items::Column::LineNo
-            ),
-            receipts: by_parent!(
-                |s| visible_movements(s).filter(
-                    inventory_movements::Column::ReferenceType
-                        .eq(ReferenceKind::PurchaseOrder.as_str()),
-                ),
-                inventory_movements::Column::ReferenceId,
-                |row| row.reference_id.unwrap_or_default(),
-                inventory_movements::Column::CreatedAt
-            ),
-            suppliers: by_id!(|s| s.select::<suppliers::Entity>(), suppliers::Column::Id),
+            sales_orders: by_id!(batch::sales_orders()),
+            order_items: by_parent!(batch::sales_order_items()),
+            customers: by_id!(batch::customers(pii)),
+            branches: by_id!(batch::branches()),
+            products: by_id!(batch::products()),
+            skus: by_id!(batch::skus()),
+            product_skus: by_parent!(batch::product_skus()),
+            warehouses: by_id!(batch::warehouses()),
+            levels: by_id!(batch::inventory_levels()),
+            movements: by_id!(batch::inventory_movements()),
+            purchase_orders: by_id!(batch::purchase_orders()),
+            purchase_order_items: by_parent!(batch::purchase_order_items()),
+            receipts: by_parent!(batch::receipts()),
+            suppliers: by_id!(batch::suppliers()),
         }
     }
 }

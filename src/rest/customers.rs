@@ -12,7 +12,6 @@ use super::extract::{Authorized, QueryPairs, ReadCustomers};
 use crate::clock::Timestamp;
 use crate::domain::customers::{self, CustomerListParams, PiiColumns};
 use crate::domain::money::Amount;
-use crate::entities::customers as entity;
 use crate::entities::enums::MemberTier;
 use crate::error::AppResult;
 use crate::state::AppState;
@@ -74,23 +73,22 @@ pub struct CustomerPii {
     pub tax_id: Option<Option<String>>,
 }
 
-impl CustomerResponse {
-    pub fn new(c: entity::Model, with_pii: bool) -> Self {
-        let pii = if with_pii {
-            CustomerPii {
-                phone: Some(c.phone),
-                email: Some(c.email),
-                date_of_birth: Some(c.date_of_birth),
-                address: Some(c.address),
-                city: Some(c.city),
-                state: Some(c.state),
-                postal_code: Some(c.postal_code),
-                country: Some(c.country),
-                tax_id: Some(c.tax_id),
-            }
-        } else {
-            CustomerPii::default()
-        };
+impl From<customers::Customer> for CustomerResponse {
+    /// The nine keys are present exactly when the domain let personal data through.
+    fn from(c: customers::Customer) -> Self {
+        let pii = c
+            .personal
+            .map_or_else(CustomerPii::default, |p| CustomerPii {
+                phone: Some(p.phone),
+                email: Some(p.email),
+                date_of_birth: Some(p.date_of_birth),
+                address: Some(p.address),
+                city: Some(p.city),
+                state: Some(p.state),
+                postal_code: Some(p.postal_code),
+                country: Some(p.country),
+                tax_id: Some(p.tax_id),
+            });
         Self {
             id: c.id,
             code: c.code,
@@ -134,8 +132,5 @@ pub async fn list_customers(
         pii: PiiColumns::for_caller(auth.caller.can_read_pii(), true),
     };
     let page = customers::list(&auth.ctx(&state), &params).await?;
-    let with_pii = params.pii == PiiColumns::Read;
-    Ok(Json(ListResponse::from_page(page, |c| {
-        CustomerResponse::new(c, with_pii)
-    })))
+    Ok(Json(ListResponse::from_page(page, CustomerResponse::from)))
 }

@@ -14,7 +14,6 @@ use crate::auth::scopes::Scope;
 use crate::clock::Timestamp;
 use crate::domain::customers::{self as domain, CustomerListParams, PiiColumns};
 use crate::domain::money::Amount;
-use crate::entities::customers;
 use crate::entities::enums::MemberTier;
 
 connection!(
@@ -72,7 +71,15 @@ impl CustomerQuery {
     }
 }
 
-pub struct Customer(pub customers::Model);
+pub struct Customer(pub domain::Customer);
+
+impl Customer {
+    /// The personal data the domain let through (none unless the caller may read it and the
+    /// request asks for it); the guards below shape the refusal, not the rule.
+    fn personal(&self) -> Option<&domain::PersonalData> {
+        self.0.personal.as_ref()
+    }
+}
 
 /// A customer of the tenant; its nine personal-data fields also need `read:customers:pii`.
 #[Object]
@@ -124,7 +131,7 @@ impl Customer {
         directive = requires_scopes::apply(scopes(Scope::ReadCustomersPii))
     )]
     async fn phone(&self) -> Option<&str> {
-        self.0.phone.as_deref()
+        self.personal().and_then(|p| p.phone.as_deref())
     }
     /// Personal data: needs scope `read:customers:pii`; without it, null with an
     /// `insufficient_scope` error (the rest of the customer still arrives).
@@ -133,7 +140,7 @@ impl Customer {
         directive = requires_scopes::apply(scopes(Scope::ReadCustomersPii))
     )]
     async fn email(&self) -> Option<&str> {
-        self.0.email.as_deref()
+        self.personal().and_then(|p| p.email.as_deref())
     }
     /// Personal data: needs scope `read:customers:pii`; without it, null with an
     /// `insufficient_scope` error (the rest of the customer still arrives).
@@ -142,7 +149,7 @@ impl Customer {
         directive = requires_scopes::apply(scopes(Scope::ReadCustomersPii))
     )]
     async fn date_of_birth(&self) -> Option<Date> {
-        self.0.date_of_birth.map(Date)
+        self.personal().and_then(|p| p.date_of_birth).map(Date)
     }
     /// Personal data: needs scope `read:customers:pii`; without it, null with an
     /// `insufficient_scope` error (the rest of the customer still arrives).
@@ -151,7 +158,7 @@ impl Customer {
         directive = requires_scopes::apply(scopes(Scope::ReadCustomersPii))
     )]
     async fn address(&self) -> Option<&str> {
-        self.0.address.as_deref()
+        self.personal().and_then(|p| p.address.as_deref())
     }
     /// Personal data: needs scope `read:customers:pii`; without it, null with an
     /// `insufficient_scope` error (the rest of the customer still arrives).
@@ -160,7 +167,7 @@ impl Customer {
         directive = requires_scopes::apply(scopes(Scope::ReadCustomersPii))
     )]
     async fn city(&self) -> Option<&str> {
-        self.0.city.as_deref()
+        self.personal().and_then(|p| p.city.as_deref())
     }
     /// Personal data: needs scope `read:customers:pii`; without it, null with an
     /// `insufficient_scope` error (the rest of the customer still arrives).
@@ -169,7 +176,7 @@ impl Customer {
         directive = requires_scopes::apply(scopes(Scope::ReadCustomersPii))
     )]
     async fn state(&self) -> Option<&str> {
-        self.0.state.as_deref()
+        self.personal().and_then(|p| p.state.as_deref())
     }
     /// Personal data: needs scope `read:customers:pii`; without it, null with an
     /// `insufficient_scope` error (the rest of the customer still arrives).
@@ -178,7 +185,7 @@ impl Customer {
         directive = requires_scopes::apply(scopes(Scope::ReadCustomersPii))
     )]
     async fn postal_code(&self) -> Option<&str> {
-        self.0.postal_code.as_deref()
+        self.personal().and_then(|p| p.postal_code.as_deref())
     }
     /// Personal data: needs scope `read:customers:pii`; without it, null with an
     /// `insufficient_scope` error (the rest of the customer still arrives).
@@ -187,7 +194,7 @@ impl Customer {
         directive = requires_scopes::apply(scopes(Scope::ReadCustomersPii))
     )]
     async fn country(&self) -> Option<&str> {
-        self.0.country.as_deref()
+        self.personal().and_then(|p| p.country.as_deref())
     }
     /// Personal data: needs scope `read:customers:pii`; without it, null with an
     /// `insufficient_scope` error (the rest of the customer still arrives).
@@ -196,7 +203,7 @@ impl Customer {
         directive = requires_scopes::apply(scopes(Scope::ReadCustomersPii))
     )]
     async fn tax_id(&self) -> Option<&str> {
-        self.0.tax_id.as_deref()
+        self.personal().and_then(|p| p.tax_id.as_deref())
     }
 }
 
