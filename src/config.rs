@@ -325,7 +325,7 @@ pub struct Config {
     pub log_format: LogFormat,
     pub shutdown_grace: Duration,
     pub rate_limits: RateLimitConfig,
-    pub graphql: crate::graphql::limits::GraphqlLimits,
+    pub graphql: GraphqlLimits,
     pub graphql_timeout: Duration,
     pub http: HttpLimits,
     pub oauth: OauthLimits,
@@ -552,7 +552,7 @@ impl Config {
                     pro: args.rate_limit_pro,
                     enterprise: args.rate_limit_enterprise,
                 },
-                graphql: crate::graphql::limits::GraphqlLimits {
+                graphql: GraphqlLimits {
                     max_body_bytes: args.graphql_max_body_bytes,
                     max_nesting: args.graphql_max_nesting,
                     max_depth: args.graphql_max_depth,
@@ -597,5 +597,39 @@ fn display_host(addr: SocketAddr) -> String {
         format!("localhost:{}", addr.port())
     } else {
         addr.to_string()
+    }
+}
+
+/// Configurable bounds of one GraphQL request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GraphqlLimits {
+    /// Bytes of the request body (or query string).
+    pub max_body_bytes: usize,
+    /// Nesting of `{ [ (` anywhere in the document (selections and input values alike).
+    pub max_nesting: usize,
+    /// Depth of selection sets after parsing.
+    pub max_depth: usize,
+    /// Cost: a connection costs `first × child`; every other field 1.
+    pub max_complexity: usize,
+    /// Aliased fields in one document.
+    pub max_aliases: usize,
+    /// Operations in one batch.
+    pub max_batch: usize,
+    /// Size of a document once every fragment spread is expanded: fields, spreads, inline
+    /// fragments and argument values, a variable counting the values it holds.
+    pub max_expanded_fields: usize,
+}
+
+impl Default for GraphqlLimits {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 64 * 1024,
+            max_nesting: 48,
+            max_depth: 12,
+            max_complexity: 20_000,
+            max_aliases: 64,
+            max_batch: 10,
+            max_expanded_fields: 2_000,
+        }
     }
 }

@@ -108,7 +108,8 @@ pub enum AppError {
         details: Vec<FieldError>,
     },
     /// Inputs the domain refused, each named by its [`Field`]. A door names them in its own
-    /// terms ([`AppError::named`]); rendered unnamed, they carry the REST parameter names.
+    /// terms ([`AppError::named`]); rendered unnamed, they carry the contract's names
+    /// ([`Field::name`], which REST uses as they are).
     #[error("invalid input")]
     Invalid(Vec<Problem>),
     #[error("invalid token: {0:?}")]
@@ -286,9 +287,7 @@ impl AppError {
             Self::Invalid(problems) => {
                 let details: Vec<FieldError> = problems
                     .iter()
-                    .map(|p| {
-                        FieldError::new(crate::rest::extract::parameter(p.field), p.message.clone())
-                    })
+                    .map(|p| FieldError::new(p.field.name(), p.message.clone()))
                     .collect();
                 body.insert("details".into(), json!(details));
             }

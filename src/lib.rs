@@ -12,6 +12,7 @@ pub mod domain;
 pub mod entities;
 pub mod error;
 pub mod graphql;
+pub mod money;
 pub mod rest;
 pub mod startup;
 pub mod state;

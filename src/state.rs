@@ -11,6 +11,19 @@ use crate::config::Config;
 use crate::domain::pagination::CursorCodec;
 use crate::graphql::Graphql;
 
+impl AppState {
+    /// What authentication needs of the state.
+    pub fn auth(&self) -> crate::auth::Auth<'_> {
+        crate::auth::Auth {
+            db: &self.db,
+            jwt: &self.jwt,
+            clock: self.clock.as_ref(),
+            rate_limits: &self.rate_limits,
+            failures: &self.oauth_failures,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub db: DatabaseConnection,

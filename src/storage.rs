@@ -1,6 +1,6 @@
 //! Portable storage forms for values SQLite has no native type for.
 //!
-//! Both [`Amount`](crate::domain::money::Amount) and [`Timestamp`](crate::clock::Timestamp) are
+//! Both [`Amount`](crate::money::Amount) and [`Timestamp`](crate::clock::Timestamp) are
 //! stored as `BIGINT`, which both backends order, compare and `SUM` exactly.
 
 /// Implements the SeaORM value traits for a newtype stored as an `i64` column.

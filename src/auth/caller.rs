@@ -4,16 +4,15 @@
 
 use std::collections::BTreeSet;
 
-use sea_orm::EntityTrait;
 use uuid::Uuid;
 
+use super::Auth;
 use super::rate_limit::RateStatus;
-use super::scopes::{Scope, ScopeSet};
+use crate::domain::applications;
 use crate::domain::scope::TenantScope;
+use crate::domain::scopes::{Scope, ScopeSet};
 use crate::entities::enums::{AppStatus, Plan};
-use crate::entities::{api_applications, tenants};
 use crate::error::{AppError, ClientProblem, TokenProblem};
-use crate::state::AppState;
 
 #[derive(Debug, Clone)]
 pub struct Caller {
@@ -65,22 +64,19 @@ pub fn bearer_token(header: Option<&str>) -> Result<&str, AppError> {
 /// caller's answers carry [`RateStatus::apply`]. A cross-origin browser request (`origin`)
 /// is refused unless the application lists its origin.
 pub async fn authenticate(
-    state: &AppState,
+    auth: Auth<'_>,
     authorization: Option<&str>,
     origin: Option<&str>,
     units: u32,
 ) -> Result<Caller, AppError> {
     let token = bearer_token(authorization)?;
-    let claims = state
+    let claims = auth
         .jwt
-        .verify(token, state.clock.now())
+        .verify(token, auth.clock.now())
         .map_err(AppError::InvalidToken)?;
-    let (app, tenant) = api_applications::Entity::find_by_id(claims.sub)
-        .find_also_related(tenants::Entity)
-        .one(&state.db)
+    let (app, tenant) = applications::find_with_tenant(auth.db, claims.sub)
         .await?
         .ok_or(AppError::InvalidToken(TokenProblem::Invalid))?;
-    let tenant = tenant.ok_or(AppError::InvalidToken(TokenProblem::Invalid))?;
     if app.tenant_id != claims.tid {
         return Err(AppError::InvalidToken(TokenProblem::Invalid));
     }
@@ -93,9 +89,9 @@ pub async fn authenticate(
     if !tenant.plan.has_api_access() {
         return Err(AppError::AccessDenied);
     }
-    let rate = state
+    let rate = auth
         .rate_limits
-        .check(tenant.plan, app.id, units, state.clock.now())?;
+        .check(tenant.plan, app.id, units, auth.clock.now())?;
     // After the count: a refused origin costs its request like any other answer.
     if let Some(origin) = origin {
         let allowed = app.allowed_origins().map_err(AppError::internal)?;

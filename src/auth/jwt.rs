@@ -5,9 +5,9 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::scopes::ScopeSet;
 use crate::clock::Timestamp;
 use crate::config::JwtConfig;
+use crate::domain::scopes::ScopeSet;
 use crate::error::TokenProblem;
 
 /// The claims of an access token (SPEC §3).

@@ -1,12 +1,12 @@
 //! The client-credentials grant (RFC 6749 §4.4): checks the client and issues a token.
 
+use super::Auth;
 use super::jwt::{Grant, IssuedToken};
-use super::scopes::{Scope, ScopeSet};
-use super::secrets;
 use crate::domain::applications;
+use crate::domain::scopes::{Scope, ScopeSet};
+use crate::domain::secrets;
 use crate::entities::enums::AppStatus;
 use crate::error::{AppError, ClientProblem};
-use crate::state::AppState;
 
 /// A token request, however it arrived (form, JSON or HTTP Basic).
 #[derive(Debug, Default, Clone)]
@@ -19,22 +19,21 @@ pub struct TokenRequest {
     pub address: Option<std::net::IpAddr>,
 }
 
-pub async fn issue(state: &AppState, request: TokenRequest) -> Result<IssuedToken, AppError> {
+pub async fn issue(auth: Auth<'_>, request: TokenRequest) -> Result<IssuedToken, AppError> {
     match request.grant_type.as_deref() {
         None | Some("") => return Err(AppError::invalid_field("grant_type", "is required")),
         Some("client_credentials") => {}
         Some(_) => return Err(AppError::UnsupportedGrantType),
     }
-    let now = state.clock.now();
+    let now = auth.clock.now();
     let address = request.address;
-    state
-        .oauth_failures
+    auth.failures
         .check(request.client_id.as_deref(), address, now)?;
     let (Some(client_id), Some(client_secret)) = (request.client_id, request.client_secret) else {
-        state.oauth_failures.failed(None, address, now);
+        auth.failures.failed(None, address, now);
         return Err(AppError::InvalidClient(ClientProblem::BadCredentials));
     };
-    let app = applications::find_by_client_id(&state.db, &client_id).await?;
+    let app = applications::find_by_client_id(auth.db, &client_id).await?;
     // Hash even for unknown clients so timing does not reveal which client ids exist.
     let stored = app
         .as_ref()
@@ -46,11 +45,11 @@ pub async fn issue(state: &AppState, request: TokenRequest) -> Result<IssuedToke
         // A wrong secret counts against the client id (and the address); an unknown client id
         // only against the address, so made-up ids cannot grow the brake's memory.
         Some(_) => {
-            state.oauth_failures.failed(Some(&client_id), address, now);
+            auth.failures.failed(Some(&client_id), address, now);
             return Err(AppError::InvalidClient(ClientProblem::BadCredentials));
         }
         None => {
-            state.oauth_failures.failed(None, address, now);
+            auth.failures.failed(None, address, now);
             return Err(AppError::InvalidClient(ClientProblem::BadCredentials));
         }
     };
@@ -93,8 +92,7 @@ pub async fn issue(state: &AppState, request: TokenRequest) -> Result<IssuedToke
         branches: app.allowed_branches().map_err(AppError::internal)?,
         generation: app.token_generation,
     };
-    state
-        .jwt
-        .issue(&grant, state.clock.now())
+    auth.jwt
+        .issue(&grant, auth.clock.now())
         .map_err(AppError::internal)
 }

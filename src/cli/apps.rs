@@ -7,11 +7,11 @@ use clap::Subcommand;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::auth::scopes::ScopeSet;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db;
 use crate::domain::applications::{self, NewApplication};
+use crate::domain::scopes::ScopeSet;
 use crate::domain::tenants;
 use crate::entities::api_applications;
 use crate::entities::enums::{AppStatus, Plan};

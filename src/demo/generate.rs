@@ -20,7 +20,6 @@ use super::rng::DemoRng;
 use super::{DEMO_APPS, DemoAccess, DemoTenant, SeedOptions};
 use crate::clock::Timestamp;
 use crate::domain::applications::{self, NewApplication};
-use crate::domain::money::Amount;
 use crate::domain::stock::{self, Reference, ReferenceKind};
 use crate::entities::enums::{
     AppStatus, DocumentSource, MemberTier, MovementType, OrderType, PaymentStatus, Plan,
@@ -31,6 +30,7 @@ use crate::entities::{
     purchase_order_items, purchase_orders, sales_order_items, sales_orders, suppliers, tenants,
     warehouses,
 };
+use crate::money::Amount;
 
 const MINUTE: i64 = 60_000;
 const HOUR: i64 = 60 * MINUTE;

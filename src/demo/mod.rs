@@ -12,7 +12,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait};
 
-use crate::auth::scopes::{Scope, ScopeSet};
+use crate::domain::scopes::{Scope, ScopeSet};
 use crate::entities::tenants;
 
 pub use generate::SeedSummary;
@@ -293,7 +293,7 @@ pub async fn revoke_public_credentials(
 
     let public: Vec<String> = DEMO_APPS
         .iter()
-        .map(|app| crate::auth::secrets::hash_secret(app.client_secret))
+        .map(|app| crate::domain::secrets::hash_secret(app.client_secret))
         .collect();
     let exposed = api_applications::Entity::find()
         .filter(api_applications::Column::ClientSecretHash.is_in(public))

@@ -8,9 +8,9 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::auth::scopes::{Scope, ScopeSet};
-use crate::auth::secrets;
 use crate::clock::Timestamp;
+use crate::domain::scopes::{Scope, ScopeSet};
+use crate::domain::secrets;
 use crate::entities::enums::AppStatus;
 use crate::entities::{api_applications, branches, tenants};
 
@@ -260,6 +260,18 @@ pub async fn list(
         .order_by_asc(api_applications::Column::Id)
         .all(db)
         .await
+}
+
+/// An application with its tenant (`None` when either is unknown).
+pub async fn find_with_tenant(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<Option<(api_applications::Model, tenants::Model)>, sea_orm::DbErr> {
+    Ok(api_applications::Entity::find_by_id(id)
+        .find_also_related(tenants::Entity)
+        .one(db)
+        .await?
+        .and_then(|(app, tenant)| Some((app, tenant?))))
 }
 
 pub async fn find_by_client_id(

@@ -8,13 +8,13 @@ use uuid::Uuid;
 
 use super::context::Ctx;
 use super::input::Problems;
-use super::money::Amount;
 use super::pagination::{CursorCodec, Fingerprint, Listing, Page, PageRequest, Position};
 use super::scope::TenantScope;
 use crate::clock::Timestamp;
 use crate::entities::customers;
 use crate::entities::enums::MemberTier;
 use crate::error::AppResult;
+use crate::money::Amount;
 
 /// A customer as the caller may see them: `personal` is present only when personal data was
 /// read ([`PiiColumns::Read`]); every door renders this, never the row.
@@ -229,7 +229,10 @@ mod tests {
             updated_at: at,
         };
         // Even a row that somehow carries personal data gives none without `Read`.
-        assert_eq!(Customer::new(row.clone(), PiiColumns::Withheld).personal, None);
+        assert_eq!(
+            Customer::new(row.clone(), PiiColumns::Withheld).personal,
+            None
+        );
         let read = Customer::new(row, PiiColumns::Read);
         let personal = read.personal.expect("read");
         assert_eq!(personal.phone.as_deref(), Some("+66 81 234 5678"));

@@ -37,6 +37,27 @@ pub enum Field {
     Supplier,
 }
 
+impl Field {
+    /// The field's name in the contract (seed 000's query parameters): what a problem is
+    /// called where no door named it otherwise.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Limit => "limit",
+            Self::Cursor => "cursor",
+            Self::From => "from",
+            Self::To => "to",
+            Self::Branches | Self::Branch => "branch_id",
+            Self::Warehouse => "warehouse_id",
+            Self::ProductSku => "product_sku_id",
+            Self::LowStock => "low_stock",
+            Self::MovementType => "movement_type",
+            Self::Status => "status",
+            Self::Category => "category",
+            Self::Supplier => "supplier_id",
+        }
+    }
+}
+
 /// One value as a door received it: absent, parsed, or present but not in the door's syntax
 /// (the message says what it must be; the domain reports it in its place among the others).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -14,10 +14,10 @@ use super::dates::{resolve_window, shown};
 use super::input::{Field, Input, Problems, joined};
 use super::pagination::{Fingerprint, Listing, Page, PageRequest, Position};
 use super::scope::TenantScope;
-use crate::domain::money::Amount;
 use crate::entities::enums::MovementType;
 use crate::entities::{inventory_levels, inventory_movements, warehouses};
 use crate::error::{AppError, AppResult};
+use crate::money::Amount;
 
 pub const WAREHOUSE_NOT_FOUND: AppError = AppError::NotFound("Warehouse not found");
 

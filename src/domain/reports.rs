@@ -13,13 +13,13 @@ use super::context::Ctx;
 use super::dates::{DateWindow, resolve_window};
 use super::input::{Field, Input, Problems};
 use super::inventory::{StockRules, WAREHOUSE_NOT_FOUND, visible_warehouses};
-use super::money::{Amount, sum_expr};
 use crate::clock::Timestamp;
 use crate::entities::enums::SalesStatus;
 use crate::entities::{
     inventory_levels, product_skus, sales_order_items, sales_orders, warehouses,
 };
 use crate::error::{AppError, AppResult};
+use crate::money::Amount;
 
 /// The currency of every amount a sales summary adds up (the back office trades in baht).
 pub const SALES_CURRENCY: &str = "THB";
@@ -94,6 +94,13 @@ pub struct SalesSummary {
     pub by_day: Vec<DayTotal>,
     pub by_branch: Vec<BranchTotal>,
     pub top_products: Vec<ProductTotal>,
+}
+
+/// `SUM(column)` as an exact scaled integer on both backends (PostgreSQL widens `SUM(bigint)`
+/// to `numeric`; the cast brings it back). `NULL` when no rows match.
+pub fn sum_expr(column: impl sea_orm::sea_query::IntoColumnRef) -> sea_orm::sea_query::SimpleExpr {
+    use sea_orm::sea_query::{Alias, Expr, Func};
+    Func::cast_as(Func::sum(Expr::col(column)), Alias::new("BIGINT")).into()
 }
 
 fn amount(raw: Option<i64>) -> Amount {

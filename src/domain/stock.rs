@@ -8,9 +8,9 @@ use sea_orm::ActiveValue::Set;
 use uuid::Uuid;
 
 use crate::clock::Timestamp;
-use crate::domain::money::Amount;
 use crate::entities::enums::MovementType;
 use crate::entities::inventory_movements;
+use crate::money::Amount;
 
 /// The kind of document a movement answers to (`reference_type` in the database and on the
 /// wire, where it stays a string).

@@ -2,7 +2,7 @@ use sea_orm::entity::prelude::*;
 
 use super::enums::MemberTier;
 use crate::clock::Timestamp;
-use crate::domain::money::Amount;
+use crate::money::Amount;
 
 /// A customer. `phone` through `tax_id` are personal data (PII): read only with
 /// `read:customers:pii`.

@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 use crate::clock::Timestamp;
-use crate::domain::money::Amount;
+use crate::money::Amount;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "inventory_levels")]

@@ -2,7 +2,7 @@ use sea_orm::entity::prelude::*;
 
 use super::enums::PurchaseOrderStatus;
 use crate::clock::Timestamp;
-use crate::domain::money::Amount;
+use crate::money::Amount;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "purchase_orders")]

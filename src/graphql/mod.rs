@@ -267,7 +267,7 @@ async fn admit(state: &AppState, headers: &HeaderMap) -> Result<Caller, Response
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
     let origin = crate::web::cors::cross_origin(headers);
-    caller::authenticate(state, authorization, origin, 1)
+    caller::authenticate(state.auth(), authorization, origin, 1)
         .await
         .map_err(|err| error_response(err, wants_graphql_response(headers), false))
 }

@@ -11,9 +11,9 @@ use super::ListResponse;
 use super::extract::{Authorized, QueryPairs, ReadCustomers};
 use crate::clock::Timestamp;
 use crate::domain::customers::{self, CustomerListParams, PiiColumns};
-use crate::domain::money::Amount;
 use crate::entities::enums::MemberTier;
 use crate::error::AppResult;
+use crate::money::Amount;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {

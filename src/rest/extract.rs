@@ -9,27 +9,15 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 
 use crate::auth::caller::Caller;
-use crate::auth::scopes::Scope;
 use crate::domain::input::{Field, Input};
 use crate::domain::pagination::{LIMIT_RULE, PageRequest, Walk};
+use crate::domain::scopes::Scope;
 use crate::error::AppError;
 
-/// The query parameter each domain input is read from (and named by in validation details).
+/// The query parameter each domain input is read from (and named by in validation details):
+/// the contract's own names, which the domain keeps as its fields' names.
 pub fn parameter(field: Field) -> &'static str {
-    match field {
-        Field::Limit => "limit",
-        Field::Cursor => "cursor",
-        Field::From => "from",
-        Field::To => "to",
-        Field::Branches | Field::Branch => "branch_id",
-        Field::Warehouse => "warehouse_id",
-        Field::ProductSku => "product_sku_id",
-        Field::LowStock => "low_stock",
-        Field::MovementType => "movement_type",
-        Field::Status => "status",
-        Field::Category => "category",
-        Field::Supplier => "supplier_id",
-    }
+    field.name()
 }
 
 /// A scope an endpoint requires, as a type.

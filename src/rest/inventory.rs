@@ -13,9 +13,9 @@ use crate::domain::input::Field;
 use crate::domain::inventory::{
     self, Level, LevelListParams, Movement, MovementListParams, StockRules,
 };
-use crate::domain::money::Amount;
 use crate::entities::enums::MovementType;
 use crate::error::AppResult;
+use crate::money::Amount;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {

@@ -12,9 +12,9 @@ use utoipa::openapi::security::{
 };
 use utoipa::{IntoParams, IntoResponses, Modify, OpenApi};
 
-use crate::auth::scopes::Scope;
 use crate::domain::inventory::WAREHOUSE_NOT_FOUND;
 use crate::domain::reports::BRANCH_NOT_FOUND;
+use crate::domain::scopes::Scope;
 use crate::error::{AppError, ErrorResponse, FieldError, TokenProblem};
 use crate::state::AppState;
 

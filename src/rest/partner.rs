@@ -32,7 +32,7 @@ async fn gate(State(state): State<AppState>, mut request: Request, next: Next) -
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let origin = crate::web::cors::cross_origin(request.headers()).map(str::to_owned);
-    match caller::authenticate(&state, authorization.as_deref(), origin.as_deref(), 1).await {
+    match caller::authenticate(state.auth(), authorization.as_deref(), origin.as_deref(), 1).await {
         Ok(caller) => {
             let rate = caller.rate;
             let db = state.db_budgets.for_request(&state.db, caller.tenant_id);

@@ -10,11 +10,11 @@ use super::ListResponse;
 use super::extract::{Authorized, QueryPairs, ReadProducts};
 use crate::clock::Timestamp;
 use crate::domain::input::Field;
-use crate::domain::money::Amount;
 use crate::domain::products::{self, ProductListParams, ProductWithSkus};
 use crate::entities::enums::{ProductStatus, RecordStatus};
 use crate::entities::product_skus;
 use crate::error::AppResult;
+use crate::money::Amount;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {

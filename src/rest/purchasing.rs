@@ -11,11 +11,11 @@ use super::extract::{Authorized, PathUuid, QueryPairs, ReadPurchasing};
 use super::{DataResponse, ListResponse};
 use crate::clock::Timestamp;
 use crate::domain::input::Field;
-use crate::domain::money::Amount;
 use crate::domain::purchasing::{self, PurchaseOrderListParams, SupplierListParams};
 use crate::entities::enums::{PurchaseOrderStatus, RecordStatus};
 use crate::entities::{purchase_order_items, purchase_orders, suppliers};
 use crate::error::AppResult;
+use crate::money::Amount;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {

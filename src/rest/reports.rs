@@ -10,12 +10,12 @@ use uuid::Uuid;
 use super::extract::{Authorized, QueryPairs, ReadReports};
 use crate::clock::Timestamp;
 use crate::domain::input::Field;
-use crate::domain::money::Amount;
 use crate::domain::reports::{
     self, InventorySummaryParams, SalesSummaryParams, SalesTotals, StockTotals,
 };
 use crate::entities::enums::SalesStatus;
 use crate::error::AppResult;
+use crate::money::Amount;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {

@@ -10,11 +10,11 @@ use super::extract::{Authorized, PathUuid, QueryPairs, ReadSales};
 use super::{DataResponse, ListResponse};
 use crate::clock::Timestamp;
 use crate::domain::input::Field;
-use crate::domain::money::Amount;
 use crate::domain::sales::{self, SalesListParams};
 use crate::entities::enums::{OrderType, PaymentStatus, SalesStatus};
 use crate::entities::{sales_order_items, sales_orders};
 use crate::error::AppResult;
+use crate::money::Amount;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {

@@ -3,11 +3,11 @@
 use std::process::{Command, Output};
 use std::sync::Arc;
 
-use partner_gateway::auth::secrets;
 use partner_gateway::cli::banner;
 use partner_gateway::clock::{Clock, FixedClock};
 use partner_gateway::demo::{self, DemoApp, SeedOptions};
 use partner_gateway::domain::applications;
+use partner_gateway::domain::secrets;
 use partner_gateway::entities::enums::AppStatus;
 use partner_gateway::startup;
 use serde_json::Value;

@@ -221,7 +221,7 @@ impl TestApp {
             NewApplication {
                 tenant_id: tenant.id,
                 name: "Other tenant's app".into(),
-                scopes: partner_gateway::auth::scopes::ScopeSet::all(),
+                scopes: partner_gateway::domain::scopes::ScopeSet::all(),
                 allowed_branch_ids: None,
             },
         )

@@ -1,11 +1,12 @@
 //! Exact money on both backends: thousands of awkward decimals stored, read back and summed
 //! by the database, compared with `rust_decimal` arithmetic.
 
-use partner_gateway::domain::money::{Amount, sum_expr};
+use partner_gateway::domain::reports::sum_expr;
 use partner_gateway::entities::enums::{
     DocumentSource, OrderType, PaymentStatus, Plan, SalesStatus,
 };
 use partner_gateway::entities::sales_orders;
+use partner_gateway::money::Amount;
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Alias, Query};
 use sea_orm::{

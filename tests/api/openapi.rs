@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use partner_gateway::auth::scopes::Scope;
+use partner_gateway::domain::scopes::Scope;
 use partner_gateway::rest::openapi::{RESPONSE_EXAMPLES, document, document_json};
 use reqwest::StatusCode;
 use serde_json::Value;

@@ -3,12 +3,12 @@
 use std::collections::{BTreeMap, HashMap};
 
 use partner_gateway::clock::Clock;
-use partner_gateway::domain::money::Amount;
 use partner_gateway::entities::enums::SalesStatus;
 use partner_gateway::entities::{
     inventory_levels, inventory_movements, product_skus, purchase_orders, sales_order_items,
     sales_orders, warehouses,
 };
+use partner_gateway::money::Amount;
 use reqwest::StatusCode;
 use rust_decimal::Decimal;
 use sea_orm::EntityTrait;

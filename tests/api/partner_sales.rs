@@ -2,9 +2,9 @@
 
 use std::collections::{BTreeSet, HashSet};
 
-use partner_gateway::domain::money::Amount;
 use partner_gateway::entities::enums::{DocumentSource, OrderType, PaymentStatus, SalesStatus};
 use partner_gateway::entities::sales_orders;
+use partner_gateway::money::Amount;
 use reqwest::StatusCode;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde_json::Value;

@@ -4,9 +4,9 @@ use std::collections::{BTreeSet, HashMap};
 
 use partner_gateway::clock::Timestamp;
 use partner_gateway::demo::{self, DEMO_APPS, SeedOptions};
-use partner_gateway::domain::money::Amount;
 use partner_gateway::entities::enums::{AppStatus, MovementType, PurchaseOrderStatus, SalesStatus};
 use partner_gateway::entities::*;
+use partner_gateway::money::Amount;
 use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait, QueryOrder};
 
 use crate::helpers::{TestDb, fixed_now};

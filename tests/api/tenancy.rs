@@ -1,7 +1,6 @@
 //! Tenant and branch isolation of domain queries.
 
 use partner_gateway::domain::context::Ctx;
-use partner_gateway::domain::money::Amount;
 use partner_gateway::domain::pagination::CursorCodec;
 use partner_gateway::domain::scope::TenantScope;
 use partner_gateway::domain::{branches as branch_queries, sales};
@@ -9,6 +8,7 @@ use partner_gateway::entities::enums::{
     DocumentSource, OrderType, PaymentStatus, Plan, SalesStatus,
 };
 use partner_gateway::entities::{customers, sales_order_items, sales_orders};
+use partner_gateway::money::Amount;
 use sea_orm::{ActiveModelTrait, DatabaseConnection, Set, TransactionTrait};
 use uuid::Uuid;
 

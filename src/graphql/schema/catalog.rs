@@ -9,13 +9,13 @@ use super::{
     Paging, ScopeGuard, always, connection, domain_ctx, loaded, loaders, page_cost,
     requires_scopes, scopes,
 };
-use crate::auth::scopes::Scope;
 use crate::clock::Timestamp;
 use crate::domain::input::Input;
-use crate::domain::money::Amount;
 use crate::domain::products::{self as domain, ProductListParams};
+use crate::domain::scopes::Scope;
 use crate::entities::enums::{ProductStatus, RecordStatus};
 use crate::entities::{product_skus, products};
+use crate::money::Amount;
 
 /// Filters of `products`, validated exactly as the REST `/products` query.
 #[derive(InputObject, Debug, Default)]

@@ -10,11 +10,11 @@ use super::{
     Date, Paging, ScopeGuard, connection, domain_ctx, loaded, loaders, page_cost, requires_scopes,
     scopes,
 };
-use crate::auth::scopes::Scope;
 use crate::clock::Timestamp;
 use crate::domain::customers::{self as domain, CustomerListParams, PiiColumns};
-use crate::domain::money::Amount;
+use crate::domain::scopes::Scope;
 use crate::entities::enums::MemberTier;
+use crate::money::Amount;
 
 connection!(
     CustomerConnection,

@@ -13,13 +13,13 @@ use super::{
     requires_scopes, scopes,
 };
 use super::{day, optional_id};
-use crate::auth::scopes::Scope;
 use crate::clock::Timestamp;
 use crate::domain::input::Input;
 use crate::domain::inventory::{self as domain, LevelListParams, MovementListParams, StockRules};
-use crate::domain::money::Amount;
+use crate::domain::scopes::Scope;
 use crate::entities::enums::{MovementType, RecordStatus, WarehouseKind};
 use crate::entities::{inventory_levels, inventory_movements, warehouses};
+use crate::money::Amount;
 
 /// Filters of `inventoryLevels`, validated exactly as the REST `/inventory` query.
 #[derive(InputObject, Debug, Default)]

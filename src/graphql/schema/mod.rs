@@ -23,12 +23,12 @@ use serde::{Deserialize, Serialize};
 use super::errors::gql;
 use super::loaders::{Loaded, Loaders};
 use crate::auth::caller::Caller;
-use crate::auth::scopes::Scope;
 use crate::clock::Timestamp;
 use crate::domain::input::{Field, Input, NOT_A_DAY, NOT_A_UUID};
-use crate::domain::money::Amount;
 use crate::domain::pagination::{Page, PageRequest, Walk};
+use crate::domain::scopes::Scope;
 use crate::error::{AppError, FieldError};
+use crate::money::Amount;
 use crate::state::AppState;
 
 pub use self::node::Node;

@@ -10,7 +10,7 @@ use super::purchasing::{PurchaseOrder, Supplier};
 use super::sales::SalesOrder;
 use super::viewer::Branch;
 use super::{caller, gql, loaded, loaders};
-use crate::auth::scopes::Scope;
+use crate::domain::scopes::Scope;
 use crate::error::AppError;
 
 /// Anything with an opaque global id, fetchable with `node(id:)`.

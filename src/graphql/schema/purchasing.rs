@@ -13,13 +13,13 @@ use super::{
 };
 use super::{DateArg, UuidArg};
 use super::{day, optional_id};
-use crate::auth::scopes::Scope;
 use crate::clock::Timestamp;
 use crate::domain::input::Input;
-use crate::domain::money::Amount;
 use crate::domain::purchasing::{self as domain, PurchaseOrderListParams, SupplierListParams};
+use crate::domain::scopes::Scope;
 use crate::entities::enums::{PurchaseOrderStatus, RecordStatus};
 use crate::entities::{purchase_order_items, purchase_orders, suppliers};
+use crate::money::Amount;
 
 /// Filters of `purchaseOrders`, validated exactly as the REST `/purchase-orders` query.
 #[derive(InputObject, Debug, Default)]

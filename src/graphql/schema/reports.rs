@@ -7,11 +7,11 @@ use super::DateArg;
 use super::viewer::Branch;
 use super::{Date, ScopeGuard, domain_ctx, gql, loaded, loaders, requires_scopes, scopes};
 use super::{day, optional_id};
-use crate::auth::scopes::Scope;
 use crate::clock::Timestamp;
-use crate::domain::money::Amount;
 use crate::domain::reports;
+use crate::domain::scopes::Scope;
 use crate::entities::enums::SalesStatus;
+use crate::money::Amount;
 
 /// What a report costs in the complexity budget: it aggregates up to 30 days of rows in the
 /// database, far more work than its few output fields. With the default budget (20,000) an

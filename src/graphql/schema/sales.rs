@@ -13,13 +13,13 @@ use super::{
     Paging, ScopeGuard, always, connection, filter_ids, loaded, loaders, page_cost,
     requires_scopes, scopes,
 };
-use crate::auth::scopes::Scope;
 use crate::clock::Timestamp;
 use crate::domain::input::Input;
-use crate::domain::money::Amount;
 use crate::domain::sales::{self, SalesListParams};
+use crate::domain::scopes::Scope;
 use crate::entities::enums::{OrderType, PaymentStatus, SalesStatus};
 use crate::entities::{sales_order_items, sales_orders};
+use crate::money::Amount;
 
 /// Filters of `salesOrders`, validated exactly as the REST `/sales` query.
 #[derive(InputObject, Debug, Default)]

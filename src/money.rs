@@ -178,13 +178,6 @@ impl utoipa::PartialSchema for Amount {
 
 impl utoipa::ToSchema for Amount {}
 
-/// `SUM(column)` as an exact scaled integer on both backends (PostgreSQL widens `SUM(bigint)`
-/// to `numeric`; the cast brings it back). `NULL` when no rows match.
-pub fn sum_expr(column: impl sea_orm::sea_query::IntoColumnRef) -> sea_orm::sea_query::SimpleExpr {
-    use sea_orm::sea_query::{Alias, Expr, Func};
-    Func::cast_as(Func::sum(Expr::col(column)), Alias::new("BIGINT")).into()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
