@@ -4,8 +4,8 @@ use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use chrono::Duration;
 use partner_gateway::auth::jwt::{Grant, JwtKeys};
-use partner_gateway::auth::scopes::ScopeSet;
 use partner_gateway::config::{JwtConfig, Secret};
+use partner_gateway::domain::scopes::ScopeSet;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
