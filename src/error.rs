@@ -27,9 +27,8 @@ impl FieldError {
     }
 }
 
-/// The stable error codes this API answers (`error` in REST bodies, `extensions.code` in
-/// GraphQL errors).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+/// The stable error codes (`error` in REST bodies, `extensions.code` in GraphQL errors).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     InvalidRequest,
@@ -45,6 +44,12 @@ pub enum ErrorCode {
     RequestTimeout,
     ServiceUnavailable,
     ServerError,
+    /// A write that contradicts what is stored (a duplicate reference, a finished order).
+    Conflict,
+    /// A well-formed write the rules refuse.
+    UnprocessableEntity,
+    /// An idempotency key sent again with a different request.
+    IdempotencyKeyMismatch,
 }
 
 impl ErrorCode {
@@ -63,9 +68,45 @@ impl ErrorCode {
             Self::RequestTimeout => "request_timeout",
             Self::ServiceUnavailable => "service_unavailable",
             Self::ServerError => "server_error",
+            Self::Conflict => "conflict",
+            Self::UnprocessableEntity => "unprocessable_entity",
+            Self::IdempotencyKeyMismatch => "idempotency_key_mismatch",
         }
     }
+
+    /// The codes the partner API (REST and GraphQL) answers today: what its OpenAPI document
+    /// lists. The write-side codes join it with the first partner endpoint that writes.
+    pub const PARTNER_API: [ErrorCode; 13] = [
+        Self::InvalidRequest,
+        Self::InvalidToken,
+        Self::InvalidClient,
+        Self::UnsupportedGrantType,
+        Self::InvalidScope,
+        Self::AccessDenied,
+        Self::InsufficientScope,
+        Self::NotFound,
+        Self::PayloadTooLarge,
+        Self::RateLimited,
+        Self::RequestTimeout,
+        Self::ServiceUnavailable,
+        Self::ServerError,
+    ];
 }
+
+impl utoipa::PartialSchema for ErrorCode {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some(
+                "The stable error codes this API answers (`error` in REST bodies, \
+                 `extensions.code` in\nGraphQL errors).",
+            ))
+            .enum_values(Some(Self::PARTNER_API.iter().map(|code| code.as_str())))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for ErrorCode {}
 
 // Declared for the OpenAPI document; answers are rendered by `AppError::body`.
 /// The flat error body of every failed request.
@@ -129,6 +170,18 @@ pub enum AppError {
     InsufficientScope { required_scopes: Vec<String> },
     #[error("not found: {0}")]
     NotFound(&'static str),
+    /// 409: the write contradicts what is stored. `message` names what, never a constraint.
+    #[error("conflict: {message}")]
+    Conflict { message: String },
+    /// 422: a well-formed write the domain's rules refuse, field by field.
+    #[error("unprocessable: {message}")]
+    Unprocessable {
+        message: String,
+        details: Vec<FieldError>,
+    },
+    /// 409: an idempotency key already used for a different request.
+    #[error("idempotency key mismatch")]
+    IdempotencyKeyMismatch,
     #[error("rate limited")]
     RateLimited {
         max: u64,
@@ -196,6 +249,9 @@ impl AppError {
             Self::AccessDenied | Self::OriginNotAllowed { .. } => ErrorCode::AccessDenied,
             Self::InsufficientScope { .. } => ErrorCode::InsufficientScope,
             Self::NotFound(_) => ErrorCode::NotFound,
+            Self::Conflict { .. } => ErrorCode::Conflict,
+            Self::Unprocessable { .. } => ErrorCode::UnprocessableEntity,
+            Self::IdempotencyKeyMismatch => ErrorCode::IdempotencyKeyMismatch,
             Self::RateLimited { .. } => ErrorCode::RateLimited,
             Self::PayloadTooLarge { .. } => ErrorCode::PayloadTooLarge,
             Self::Timeout { .. } | Self::SlowBody => ErrorCode::RequestTimeout,
@@ -215,6 +271,8 @@ impl AppError {
                 StatusCode::FORBIDDEN
             }
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Conflict { .. } | Self::IdempotencyKeyMismatch => StatusCode::CONFLICT,
+            Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::SlowBody => StatusCode::REQUEST_TIMEOUT,
@@ -257,6 +315,12 @@ impl AppError {
             ),
             Self::InsufficientScope { .. } => "Access token is missing required scope(s)".into(),
             Self::NotFound(what) => (*what).to_owned(),
+            Self::Conflict { message } | Self::Unprocessable { message, .. } => message.clone(),
+            Self::IdempotencyKeyMismatch => {
+                "This Idempotency-Key was used with a different request; send a new key for a \
+                 new request"
+                    .into()
+            }
             Self::RateLimited { max, .. } => {
                 format!("Rate limit exceeded. Max {max} requests per 15 minutes.")
             }
@@ -284,6 +348,9 @@ impl AppError {
             Self::InvalidRequest { details, .. } => {
                 body.insert("details".into(), json!(details));
             }
+            Self::Unprocessable { details, .. } => {
+                body.insert("details".into(), json!(details));
+            }
             Self::Invalid(problems) => {
                 let details: Vec<FieldError> = problems
                     .iter()
@@ -301,8 +368,16 @@ impl AppError {
 }
 
 impl From<sea_orm::DbErr> for AppError {
-    /// No free connection in time is overload, not a bug: a 503 the client may retry.
+    /// No free connection in time is overload, not a bug: a 503 the client may retry. A write
+    /// that breaks a unique key is a 409 (the constraint's name is logged at debug level, never
+    /// sent); a domain function that knows what was duplicated says so itself.
     fn from(err: sea_orm::DbErr) -> Self {
+        if let Some(sea_orm::SqlErr::UniqueConstraintViolation(detail)) = err.sql_err() {
+            tracing::debug!(%detail, "write refused by a unique key");
+            return Self::Conflict {
+                message: DUPLICATE.to_owned(),
+            };
+        }
         match err {
             sea_orm::DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout) => {
                 Self::Unavailable {
@@ -313,6 +388,9 @@ impl From<sea_orm::DbErr> for AppError {
         }
     }
 }
+
+/// What a write that breaks a unique key is told when nothing more specific is known.
+pub const DUPLICATE: &str = "A record with the same unique reference already exists";
 
 impl AppError {
     /// The headers this error carries at every door (REST and GraphQL alike):
@@ -471,6 +549,14 @@ mod tests {
                 required_scopes: vec![],
             },
             AppError::NotFound(""),
+            AppError::Conflict {
+                message: String::new(),
+            },
+            AppError::Unprocessable {
+                message: String::new(),
+                details: vec![],
+            },
+            AppError::IdempotencyKeyMismatch,
             AppError::RateLimited {
                 max: 1,
                 retry_after_secs: 1,

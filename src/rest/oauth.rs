@@ -69,9 +69,8 @@ fn parse_body(headers: &HeaderMap, body: &[u8]) -> Result<TokenBody, AppError> {
     if body.is_empty() {
         return Ok(TokenBody::default());
     }
-    if content_type.starts_with("application/json") {
-        serde_json::from_slice(body)
-            .map_err(|_| AppError::invalid_field("body", "must be a JSON object of strings"))
+    if super::json::is_json(&content_type) {
+        super::json::parse(body)
     } else if content_type.starts_with("application/x-www-form-urlencoded")
         || content_type.is_empty()
     {
@@ -191,7 +190,7 @@ pub async fn create_token(
             None => (body.client_id, body.client_secret),
         };
         token::issue(
-            &state,
+            state.auth(),
             TokenRequest {
                 grant_type: body.grant_type,
                 client_id,

@@ -55,6 +55,26 @@ async fn token_by_form_json_and_basic() {
     let body: Value = json_body.json().await.expect("json");
     assert_eq!(body["scope"], "read:sales read:customers");
 
+    // A JSON body with a misplaced value names it; one that is not JSON names the body.
+    for (body, field) in [
+        (r#"{"grant_type":"client_credentials","scope":5}"#, "scope"),
+        (r#"{"grant_type":"client_credentials","#, "body"),
+        (r#"["client_credentials"]"#, "body"),
+    ] {
+        let refused = app
+            .client
+            .post(app.url("/oauth/token"))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(refused.status(), StatusCode::BAD_REQUEST, "{body}");
+        let answer: Value = refused.json().await.expect("json");
+        assert_eq!(answer["error"], "invalid_request", "{body}");
+        assert_eq!(answer["details"][0]["field"], field, "{body}: {answer}");
+    }
+
     let basic = app
         .client
         .post(app.url("/oauth/token"))

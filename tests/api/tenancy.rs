@@ -227,3 +227,38 @@ async fn a_context_on_a_transaction_sees_its_writes_until_rolled_back() {
         "the rolled-back branch is gone"
     );
 }
+
+#[tokio::test]
+async fn a_write_that_breaks_a_unique_key_is_a_conflict_that_names_no_constraint() {
+    use partner_gateway::error::{AppError, ErrorCode};
+    let test_db = TestDb::new().await;
+    let db = test_db.connect().await;
+    let a = tenant_with_orders(&db, "A", 0).await;
+    let now = fixed_now();
+    branch_row(a.id, "BR-DUP", "First", now)
+        .insert(&db)
+        .await
+        .expect("first branch");
+    let err = branch_row(a.id, "BR-DUP", "Second", now)
+        .insert(&db)
+        .await
+        .expect_err("same code in the same tenant");
+    let err = AppError::from(err);
+    assert_eq!(err.code(), ErrorCode::Conflict);
+    assert_eq!(err.status(), reqwest::StatusCode::CONFLICT);
+    let body = err.body().to_string();
+    for internal in [
+        "branches",
+        "tenant_code",
+        "UNIQUE constraint",
+        "duplicate key",
+    ] {
+        assert!(!body.contains(internal), "{body}");
+    }
+    // The same code in another tenant is no conflict.
+    let b = tenant_with_orders(&db, "B", 0).await;
+    branch_row(b.id, "BR-DUP", "Other tenant", now)
+        .insert(&db)
+        .await
+        .expect("another tenant's branch");
+}
