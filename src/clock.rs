@@ -88,21 +88,6 @@ impl<'de> Deserialize<'de> for Timestamp {
     }
 }
 
-impl utoipa::PartialSchema for Timestamp {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        utoipa::openapi::ObjectBuilder::new()
-            .schema_type(utoipa::openapi::schema::Type::String)
-            .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
-                utoipa::openapi::KnownFormat::DateTime,
-            )))
-            .description(Some("UTC, ISO 8601 with milliseconds"))
-            .examples(["2026-06-15T03:22:16.709Z"])
-            .into()
-    }
-}
-
-impl utoipa::ToSchema for Timestamp {}
-
 crate::storage::i64_value_type!(Timestamp, |t| t.0, |raw| {
     Timestamp::from_millis(raw).ok_or_else(|| format!("timestamp out of range: {raw}"))
 });

@@ -163,21 +163,6 @@ impl Sum for Amount {
 
 crate::storage::i64_value_type!(Amount, |a| a.0, |raw| Ok(Amount(raw)));
 
-impl utoipa::PartialSchema for Amount {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        utoipa::openapi::ObjectBuilder::new()
-            .schema_type(utoipa::openapi::schema::Type::String)
-            .pattern(Some(r"^-?[0-9]+(\.[0-9]{1,4})?$"))
-            .description(Some(
-                "An exact decimal as a string (money or quantity, up to 4 decimal places)",
-            ))
-            .examples(["12510.4"])
-            .into()
-    }
-}
-
-impl utoipa::ToSchema for Amount {}
-
 #[cfg(test)]
 mod tests {
     use super::*;

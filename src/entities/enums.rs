@@ -12,7 +12,7 @@ macro_rules! string_enum {
     ) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, EnumIter, DeriveActiveEnum)]
-        #[derive(Serialize, Deserialize, utoipa::ToSchema, async_graphql::Enum)]
+        #[derive(Serialize, Deserialize)]
         #[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
         #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
         pub enum $name {
@@ -70,172 +70,171 @@ impl std::fmt::Display for UnknownVariant {
 
 impl std::error::Error for UnknownVariant {}
 
-string_enum!(
-    /// Subscription plan of a tenant; FREE and BASIC have no partner API access.
-    Plan {
-        /// Free plan: no partner API access.
-        Free => "FREE",
-        /// Basic plan: no partner API access.
-        Basic => "BASIC",
-        /// Partner API access with the PRO request quota per application.
-        Pro => "PRO",
-        /// Partner API access with the ENTERPRISE request quota per application.
-        Enterprise => "ENTERPRISE",
-    }
-);
+/// Hands every enumeration of the data model, with its documentation, to the macro `$then`:
+/// this layer declares the enums from it (below), and each door derives its own representation
+/// from the same list (GraphQL enums, OpenAPI schemas), so no door's framework reaches down here.
+macro_rules! with_every_enum {
+    ($then:ident) => {
+        $then! {
+            /// Subscription plan of a tenant; FREE and BASIC have no partner API access.
+            Plan {
+                /// Free plan: no partner API access.
+                Free => "FREE",
+                /// Basic plan: no partner API access.
+                Basic => "BASIC",
+                /// Partner API access with the PRO request quota per application.
+                Pro => "PRO",
+                /// Partner API access with the ENTERPRISE request quota per application.
+                Enterprise => "ENTERPRISE",
+            }
 
-string_enum!(
-    AppStatus { Active => "ACTIVE", Suspended => "SUSPENDED", Revoked => "REVOKED" }
-);
+            AppStatus { Active => "ACTIVE", Suspended => "SUSPENDED", Revoked => "REVOKED" }
 
-string_enum!(
-    /// Status of a branch, warehouse, supplier or SKU.
-    RecordStatus {
-        /// In use.
-        Active => "ACTIVE",
-        /// Deactivated; still returned by lists and lookups.
-        Inactive => "INACTIVE",
-    }
-);
+            /// Status of a branch, warehouse, supplier or SKU.
+            RecordStatus {
+                /// In use.
+                Active => "ACTIVE",
+                /// Deactivated; still returned by lists and lookups.
+                Inactive => "INACTIVE",
+            }
 
-string_enum!(
-    /// What a warehouse holds stock for.
-    WarehouseKind {
-        /// A branch's store stock, which its sales draw on.
-        Store => "STORE",
-        /// A kitchen's stock, e.g. ingredients transferred from the store.
-        Kitchen => "KITCHEN",
-        /// A central warehouse that supplies branches.
-        Central => "CENTRAL",
-    }
-);
+            /// What a warehouse holds stock for.
+            WarehouseKind {
+                /// A branch's store stock, which its sales draw on.
+                Store => "STORE",
+                /// A kitchen's stock, e.g. ingredients transferred from the store.
+                Kitchen => "KITCHEN",
+                /// A central warehouse that supplies branches.
+                Central => "CENTRAL",
+            }
 
-string_enum!(
-    /// Lifecycle status of a product.
-    ProductStatus {
-        /// On sale.
-        Active => "ACTIVE",
-        /// Not on sale for now.
-        Inactive => "INACTIVE",
-        /// Withdrawn from sale for good.
-        Discontinued => "DISCONTINUED",
-    }
-);
+            /// Lifecycle status of a product.
+            ProductStatus {
+                /// On sale.
+                Active => "ACTIVE",
+                /// Not on sale for now.
+                Inactive => "INACTIVE",
+                /// Withdrawn from sale for good.
+                Discontinued => "DISCONTINUED",
+            }
 
-string_enum!(
-    /// Why the stock of a SKU in a warehouse changed.
-    MovementType {
-        /// Goods received into the warehouse (e.g. from a purchase order).
-        Receive => "RECEIVE",
-        /// Goods sold through a sales order (out of the warehouse).
-        Sale => "SALE",
-        /// Goods returned from a sale (e.g. a refund), back into the warehouse.
-        Return => "RETURN",
-        /// A correction, e.g. after a stock count (in or out).
-        Adjustment => "ADJUSTMENT",
-        /// Goods arriving from another warehouse (the other side is a TRANSFER_OUT).
-        TransferIn => "TRANSFER_IN",
-        /// Goods leaving for another warehouse (the other side is a TRANSFER_IN).
-        TransferOut => "TRANSFER_OUT",
-        /// Goods written off as spoiled, damaged or lost (out of the warehouse).
-        Waste => "WASTE",
-    }
-);
+            /// Why the stock of a SKU in a warehouse changed.
+            MovementType {
+                /// Goods received into the warehouse (e.g. from a purchase order).
+                Receive => "RECEIVE",
+                /// Goods sold through a sales order (out of the warehouse).
+                Sale => "SALE",
+                /// Goods returned from a sale (e.g. a refund), back into the warehouse.
+                Return => "RETURN",
+                /// A correction, e.g. after a stock count (in or out).
+                Adjustment => "ADJUSTMENT",
+                /// Goods arriving from another warehouse (the other side is a TRANSFER_OUT).
+                TransferIn => "TRANSFER_IN",
+                /// Goods leaving for another warehouse (the other side is a TRANSFER_IN).
+                TransferOut => "TRANSFER_OUT",
+                /// Goods written off as spoiled, damaged or lost (out of the warehouse).
+                Waste => "WASTE",
+            }
 
-string_enum!(
-    /// Status of a purchase order.
-    PurchaseOrderStatus {
-        /// Being prepared; not yet sent to the supplier.
-        Draft => "DRAFT",
-        /// Sent to the supplier; nothing received yet.
-        Ordered => "ORDERED",
-        /// Some goods received, some still outstanding.
-        PartiallyReceived => "PARTIALLY_RECEIVED",
-        /// All goods received.
-        Received => "RECEIVED",
-        /// Cancelled; no goods expected.
-        Cancelled => "CANCELLED",
-    }
-);
+            /// Status of a purchase order.
+            PurchaseOrderStatus {
+                /// Being prepared; not yet sent to the supplier.
+                Draft => "DRAFT",
+                /// Sent to the supplier; nothing received yet.
+                Ordered => "ORDERED",
+                /// Some goods received, some still outstanding.
+                PartiallyReceived => "PARTIALLY_RECEIVED",
+                /// All goods received.
+                Received => "RECEIVED",
+                /// Cancelled; no goods expected.
+                Cancelled => "CANCELLED",
+            }
 
-string_enum!(
-    /// Loyalty tier of a customer, lowest first.
-    MemberTier {
-        /// The entry tier.
-        Regular => "REGULAR",
-        /// The second tier.
-        Silver => "SILVER",
-        /// The third tier.
-        Gold => "GOLD",
-        /// The highest tier.
-        Platinum => "PLATINUM",
-    }
-);
+            /// Loyalty tier of a customer, lowest first.
+            MemberTier {
+                /// The entry tier.
+                Regular => "REGULAR",
+                /// The second tier.
+                Silver => "SILVER",
+                /// The third tier.
+                Gold => "GOLD",
+                /// The highest tier.
+                Platinum => "PLATINUM",
+            }
 
-string_enum!(
-    /// Status of a sales order; COMPLETED, REFUNDED, PARTIAL_REFUNDED and EXCHANGED are sales.
-    SalesStatus {
-        /// Being entered; not yet a sale.
-        Draft => "DRAFT",
-        /// Put on hold at the point of sale, to be resumed; not yet a sale.
-        Held => "HELD",
-        /// Open and still taking items; not yet a sale.
-        Active => "ACTIVE",
-        /// Closed for items and awaiting payment; not yet a sale.
-        ReadyForPayment => "READY_FOR_PAYMENT",
-        /// Paid and closed; counts as a sale.
-        Completed => "COMPLETED",
-        /// Completed, then refunded in full; counts as a sale, its refunds deducted.
-        Refunded => "REFUNDED",
-        /// Completed, then refunded in part; counts as a sale, its refunds deducted.
-        PartialRefunded => "PARTIAL_REFUNDED",
-        /// Cancelled before completion; not a sale.
-        Cancelled => "CANCELLED",
-        /// Completed, then items exchanged; counts as a sale.
-        Exchanged => "EXCHANGED",
-        /// Voided; not a sale.
-        Voided => "VOIDED",
-    }
-);
+            /// Status of a sales order; COMPLETED, REFUNDED, PARTIAL_REFUNDED and EXCHANGED are sales.
+            SalesStatus {
+                /// Being entered; not yet a sale.
+                Draft => "DRAFT",
+                /// Put on hold at the point of sale, to be resumed; not yet a sale.
+                Held => "HELD",
+                /// Open and still taking items; not yet a sale.
+                Active => "ACTIVE",
+                /// Closed for items and awaiting payment; not yet a sale.
+                ReadyForPayment => "READY_FOR_PAYMENT",
+                /// Paid and closed; counts as a sale.
+                Completed => "COMPLETED",
+                /// Completed, then refunded in full; counts as a sale, its refunds deducted.
+                Refunded => "REFUNDED",
+                /// Completed, then refunded in part; counts as a sale, its refunds deducted.
+                PartialRefunded => "PARTIAL_REFUNDED",
+                /// Cancelled before completion; not a sale.
+                Cancelled => "CANCELLED",
+                /// Completed, then items exchanged; counts as a sale.
+                Exchanged => "EXCHANGED",
+                /// Voided; not a sale.
+                Voided => "VOIDED",
+            }
 
-string_enum!(
-    /// How a sales order is served.
-    OrderType {
-        /// Eaten on the premises.
-        DineIn => "DINE_IN",
-        /// Collected by the customer.
-        Takeaway => "TAKEAWAY",
-        /// Delivered to the customer.
-        Delivery => "DELIVERY",
-    }
-);
+            /// How a sales order is served.
+            OrderType {
+                /// Eaten on the premises.
+                DineIn => "DINE_IN",
+                /// Collected by the customer.
+                Takeaway => "TAKEAWAY",
+                /// Delivered to the customer.
+                Delivery => "DELIVERY",
+            }
 
-string_enum!(
-    /// How far a sales order is paid.
-    PaymentStatus {
-        /// Nothing paid yet.
-        Unpaid => "UNPAID",
-        /// Part of the total paid.
-        Partial => "PARTIAL",
-        /// Paid in full.
-        Paid => "PAID",
-        /// The payment was refunded.
-        Refunded => "REFUNDED",
-    }
-);
+            /// How far a sales order is paid.
+            PaymentStatus {
+                /// Nothing paid yet.
+                Unpaid => "UNPAID",
+                /// Part of the total paid.
+                Partial => "PARTIAL",
+                /// Paid in full.
+                Paid => "PAID",
+                /// The payment was refunded.
+                Refunded => "REFUNDED",
+            }
 
-string_enum!(
-    /// Where a document came from: the POS itself or the push integration API.
-    DocumentSource { Pos => "POS", Integration => "INTEGRATION" }
-);
+            /// Where a document came from: the POS itself or the push integration API.
+            DocumentSource { Pos => "POS", Integration => "INTEGRATION" }
 
-string_enum!(
-    WebhookStatus { Active => "ACTIVE", Disabled => "DISABLED" }
-);
+            WebhookStatus { Active => "ACTIVE", Disabled => "DISABLED" }
 
-string_enum!(
-    DeliveryStatus { Pending => "PENDING", Succeeded => "SUCCEEDED", Failed => "FAILED" }
-);
+            DeliveryStatus { Pending => "PENDING", Succeeded => "SUCCEEDED", Failed => "FAILED" }
+        }
+    };
+}
+pub(crate) use with_every_enum;
+
+/// Declares each enumeration of [`with_every_enum`] with [`string_enum`].
+macro_rules! declare_enums {
+    ($(
+        $(#[doc = $doc:literal])*
+        $name:ident { $($(#[doc = $vdoc:literal])* $variant:ident => $text:literal),+ $(,)? }
+    )+) => {
+        $(
+            string_enum! {
+                $(#[doc = $doc])*
+                $name { $($(#[doc = $vdoc])* $variant => $text),+ }
+            }
+        )+
+    };
+}
+
+with_every_enum!(declare_enums);
 
 #[cfg(test)]
 mod tests {

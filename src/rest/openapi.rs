@@ -491,3 +491,69 @@ fn finish_operations(doc: &mut Value) {
         }
     }
 }
+
+/// The OpenAPI schema of each enumeration of the data model, from the entity layer's one list:
+/// a string with its values and the enum's description.
+macro_rules! enum_schemas {
+    ($(
+        $(#[doc = $doc:literal])*
+        $name:ident { $($(#[doc = $vdoc:literal])* $variant:ident => $text:literal),+ $(,)? }
+    )+) => {
+        $(
+            impl utoipa::PartialSchema for crate::entities::enums::$name {
+                fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                    utoipa::openapi::ObjectBuilder::new()
+                        .schema_type(utoipa::openapi::schema::Type::String)
+                        .description(description(&[$($doc),*]))
+                        .enum_values(Some([$($text),+]))
+                        .into()
+                }
+            }
+
+            impl utoipa::ToSchema for crate::entities::enums::$name {}
+        )+
+    };
+}
+
+/// A description from doc-comment lines, as the schema derive makes it.
+fn description(lines: &[&str]) -> Option<String> {
+    let text = lines
+        .iter()
+        .map(|line| line.trim())
+        .collect::<Vec<_>>()
+        .join("\n");
+    (!text.is_empty()).then_some(text)
+}
+
+crate::entities::enums::with_every_enum!(enum_schemas);
+
+/// The shared value types as the API's schemas.
+impl utoipa::PartialSchema for crate::money::Amount {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some(r"^-?[0-9]+(\.[0-9]{1,4})?$"))
+            .description(Some(
+                "An exact decimal as a string (money or quantity, up to 4 decimal places)",
+            ))
+            .examples(["12510.4"])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for crate::money::Amount {}
+
+impl utoipa::PartialSchema for crate::clock::Timestamp {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
+                utoipa::openapi::KnownFormat::DateTime,
+            )))
+            .description(Some("UTC, ISO 8601 with milliseconds"))
+            .examples(["2026-06-15T03:22:16.709Z"])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for crate::clock::Timestamp {}

@@ -4,6 +4,7 @@ use async_graphql::{Context, ID, InputObject, Object, Result};
 use uuid::Uuid;
 
 use super::UuidArg;
+use super::enums::{ProductStatus, RecordStatus};
 use super::node::global_id;
 use super::{
     Paging, ScopeGuard, always, connection, domain_ctx, loaded, loaders, page_cost,
@@ -13,7 +14,6 @@ use crate::clock::Timestamp;
 use crate::domain::input::Input;
 use crate::domain::products::{self as domain, ProductListParams};
 use crate::domain::scopes::Scope;
-use crate::entities::enums::{ProductStatus, RecordStatus};
 use crate::entities::{product_skus, products};
 use crate::money::Amount;
 
@@ -56,7 +56,7 @@ impl CatalogQuery {
         let paging = Paging::new(first, after, last, before)?;
         let filter = filter.unwrap_or_default();
         let params = ProductListParams {
-            status: Input::from_option(filter.status),
+            status: Input::from_option(filter.status.map(Into::into)),
             category: filter.category.as_deref(),
             page: paging.request(),
         };
@@ -119,7 +119,7 @@ impl Product {
     }
     /// Whether the product is on sale.
     async fn status(&self) -> ProductStatus {
-        self.0.status
+        self.0.status.into()
     }
     /// Free-text description, if any.
     async fn description(&self) -> Option<&str> {
@@ -180,7 +180,7 @@ impl Sku {
     }
     /// Whether the SKU is in use.
     async fn status(&self) -> RecordStatus {
-        self.0.status
+        self.0.status.into()
     }
     /// When the SKU was created (UTC).
     async fn created_at(&self) -> Timestamp {

@@ -5,6 +5,7 @@ use async_graphql::{Context, ID, Object, Result};
 use uuid::Uuid;
 
 use super::UuidArg;
+use super::enums::MemberTier;
 use super::node::global_id;
 use super::{
     Date, Paging, ScopeGuard, connection, domain_ctx, loaded, loaders, page_cost, requires_scopes,
@@ -13,7 +14,6 @@ use super::{
 use crate::clock::Timestamp;
 use crate::domain::customers::{self as domain, CustomerListParams, PiiColumns};
 use crate::domain::scopes::Scope;
-use crate::entities::enums::MemberTier;
 use crate::money::Amount;
 
 connection!(
@@ -102,7 +102,7 @@ impl Customer {
     }
     /// The loyalty tier.
     async fn member_tier(&self) -> MemberTier {
-        self.0.member_tier
+        self.0.member_tier.into()
     }
     /// Loyalty points held.
     async fn points(&self) -> i64 {

@@ -5,6 +5,7 @@ use async_graphql::{Context, ID, InputObject, Object, Result};
 use uuid::Uuid;
 
 use super::catalog::Sku;
+use super::enums::{MovementType, RecordStatus, WarehouseKind};
 use super::node::global_id;
 use super::viewer::Branch;
 use super::{DateArg, UuidArg, domain_ctx};
@@ -17,7 +18,6 @@ use crate::clock::Timestamp;
 use crate::domain::input::Input;
 use crate::domain::inventory::{self as domain, LevelListParams, MovementListParams, StockRules};
 use crate::domain::scopes::Scope;
-use crate::entities::enums::{MovementType, RecordStatus, WarehouseKind};
 use crate::entities::{inventory_levels, inventory_movements, warehouses};
 use crate::money::Amount;
 
@@ -131,7 +131,7 @@ impl InventoryQuery {
             to: day(filter.to),
             warehouse_id: optional_id(&filter.warehouse_id, "Warehouse"),
             branch_ids: filter_ids(&filter.branch_ids, "Branch"),
-            movement_type: Input::from_option(filter.movement_type),
+            movement_type: Input::from_option(filter.movement_type.map(Into::into)),
             page: paging.request(),
         };
         let here = domain_ctx(ctx)?;
@@ -184,11 +184,11 @@ impl Warehouse {
     }
     /// What the warehouse holds stock for.
     async fn kind(&self) -> WarehouseKind {
-        self.0.kind
+        self.0.kind.into()
     }
     /// Whether the warehouse is in use.
     async fn status(&self) -> RecordStatus {
-        self.0.status
+        self.0.status.into()
     }
     /// The REST id of the branch the warehouse belongs to.
     async fn branch_id(&self) -> Uuid {
@@ -303,7 +303,7 @@ impl InventoryMovement {
     }
     /// Why the stock changed.
     async fn movement_type(&self) -> MovementType {
-        self.0.movement_type
+        self.0.movement_type.into()
     }
     /// Signed: positive into the warehouse, negative out of it.
     async fn quantity(&self) -> Amount {

@@ -6,6 +6,7 @@
 
 mod catalog;
 mod customers;
+pub mod enums;
 pub use customers::asks_for_pii;
 mod inventory;
 mod node;

@@ -4,6 +4,7 @@ use async_graphql::{Context, ID, InputObject, Object, Result};
 use uuid::Uuid;
 
 use super::catalog::Sku;
+use super::enums::{PurchaseOrderStatus, RecordStatus};
 use super::inventory::{InventoryMovement, Warehouse};
 use super::node::global_id;
 use super::viewer::Branch;
@@ -17,7 +18,6 @@ use crate::clock::Timestamp;
 use crate::domain::input::Input;
 use crate::domain::purchasing::{self as domain, PurchaseOrderListParams, SupplierListParams};
 use crate::domain::scopes::Scope;
-use crate::entities::enums::{PurchaseOrderStatus, RecordStatus};
 use crate::entities::{purchase_order_items, purchase_orders, suppliers};
 use crate::money::Amount;
 
@@ -76,7 +76,7 @@ impl PurchasingQuery {
             from: day(filter.from),
             to: day(filter.to),
             branch_ids: filter_ids(&filter.branch_ids, "Branch"),
-            status: Input::from_option(filter.status),
+            status: Input::from_option(filter.status.map(Into::into)),
             supplier_id: optional_id(&filter.supplier_id, "Supplier"),
             page: paging.request(),
         };
@@ -171,7 +171,7 @@ impl PurchaseOrder {
     }
     /// Where the order stands.
     async fn status(&self) -> PurchaseOrderStatus {
-        self.0.status
+        self.0.status.into()
     }
     /// The REST id of the branch that placed the order.
     async fn branch_id(&self) -> Uuid {
@@ -370,7 +370,7 @@ impl Supplier {
     }
     /// Whether the supplier is in use.
     async fn status(&self) -> RecordStatus {
-        self.0.status
+        self.0.status.into()
     }
     /// When the supplier was created (UTC); lists sort by it.
     async fn created_at(&self) -> Timestamp {

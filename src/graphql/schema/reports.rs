@@ -4,13 +4,13 @@ use async_graphql::{ComplexObject, Context, ID, Object, Result, SimpleObject};
 use uuid::Uuid;
 
 use super::DateArg;
+use super::enums::SalesStatus;
 use super::viewer::Branch;
 use super::{Date, ScopeGuard, domain_ctx, gql, loaded, loaders, requires_scopes, scopes};
 use super::{day, optional_id};
 use crate::clock::Timestamp;
 use crate::domain::reports;
 use crate::domain::scopes::Scope;
-use crate::entities::enums::SalesStatus;
 use crate::money::Amount;
 
 /// What a report costs in the complexity budget: it aggregates up to 30 days of rows in the
@@ -189,7 +189,7 @@ impl SalesSummary {
             .by_status
             .iter()
             .map(|s| StatusTotal {
-                status: s.status,
+                status: s.status.into(),
                 order_count: s.order_count,
                 total_amount: s.total_amount,
             })

@@ -6,6 +6,7 @@ use uuid::Uuid;
 use super::catalog::Sku;
 use super::customers::Customer;
 use super::day;
+use super::enums::{OrderType, PaymentStatus, SalesStatus};
 use super::node::global_id;
 use super::viewer::Branch;
 use super::{DateArg, UuidArg, domain_ctx};
@@ -17,7 +18,6 @@ use crate::clock::Timestamp;
 use crate::domain::input::Input;
 use crate::domain::sales::{self, SalesListParams};
 use crate::domain::scopes::Scope;
-use crate::entities::enums::{OrderType, PaymentStatus, SalesStatus};
 use crate::entities::{sales_order_items, sales_orders};
 use crate::money::Amount;
 
@@ -68,7 +68,7 @@ impl SalesQuery {
             from: day(filter.from),
             to: day(filter.to),
             branch_ids: filter_ids(&filter.branch_ids, "Branch"),
-            status: Input::from_option(filter.status),
+            status: Input::from_option(filter.status.map(Into::into)),
             page: paging.request(),
         };
         let here = domain_ctx(ctx)?;
@@ -168,11 +168,11 @@ impl SalesOrder {
     }
     /// Where the order stands.
     async fn status(&self) -> SalesStatus {
-        self.0.status
+        self.0.status.into()
     }
     /// How the order is served.
     async fn order_type(&self) -> OrderType {
-        self.0.order_type
+        self.0.order_type.into()
     }
     /// Sum of the items before discounts.
     async fn subtotal(&self) -> Amount {
@@ -204,7 +204,7 @@ impl SalesOrder {
     }
     /// How far the order is paid.
     async fn payment_status(&self) -> PaymentStatus {
-        self.0.payment_status
+        self.0.payment_status.into()
     }
     /// When the order was recorded (UTC).
     async fn created_at(&self) -> Timestamp {

@@ -4,10 +4,10 @@ use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use uuid::Uuid;
 
 use super::UuidArg;
+use super::enums::Plan;
 use super::node::global_id;
 use super::{caller, loaded, loaders};
 use crate::entities::branches;
-use crate::entities::enums::Plan;
 
 /// The calling application's request quota, counted over a sliding 15-minute window.
 #[derive(SimpleObject, Debug)]
@@ -49,7 +49,7 @@ impl ViewerQuery {
             application_id: caller.application_id,
             application: caller.application_name.clone(),
             tenant_id: caller.tenant_id,
-            plan: caller.plan,
+            plan: caller.plan.into(),
             scopes: caller
                 .scopes
                 .iter()
