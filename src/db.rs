@@ -243,6 +243,46 @@ impl BudgetedDb {
     }
 }
 
+impl BudgetedDb {
+    /// Starts a transaction within the budget: it holds one permit of the request and one of
+    /// the tenant for its whole life (it holds one pooled connection), and its statements take
+    /// no further permits.
+    pub async fn begin(&self) -> Result<BudgetedTransaction<'_>, DbErr> {
+        let permits = self.permits().await?;
+        let txn = sea_orm::TransactionTrait::begin(&self.db).await?;
+        Ok(BudgetedTransaction {
+            txn,
+            _permits: permits,
+        })
+    }
+}
+
+/// A transaction started by [`BudgetedDb::begin`]; dropped without [`commit`](Self::commit),
+/// it rolls back. Its statements run through it as a [`sea_orm::DatabaseTransaction`].
+pub struct BudgetedTransaction<'a> {
+    // Declared first: dropped (rolled back) before the permits are given back.
+    txn: sea_orm::DatabaseTransaction,
+    _permits: Permits<'a>,
+}
+
+impl BudgetedTransaction<'_> {
+    pub async fn commit(self) -> Result<(), DbErr> {
+        self.txn.commit().await
+    }
+
+    pub async fn rollback(self) -> Result<(), DbErr> {
+        self.txn.rollback().await
+    }
+}
+
+impl std::ops::Deref for BudgetedTransaction<'_> {
+    type Target = sea_orm::DatabaseTransaction;
+
+    fn deref(&self) -> &Self::Target {
+        &self.txn
+    }
+}
+
 #[async_trait::async_trait]
 impl sea_orm::ConnectionTrait for BudgetedDb {
     fn get_database_backend(&self) -> sea_orm::DbBackend {

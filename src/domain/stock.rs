@@ -1,15 +1,18 @@
 //! Stock posting: every change of a warehouse's stock is a movement that records the quantity,
 //! the document that caused it and the balance it leaves (`balance_after`), so the movements
-//! of a (warehouse, SKU) replay to its level. The demo generator posts through [`movement`];
-//! receipts and allocations of the write side will too, inside the transaction of their
-//! document.
+//! of a (warehouse, SKU) replay to its level. [`post`] does it in the database, inside the
+//! transaction of the document that causes it (receipts, allocations); the demo generator,
+//! which keeps its balances in memory while it writes in bulk, builds the same rows with
+//! [`movement`].
 
 use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use crate::clock::Timestamp;
 use crate::entities::enums::MovementType;
-use crate::entities::inventory_movements;
+use crate::entities::{inventory_levels, inventory_movements};
 use crate::money::Amount;
 
 /// The kind of document a movement answers to (`reference_type` in the database and on the
@@ -80,6 +83,55 @@ pub fn movement(
         created_at: Set(posting.at),
     };
     (row, after)
+}
+
+/// Posts `posting` in the database: adds its quantity to the (warehouse, SKU) level — created
+/// at zero if the SKU has none there yet — and records the movement with the balance the
+/// level holds after it. Run it inside the transaction of the document that causes it: the
+/// level's update locks its row until that transaction ends, so concurrent postings to one
+/// level queue up and every `balance_after` is the level's true running balance.
+pub async fn post(
+    db: &impl ConnectionTrait,
+    posting: &Posting<'_>,
+) -> Result<inventory_movements::Model, sea_orm::DbErr> {
+    let level = inventory_levels::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        tenant_id: Set(posting.tenant_id),
+        warehouse_id: Set(posting.warehouse_id),
+        product_sku_id: Set(posting.product_sku_id),
+        on_hand: Set(Amount::ZERO),
+        reserved: Set(Amount::ZERO),
+        reorder_point: Set(Amount::ZERO),
+        created_at: Set(posting.at),
+        updated_at: Set(posting.at),
+    };
+    inventory_levels::Entity::insert(level)
+        .on_conflict_do_nothing_on([
+            inventory_levels::Column::WarehouseId,
+            inventory_levels::Column::ProductSkuId,
+        ])
+        .exec_without_returning(db)
+        .await?;
+    let updated = inventory_levels::Entity::update_many()
+        .col_expr(
+            inventory_levels::Column::OnHand,
+            Expr::col(inventory_levels::Column::OnHand).add(posting.quantity.scaled()),
+        )
+        .col_expr(inventory_levels::Column::UpdatedAt, Expr::value(posting.at))
+        .filter(inventory_levels::Column::WarehouseId.eq(posting.warehouse_id))
+        .filter(inventory_levels::Column::ProductSkuId.eq(posting.product_sku_id))
+        .filter(inventory_levels::Column::TenantId.eq(posting.tenant_id))
+        .exec_with_returning(db)
+        .await?;
+    let level = updated.into_iter().next().ok_or_else(|| {
+        sea_orm::DbErr::RecordNotFound(
+            "the stock level of another tenant holds this warehouse and SKU".to_owned(),
+        )
+    })?;
+    let (row, _) = movement(posting, level.on_hand - posting.quantity);
+    inventory_movements::Entity::insert(row)
+        .exec_with_returning(db)
+        .await
 }
 
 #[cfg(test)]

@@ -24,4 +24,5 @@ mod pii_columns;
 mod playground;
 mod seed;
 mod shutdown;
+mod stock;
 mod tenancy;
