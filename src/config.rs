@@ -246,6 +246,16 @@ pub struct ConfigArgs {
     )]
     pub oauth_max_failures_per_address: u32,
 
+    /// Token requests (of any outcome) per client address per minute, smoothed: a burst of a
+    /// sixth of it, then one every 60/N seconds; beyond, 429 with `Retry-After`.
+    #[arg(
+        long,
+        env = "OAUTH_REQUESTS_PER_MINUTE_PER_ADDRESS",
+        default_value_t = 600,
+        global = true
+    )]
+    pub oauth_requests_per_minute_per_address: u32,
+
     /// Seconds to let in-flight requests finish after a shutdown signal.
     #[arg(
         long,
@@ -296,6 +306,8 @@ pub struct HttpLimits {
 pub struct OauthLimits {
     pub failures_per_client: u32,
     pub failures_per_address: u32,
+    /// Token requests per client address per minute (a smooth brake, see `auth::pace`).
+    pub requests_per_minute_per_address: u32,
 }
 
 /// Requests allowed per application per 15-minute window, by plan.
@@ -435,6 +447,10 @@ impl Config {
                 "OAUTH_MAX_FAILURES_PER_ADDRESS",
                 args.oauth_max_failures_per_address,
             ),
+            (
+                "OAUTH_REQUESTS_PER_MINUTE_PER_ADDRESS",
+                args.oauth_requests_per_minute_per_address,
+            ),
         ] {
             if !(1..=1_000_000).contains(&value) {
                 problems.push(format!("{name} must be between 1 and 1000000"));
@@ -573,6 +589,7 @@ impl Config {
                 oauth: OauthLimits {
                     failures_per_client: args.oauth_max_failures_per_client,
                     failures_per_address: args.oauth_max_failures_per_address,
+                    requests_per_minute_per_address: args.oauth_requests_per_minute_per_address,
                 },
             }),
             _ => Err(ConfigError(problems)),

@@ -189,6 +189,10 @@ pub enum AppError {
         /// Seconds until the window has room for a request again (`X-RateLimit-Reset`).
         reset_secs: u64,
     },
+    /// Too many token requests from one address in a short time (the smooth brake in front of
+    /// `/oauth/token`).
+    #[error("too fast")]
+    TooFast { retry_after_secs: u64 },
     #[error("request body too large")]
     PayloadTooLarge { max_bytes: usize },
     /// The client did not send its request body in time.
@@ -252,7 +256,7 @@ impl AppError {
             Self::Conflict { .. } => ErrorCode::Conflict,
             Self::Unprocessable { .. } => ErrorCode::UnprocessableEntity,
             Self::IdempotencyKeyMismatch => ErrorCode::IdempotencyKeyMismatch,
-            Self::RateLimited { .. } => ErrorCode::RateLimited,
+            Self::RateLimited { .. } | Self::TooFast { .. } => ErrorCode::RateLimited,
             Self::PayloadTooLarge { .. } => ErrorCode::PayloadTooLarge,
             Self::Timeout { .. } | Self::SlowBody => ErrorCode::RequestTimeout,
             Self::Unavailable { .. } => ErrorCode::ServiceUnavailable,
@@ -273,7 +277,7 @@ impl AppError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict { .. } | Self::IdempotencyKeyMismatch => StatusCode::CONFLICT,
             Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::RateLimited { .. } | Self::TooFast { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::SlowBody => StatusCode::REQUEST_TIMEOUT,
             Self::Timeout { .. } | Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
@@ -324,6 +328,10 @@ impl AppError {
             Self::RateLimited { max, .. } => {
                 format!("Rate limit exceeded. Max {max} requests per 15 minutes.")
             }
+            Self::TooFast { retry_after_secs } => format!(
+                "Too many token requests from this address; retry in {retry_after_secs} second{}",
+                if *retry_after_secs == 1 { "" } else { "s" }
+            ),
             Self::PayloadTooLarge { max_bytes } => {
                 format!("Request body is larger than {max_bytes} bytes")
             }
@@ -434,7 +442,7 @@ impl AppError {
                 headers.insert(RATE_LIMIT_REMAINING, HeaderValue::from(0u32));
                 headers.insert(RATE_LIMIT_RESET, HeaderValue::from(*reset_secs));
             }
-            Self::Unavailable { retry_after_secs } => {
+            Self::Unavailable { retry_after_secs } | Self::TooFast { retry_after_secs } => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
             }
             _ => {}
@@ -561,6 +569,9 @@ mod tests {
                 max: 1,
                 retry_after_secs: 1,
                 reset_secs: 1,
+            },
+            AppError::TooFast {
+                retry_after_secs: 1,
             },
             AppError::PayloadTooLarge { max_bytes: 1 },
             AppError::SlowBody,

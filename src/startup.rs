@@ -58,6 +58,7 @@ pub async fn build_state_with(
     let cursors = CursorCodec::new(jwt_config.secret.expose().as_bytes());
     let rate_limits = RateLimits::new(config.rate_limits);
     let oauth_failures = crate::auth::brake::LoginBrake::new(config.oauth);
+    let token_pace = crate::auth::pace::TokenPace::new(config.oauth)?;
     let db_budgets = db::DbBudgets::new(
         config.database.connections_per_request,
         config.database.connections_per_tenant,
@@ -86,6 +87,7 @@ pub async fn build_state_with(
         graphql: Arc::new(graphql),
         db_budgets: Arc::new(db_budgets),
         oauth_failures: Arc::new(oauth_failures),
+        token_pace,
         allowed_origins: Arc::default(),
         background: Default::default(),
     })
@@ -96,7 +98,7 @@ pub fn router(state: AppState) -> Router {
     let request_timeout = state.config.http.request_timeout;
     Router::new()
         .merge(rest::health::router())
-        .merge(rest::oauth::router())
+        .merge(rest::oauth::router(&state.token_pace))
         .merge(rest::openapi::router())
         .merge(crate::graphql::router())
         .merge(crate::web::router())
@@ -566,8 +568,8 @@ fn health_only_router(full: Router) -> Router {
     })
 }
 
-/// Forgets rate-limit and login-brake state that has left its window, every minute, until
-/// told to stop.
+/// Forgets rate-limit, login-brake and token-pace state that has left its window, every
+/// minute, until told to stop.
 async fn sweep_forever(state: AppState, mut stop: crate::background::StopSignal) {
     let mut tick = tokio::time::interval(Duration::from_secs(60));
     loop {
@@ -578,6 +580,7 @@ async fn sweep_forever(state: AppState, mut stop: crate::background::StopSignal)
         let now = state.clock.now();
         state.rate_limits.sweep(now);
         state.oauth_failures.sweep(now);
+        state.token_pace.sweep();
     }
 }
 

@@ -37,6 +37,8 @@ pub struct AppState {
     pub db_budgets: Arc<crate::db::DbBudgets>,
     /// Failed token requests, per client id and per client address.
     pub oauth_failures: Arc<crate::auth::brake::LoginBrake>,
+    /// Token requests per client address, smoothed (see [`crate::auth::pace`]).
+    pub token_pace: crate::auth::pace::TokenPace,
     /// Applications with public demo secrets revoked at start (outside demo mode).
     pub revoked_demo_apps: Arc<Vec<String>>,
     /// Origins some active application allows (what preflights are checked against).

@@ -97,6 +97,7 @@ mod tests {
         let brake = LoginBrake::new(OauthLimits {
             failures_per_client: 3,
             failures_per_address: 5,
+            requests_per_minute_per_address: 600,
         });
         let a: IpAddr = "10.0.0.1".parse().expect("ip");
         let b: IpAddr = "10.0.0.2".parse().expect("ip");

@@ -19,8 +19,9 @@ use crate::auth::token::{self, TokenRequest};
 use crate::error::AppError;
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/oauth/token", post(create_token))
+/// `POST /oauth/token`, behind the per-address pace ([`crate::auth::pace`]).
+pub fn router(pace: &crate::auth::pace::TokenPace) -> Router<AppState> {
+    Router::new().route("/oauth/token", post(create_token).layer(pace.layer()))
 }
 
 /// An access token (RFC 6749 §5.1).
@@ -137,7 +138,8 @@ fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>, Ap
                    header (`Basic base64(client_id:client_secret)`, each part form-encoded), \
                    not both. `scope` (space-separated) narrows the token to some of the \
                    application's scopes; without it the token has all of them. Failed requests \
-                   are braked per client id and per address (429).",
+                   are braked per client id and per address, and all requests are paced per \
+                   address (429).",
     request_body(
         description = "The grant, and the client credentials unless they are sent with HTTP \
                        Basic. The same fields may be sent as a JSON object instead, with \
@@ -159,8 +161,8 @@ fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>, Ap
         (status = 401, description = "invalid_client", body = crate::error::ErrorResponse),
         (status = 413, description = "payload_too_large", body = crate::error::ErrorResponse),
         (status = 408, description = "request_timeout: the body did not arrive in time", body = crate::error::ErrorResponse),
-        (status = 429, description = "rate_limited: too many failed token requests for this client id or from this address", body = crate::error::ErrorResponse,
-            headers(("Retry-After" = u64, description = "Seconds until the oldest counted failure leaves the 15-minute window"))),
+        (status = 429, description = "rate_limited: too many failed token requests for this client id or from this address, or too many token requests from this address in a short time", body = crate::error::ErrorResponse,
+            headers(("Retry-After" = u64, description = "Seconds until a request is admitted again"))),
         (status = 500, description = "server_error", body = crate::error::ErrorResponse),
         (status = 503, description = "service_unavailable or request_timeout", body = crate::error::ErrorResponse),
     )

@@ -707,6 +707,49 @@ async fn the_rate_limit_is_at_most_n_in_any_fifteen_minutes() {
 }
 
 #[tokio::test]
+async fn token_requests_are_paced_per_address_whatever_their_outcome() {
+    // Six a minute: a burst of one, then one every ten seconds.
+    let app = spawn_with(|args| args.oauth_requests_per_minute_per_address = 6).await;
+    let request = |client: &reqwest::Client| {
+        client
+            .post(app.url("/oauth/token"))
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", "demo-full-access"),
+                ("client_secret", "pgs_demo_full_access_secret"),
+            ])
+            .send()
+    };
+    let first = request(&app.client).await.expect("first");
+    assert_eq!(first.status(), StatusCode::OK);
+    // The right secret, at once again: too fast.
+    let second = request(&app.client).await.expect("second");
+    assert_eq!(second.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = header(&second, "retry-after")
+        .and_then(|v| v.parse().ok())
+        .expect("Retry-After in seconds");
+    assert!((1..=10).contains(&wait), "{wait}");
+    let body: Value = second.json().await.expect("a catalogue body");
+    assert_eq!(body["error"], "rate_limited");
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("from this address")),
+        "{body}"
+    );
+    // Another address has its own allowance.
+    let elsewhere = reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from([127, 0, 0, 2]))
+        .build()
+        .expect("client");
+    let other = request(&elsewhere).await.expect("other address");
+    assert_eq!(other.status(), StatusCode::OK);
+    // The rest of the API is not paced.
+    let health = app.get("/healthz").await;
+    assert_eq!(health.status(), StatusCode::OK);
+}
+
+#[tokio::test]
 async fn failed_token_requests_are_braked_per_client_and_per_address() {
     let app = spawn_with(|args| {
         args.oauth_max_failures_per_client = 3;

@@ -105,6 +105,7 @@ impl TestDb {
             http_health_connections: 32,
             oauth_max_failures_per_client: 10,
             oauth_max_failures_per_address: 50,
+            oauth_requests_per_minute_per_address: 600,
         }
     }
 
