@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::context::Ctx;
 use super::input::Problems;
-use super::pagination::{CursorCodec, Fingerprint, Listing, Page, PageRequest, Position};
+use super::pagination::{Fingerprint, Listing, Page, PageRequest, Position};
 use super::scope::TenantScope;
 use crate::clock::Timestamp;
 use crate::entities::customers;
@@ -148,10 +148,14 @@ pub(super) fn select(scope: &TenantScope, pii: PiiColumns) -> Select<customers::
 }
 
 fn listing(
-    codec: &CursorCodec,
-    scope: &TenantScope,
+    ctx: &Ctx<'_, impl ConnectionTrait>,
     params: &CustomerListParams<'_>,
 ) -> AppResult<Listing<customers::Entity>> {
+    let Ctx {
+        cursors: codec,
+        scope,
+        ..
+    } = *ctx;
     let mut problems = Problems::default();
     let fingerprint = Fingerprint::new("customers", scope.tenant_id());
     let plan = params.page.plan(codec, &fingerprint, &mut problems);
@@ -175,13 +179,7 @@ pub async fn list(
     ctx: &Ctx<'_, impl ConnectionTrait>,
     params: &CustomerListParams<'_>,
 ) -> AppResult<Page<Customer>> {
-    let Ctx {
-        db,
-        cursors: codec,
-        scope,
-        ..
-    } = *ctx;
-    let page = listing(codec, scope, params)?.page(db, codec).await?;
+    let page = listing(ctx, params)?.page(ctx).await?;
     Ok(page.map(|row| Customer::new(row, params.pii)))
 }
 
@@ -190,13 +188,7 @@ pub async fn count(
     ctx: &Ctx<'_, impl ConnectionTrait>,
     params: &CustomerListParams<'_>,
 ) -> AppResult<u64> {
-    let Ctx {
-        db,
-        cursors: codec,
-        scope,
-        ..
-    } = *ctx;
-    Ok(listing(codec, scope, params)?.count(db).await?)
+    Ok(listing(ctx, params)?.count(ctx).await?)
 }
 
 #[cfg(test)]

@@ -199,14 +199,6 @@ impl Problems {
     }
 }
 
-/// A display form of a list for fingerprints.
-pub fn joined(ids: &[Uuid]) -> String {
-    ids.iter()
-        .map(Uuid::to_string)
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

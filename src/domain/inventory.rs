@@ -10,8 +10,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::context::Ctx;
-use super::dates::{resolve_window, shown};
-use super::input::{Field, Input, Problems, joined};
+use super::input::{Field, Input, Problems};
 use super::pagination::{Fingerprint, Listing, Page, PageRequest, Position};
 use super::scope::TenantScope;
 use crate::entities::enums::MovementType;
@@ -139,19 +138,10 @@ async fn level_listing(
     let sku = problems.take(Field::ProductSku, params.product_sku_id.clone());
     let low_stock = problems.take(Field::LowStock, params.low_stock.clone());
     let fingerprint = Fingerprint::new("inventory", scope.tenant_id())
-        .with(
-            "warehouse_id",
-            warehouse.map(|w| w.to_string()).unwrap_or_default(),
-        )
-        .with("branch_id", joined(&branches))
-        .with(
-            "product_sku_id",
-            sku.map(|s| s.to_string()).unwrap_or_default(),
-        )
-        .with(
-            "low_stock",
-            low_stock.map(|b| b.to_string()).unwrap_or_default(),
-        );
+        .optional("warehouse_id", warehouse)
+        .ids("branch_id", &branches)
+        .optional("product_sku_id", sku)
+        .optional("low_stock", low_stock);
     let plan = params.page.plan(codec, &fingerprint, &mut problems);
     problems.check()?;
     let warehouses = resolve_warehouses(ctx, &branches, warehouse).await?;
@@ -199,11 +189,8 @@ pub async fn list_levels(
     ctx: &Ctx<'_, impl ConnectionTrait>,
     params: &LevelListParams<'_>,
 ) -> AppResult<Page<Level>> {
-    let Ctx {
-        db, cursors: codec, ..
-    } = *ctx;
     let (listing, branch_of) = level_listing(ctx, params).await?;
-    let page = listing.page(db, codec).await?;
+    let page = listing.page(ctx).await?;
     Ok(page.map(|level| Level {
         branch_id: branch_of
             .get(&level.warehouse_id)
@@ -218,9 +205,8 @@ pub async fn count_levels(
     ctx: &Ctx<'_, impl ConnectionTrait>,
     params: &LevelListParams<'_>,
 ) -> AppResult<u64> {
-    let Ctx { db, .. } = *ctx;
     let (listing, _) = level_listing(ctx, params).await?;
-    Ok(listing.count(db).await?)
+    Ok(listing.count(ctx).await?)
 }
 
 #[derive(Debug, Default, Clone)]
@@ -255,21 +241,19 @@ async fn movement_listing(
     let branches = problems.take_ids(Field::Branches, params.branch_ids.clone());
     let movement_type = problems.take(Field::MovementType, params.movement_type.clone());
     let fingerprint = Fingerprint::new("inventory_movements", scope.tenant_id())
-        .with("from", shown(&params.from))
-        .with("to", shown(&params.to))
-        .with(
-            "warehouse_id",
-            warehouse.map(|w| w.to_string()).unwrap_or_default(),
-        )
-        .with("branch_id", joined(&branches))
-        .with(
-            "movement_type",
-            movement_type.map(|m| m.as_str()).unwrap_or_default(),
-        );
-    let plan = params.page.plan(codec, &fingerprint, &mut problems);
-    let resolved = resolve_window(&params.from, &params.to, now, false, &mut problems);
+        .days(&params.from, &params.to)
+        .optional("warehouse_id", warehouse)
+        .ids("branch_id", &branches)
+        .optional("movement_type", movement_type);
+    let (plan, window) = params.page.plan_dated(
+        codec,
+        &fingerprint,
+        (&params.from, &params.to),
+        now,
+        false,
+        &mut problems,
+    );
     problems.check()?;
-    let window = plan.window(resolved);
     let warehouses = resolve_warehouses(ctx, &branches, warehouse).await?;
     let branch_of: HashMap<Uuid, Uuid> = warehouses.iter().map(|w| (w.id, w.branch_id)).collect();
     let mut query = scope
@@ -300,11 +284,8 @@ pub async fn list_movements(
     ctx: &Ctx<'_, impl ConnectionTrait>,
     params: &MovementListParams<'_>,
 ) -> AppResult<Page<Movement>> {
-    let Ctx {
-        db, cursors: codec, ..
-    } = *ctx;
     let (listing, branch_of) = movement_listing(ctx, params).await?;
-    let page = listing.page(db, codec).await?;
+    let page = listing.page(ctx).await?;
     Ok(page.map(|movement| Movement {
         branch_id: branch_of
             .get(&movement.warehouse_id)
@@ -319,7 +300,6 @@ pub async fn count_movements(
     ctx: &Ctx<'_, impl ConnectionTrait>,
     params: &MovementListParams<'_>,
 ) -> AppResult<u64> {
-    let Ctx { db, .. } = *ctx;
     let (listing, _) = movement_listing(ctx, params).await?;
-    Ok(listing.count(db).await?)
+    Ok(listing.count(ctx).await?)
 }

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::NaiveDate;
 use hmac::{Hmac, Mac};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
@@ -18,7 +19,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::dates::DateWindow;
+use super::context::Ctx;
+use super::dates::{DateWindow, resolve_window, shown};
 use super::input::{Field, Input, Problems};
 
 pub const DEFAULT_LIMIT: u64 = 50;
@@ -70,6 +72,29 @@ impl Fingerprint {
         let text = format!("\u{1f}{name}\u{1e}{value}");
         self.hasher.update(text.as_bytes());
         self
+    }
+
+    /// Adds an optional filter (empty when absent).
+    pub fn optional(self, name: &str, value: Option<impl std::fmt::Display>) -> Self {
+        match value {
+            Some(value) => self.with(name, value),
+            None => self.with(name, ""),
+        }
+    }
+
+    /// Adds a set of ids (sorted, comma-separated).
+    pub fn ids(self, name: &str, ids: &[Uuid]) -> Self {
+        let joined = ids
+            .iter()
+            .map(Uuid::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        self.with(name, joined)
+    }
+
+    /// Adds the days a date window was asked for (empty when absent).
+    pub fn days(self, from: &Input<NaiveDate>, to: &Input<NaiveDate>) -> Self {
+        self.with("from", shown(from)).with("to", shown(to))
     }
 
     fn finish(&self) -> String {
@@ -279,6 +304,26 @@ impl PageRequest<'_> {
     }
 }
 
+impl PageRequest<'_> {
+    /// Plans a page of a dated list: the size and cursor, then the window of `from`/`to` as
+    /// of `now` — on later pages the one the cursor carries. `lookback`: the window may reach
+    /// back only so far from now, a rule for the request that starts a walk.
+    #[allow(clippy::too_many_arguments)]
+    pub fn plan_dated(
+        &self,
+        codec: &CursorCodec,
+        fingerprint: &Fingerprint,
+        (from, to): (&Input<NaiveDate>, &Input<NaiveDate>),
+        now: crate::clock::Timestamp,
+        lookback: bool,
+        problems: &mut Problems,
+    ) -> (PagePlan, Option<DateWindow>) {
+        let plan = self.plan(codec, fingerprint, problems);
+        let resolved = resolve_window(from, to, now, lookback, problems);
+        (plan, plan.window(resolved))
+    }
+}
+
 /// A validated [`PageRequest`].
 #[derive(Debug, Clone, Copy)]
 pub struct PagePlan {
@@ -310,14 +355,14 @@ where
     E: EntityTrait,
     E::Model: Sync,
 {
+    /// The page the plan asks for, with the context's connection and cursor key.
     pub async fn page(
         self,
-        db: &impl ConnectionTrait,
-        codec: &CursorCodec,
+        ctx: &Ctx<'_, impl ConnectionTrait>,
     ) -> Result<Page<E::Model>, sea_orm::DbErr> {
         fetch_walk(
-            db,
-            codec,
+            ctx.db,
+            ctx.cursors,
             &self.fingerprint,
             self.query,
             self.order,
@@ -331,14 +376,14 @@ where
     }
 
     /// Rows matching the filters (the cursor's window applies, its position does not).
-    pub async fn count(self, db: &impl ConnectionTrait) -> Result<u64, sea_orm::DbErr> {
+    pub async fn count(self, ctx: &Ctx<'_, impl ConnectionTrait>) -> Result<u64, sea_orm::DbErr> {
         let mut query = self.query;
         if let Some(window) = self.window {
             query = query
                 .filter(self.order.0.gte(window.from))
                 .filter(self.order.0.lt(window.to));
         }
-        query.count(db).await
+        query.count(ctx.db).await
     }
 }
 

@@ -7,8 +7,7 @@ use uuid::Uuid;
 
 use super::context::Ctx;
 use super::input::{Field, Input, Problems};
-use super::pagination::{CursorCodec, Fingerprint, Listing, Page, PageRequest, Position};
-use super::scope::TenantScope;
+use super::pagination::{Fingerprint, Listing, Page, PageRequest, Position};
 use crate::entities::enums::ProductStatus;
 use crate::entities::{product_skus, products};
 use crate::error::AppResult;
@@ -29,10 +28,14 @@ pub struct ProductWithSkus {
 }
 
 fn listing(
-    codec: &CursorCodec,
-    scope: &TenantScope,
+    ctx: &Ctx<'_, impl ConnectionTrait>,
     params: &ProductListParams<'_>,
 ) -> AppResult<Listing<products::Entity>> {
+    let Ctx {
+        cursors: codec,
+        scope,
+        ..
+    } = *ctx;
     let mut problems = Problems::default();
     let status = problems.take(Field::Status, params.status.clone());
     let category = params.category.map(str::trim);
@@ -40,8 +43,8 @@ fn listing(
         problems.add(Field::Category, "must be 1 to 100 characters");
     }
     let fingerprint = Fingerprint::new("products", scope.tenant_id())
-        .with("status", status.map(|s| s.as_str()).unwrap_or_default())
-        .with("category", category.unwrap_or_default());
+        .optional("status", status)
+        .optional("category", category);
     let plan = params.page.plan(codec, &fingerprint, &mut problems);
     problems.check()?;
     let mut query = scope.select::<products::Entity>();
@@ -69,13 +72,7 @@ pub async fn list(
     ctx: &Ctx<'_, impl ConnectionTrait>,
     params: &ProductListParams<'_>,
 ) -> AppResult<Page<products::Model>> {
-    let Ctx {
-        db,
-        cursors: codec,
-        scope,
-        ..
-    } = *ctx;
-    Ok(listing(codec, scope, params)?.page(db, codec).await?)
+    Ok(listing(ctx, params)?.page(ctx).await?)
 }
 
 /// How many products match the filters.
@@ -83,13 +80,7 @@ pub async fn count(
     ctx: &Ctx<'_, impl ConnectionTrait>,
     params: &ProductListParams<'_>,
 ) -> AppResult<u64> {
-    let Ctx {
-        db,
-        cursors: codec,
-        scope,
-        ..
-    } = *ctx;
-    Ok(listing(codec, scope, params)?.count(db).await?)
+    Ok(listing(ctx, params)?.count(ctx).await?)
 }
 
 /// [`list`], each product with its SKUs (two queries a page).

@@ -5,11 +5,8 @@ use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use super::context::Ctx;
-use super::dates::{resolve_window, shown};
-use super::input::{Field, Input, Problems, joined};
-use super::pagination::{CursorCodec, Fingerprint, Listing, Page, PageRequest, Position};
-use super::scope::TenantScope;
-use crate::clock::Timestamp;
+use super::input::{Field, Input, Problems};
+use super::pagination::{Fingerprint, Listing, Page, PageRequest, Position};
 use crate::entities::enums::PurchaseOrderStatus;
 use crate::entities::{purchase_order_items, purchase_orders, suppliers};
 use crate::error::{AppError, AppResult};
@@ -27,28 +24,33 @@ pub struct PurchaseOrderListParams<'a> {
 }
 
 fn order_listing(
-    codec: &CursorCodec,
-    scope: &TenantScope,
-    now: Timestamp,
+    ctx: &Ctx<'_, impl ConnectionTrait>,
     params: &PurchaseOrderListParams<'_>,
 ) -> AppResult<Listing<purchase_orders::Entity>> {
+    let Ctx {
+        cursors: codec,
+        scope,
+        now,
+        ..
+    } = *ctx;
     let mut problems = Problems::default();
     let branches = problems.take_ids(Field::Branches, params.branch_ids.clone());
     let status = problems.take(Field::Status, params.status.clone());
     let supplier = problems.take(Field::Supplier, params.supplier_id.clone());
     let fingerprint = Fingerprint::new("purchase_orders", scope.tenant_id())
-        .with("from", shown(&params.from))
-        .with("to", shown(&params.to))
-        .with("branch_id", joined(&branches))
-        .with("status", status.map(|s| s.as_str()).unwrap_or_default())
-        .with(
-            "supplier_id",
-            supplier.map(|s| s.to_string()).unwrap_or_default(),
-        );
-    let plan = params.page.plan(codec, &fingerprint, &mut problems);
-    let resolved = resolve_window(&params.from, &params.to, now, false, &mut problems);
+        .days(&params.from, &params.to)
+        .ids("branch_id", &branches)
+        .optional("status", status)
+        .optional("supplier_id", supplier);
+    let (plan, window) = params.page.plan_dated(
+        codec,
+        &fingerprint,
+        (&params.from, &params.to),
+        now,
+        false,
+        &mut problems,
+    );
     problems.check()?;
-    let window = plan.window(resolved);
     let mut query = scope.select_in_branches::<purchase_orders::Entity>(&branches);
     if let Some(status) = status {
         query = query.filter(purchase_orders::Column::Status.eq(status));
@@ -77,15 +79,7 @@ pub async fn list_orders(
     ctx: &Ctx<'_, impl ConnectionTrait>,
     params: &PurchaseOrderListParams<'_>,
 ) -> AppResult<Page<purchase_orders::Model>> {
-    let Ctx {
-        db,
-        cursors: codec,
-        scope,
-        now,
-    } = *ctx;
-    Ok(order_listing(codec, scope, now, params)?
-        .page(db, codec)
-        .await?)
+    Ok(order_listing(ctx, params)?.page(ctx).await?)
 }
 
 /// How many purchase orders match the filters.
@@ -93,13 +87,7 @@ pub async fn count_orders(
     ctx: &Ctx<'_, impl ConnectionTrait>,
     params: &PurchaseOrderListParams<'_>,
 ) -> AppResult<u64> {
-    let Ctx {
-        db,
-        cursors: codec,
-        scope,
-        now,
-    } = *ctx;
-    Ok(order_listing(codec, scope, now, params)?.count(db).await?)
+    Ok(order_listing(ctx, params)?.count(ctx).await?)
 }
 
 /// All lines of a purchase order visible to the caller; `None` when the order is not.
@@ -132,10 +120,14 @@ pub struct SupplierListParams<'a> {
 }
 
 fn supplier_listing(
-    codec: &CursorCodec,
-    scope: &TenantScope,
+    ctx: &Ctx<'_, impl ConnectionTrait>,
     params: &SupplierListParams<'_>,
 ) -> AppResult<Listing<suppliers::Entity>> {
+    let Ctx {
+        cursors: codec,
+        scope,
+        ..
+    } = *ctx;
     let mut problems = Problems::default();
     let fingerprint = Fingerprint::new("suppliers", scope.tenant_id());
     let plan = params.page.plan(codec, &fingerprint, &mut problems);
@@ -158,15 +150,7 @@ pub async fn list_suppliers(
     ctx: &Ctx<'_, impl ConnectionTrait>,
     params: &SupplierListParams<'_>,
 ) -> AppResult<Page<suppliers::Model>> {
-    let Ctx {
-        db,
-        cursors: codec,
-        scope,
-        ..
-    } = *ctx;
-    Ok(supplier_listing(codec, scope, params)?
-        .page(db, codec)
-        .await?)
+    Ok(supplier_listing(ctx, params)?.page(ctx).await?)
 }
 
 /// How many suppliers the tenant has.
@@ -174,11 +158,5 @@ pub async fn count_suppliers(
     ctx: &Ctx<'_, impl ConnectionTrait>,
     params: &SupplierListParams<'_>,
 ) -> AppResult<u64> {
-    let Ctx {
-        db,
-        cursors: codec,
-        scope,
-        ..
-    } = *ctx;
-    Ok(supplier_listing(codec, scope, params)?.count(db).await?)
+    Ok(supplier_listing(ctx, params)?.count(ctx).await?)
 }

@@ -5,11 +5,8 @@ use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use super::context::Ctx;
-use super::dates::{resolve_window, shown};
-use super::input::{Field, Input, Problems, joined};
-use super::pagination::{CursorCodec, Fingerprint, Listing, Page, PageRequest, Position};
-use super::scope::TenantScope;
-use crate::clock::Timestamp;
+use super::input::{Field, Input, Problems};
+use super::pagination::{Fingerprint, Listing, Page, PageRequest, Position};
 use crate::entities::enums::SalesStatus;
 use crate::entities::{sales_order_items, sales_orders};
 use crate::error::{AppError, AppResult};
@@ -28,31 +25,33 @@ pub struct SalesListParams<'a> {
 
 /// Validates the parameters (all problems at once) and builds the filtered query.
 fn listing(
-    codec: &CursorCodec,
-    scope: &TenantScope,
-    now: Timestamp,
+    ctx: &Ctx<'_, impl ConnectionTrait>,
     params: &SalesListParams<'_>,
 ) -> AppResult<Listing<sales_orders::Entity>> {
+    let Ctx {
+        cursors: codec,
+        scope,
+        now,
+        ..
+    } = *ctx;
     let mut problems = Problems::default();
     let branches = problems.take_ids(Field::Branches, params.branch_ids.clone());
     let status = problems.take(Field::Status, params.status.clone());
     let fingerprint = Fingerprint::new("sales", scope.tenant_id())
-        .with("from", shown(&params.from))
-        .with("to", shown(&params.to))
-        .with("branch_id", joined(&branches))
-        .with("status", status.map(|s| s.as_str()).unwrap_or_default());
-    let plan = params.page.plan(codec, &fingerprint, &mut problems);
+        .days(&params.from, &params.to)
+        .ids("branch_id", &branches)
+        .optional("status", status);
     // The 30-day lookback applies to the request that starts a walk; later pages keep the
     // window resolved then.
-    let resolved = resolve_window(
-        &params.from,
-        &params.to,
+    let (plan, window) = params.page.plan_dated(
+        codec,
+        &fingerprint,
+        (&params.from, &params.to),
         now,
         params.page.cursor.is_none(),
         &mut problems,
     );
     problems.check()?;
-    let window = plan.window(resolved);
     let mut query = scope.select_in_branches::<sales_orders::Entity>(&branches);
     if let Some(status) = status {
         query = query.filter(sales_orders::Column::Status.eq(status));
@@ -75,13 +74,7 @@ pub async fn list(
     ctx: &Ctx<'_, impl ConnectionTrait>,
     params: &SalesListParams<'_>,
 ) -> AppResult<Page<sales_orders::Model>> {
-    let Ctx {
-        db,
-        cursors: codec,
-        scope,
-        now,
-    } = *ctx;
-    Ok(listing(codec, scope, now, params)?.page(db, codec).await?)
+    Ok(listing(ctx, params)?.page(ctx).await?)
 }
 
 /// How many orders match the filters (the cursor's window applies, its position does not).
@@ -89,13 +82,7 @@ pub async fn count(
     ctx: &Ctx<'_, impl ConnectionTrait>,
     params: &SalesListParams<'_>,
 ) -> AppResult<u64> {
-    let Ctx {
-        db,
-        cursors: codec,
-        scope,
-        now,
-    } = *ctx;
-    Ok(listing(codec, scope, now, params)?.count(db).await?)
+    Ok(listing(ctx, params)?.count(ctx).await?)
 }
 
 /// One order, if it is in the caller's tenant and branches; anything else is "not found".
