@@ -3,7 +3,7 @@
 use super::Auth;
 use super::jwt::{Grant, IssuedToken};
 use crate::domain::applications;
-use crate::domain::scopes::{Scope, ScopeSet};
+use crate::domain::scopes::ScopeSet;
 use crate::domain::secrets;
 use crate::entities::enums::AppStatus;
 use crate::error::{AppError, ClientProblem};
@@ -77,9 +77,9 @@ pub async fn issue(auth: Auth<'_>, request: TokenRequest) -> Result<IssuedToken,
                     ),
                 });
             }
-            if asked.contains(Scope::ReadCustomersPii) && !asked.contains(Scope::ReadCustomers) {
+            if !asked.pairs_pii_with_customers() {
                 return Err(AppError::InvalidScope {
-                    message: "read:customers:pii is only valid together with read:customers".into(),
+                    message: applications::ApplicationError::PiiWithoutCustomers.to_string(),
                 });
             }
             asked

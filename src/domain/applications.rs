@@ -196,7 +196,7 @@ pub async fn create_with_credentials(
     if new.scopes.is_empty() {
         return Err(ApplicationError::NoScopes);
     }
-    if new.scopes.contains(Scope::ReadCustomersPii) && !new.scopes.contains(Scope::ReadCustomers) {
+    if !new.scopes.pairs_pii_with_customers() {
         return Err(ApplicationError::PiiWithoutCustomers);
     }
     if tenants::Entity::find_by_id(new.tenant_id)

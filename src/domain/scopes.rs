@@ -113,6 +113,11 @@ impl ScopeSet {
             .map(Self)
     }
 
+    /// The one pairing rule of a grant: `read:customers:pii` only with `read:customers`.
+    pub fn pairs_pii_with_customers(&self) -> bool {
+        !self.contains(Scope::ReadCustomersPii) || self.contains(Scope::ReadCustomers)
+    }
+
     /// Whether PII can actually be read: `read:customers:pii` only counts with `read:customers`.
     pub fn can_read_customer_pii(&self) -> bool {
         self.contains(Scope::ReadCustomers) && self.contains(Scope::ReadCustomersPii)
@@ -152,5 +157,9 @@ mod tests {
         assert!(!pii_only.can_read_customer_pii());
         let both = ScopeSet::parse("read:customers read:customers:pii").expect("known");
         assert!(both.can_read_customer_pii());
+        assert!(!pii_only.pairs_pii_with_customers());
+        assert!(both.pairs_pii_with_customers());
+        let neither = ScopeSet::parse("read:sales").expect("known");
+        assert!(neither.pairs_pii_with_customers());
     }
 }
