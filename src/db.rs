@@ -165,7 +165,7 @@ pub async fn check_ready(db: &DatabaseConnection, config: &DatabaseConfig) -> Re
 
 /// The pooled connections one request may hold at once, and those all requests of one tenant
 /// may hold together: every statement run through a [`BudgetedDb`] first takes a permit of
-/// its tenant, then one of its request, and gives both back when the statement is done. One
+/// its request, then one of its tenant, and gives both back when the statement is done. One
 /// request (64 aliased reports, a batch of ten operations) or one tenant's crowd of requests
 /// then waits for its own permits instead of taking every pooled connection from everyone.
 #[derive(Debug)]
@@ -246,10 +246,20 @@ impl BudgetedDb {
 impl BudgetedDb {
     /// Starts a transaction within the budget: it holds one permit of the request and one of
     /// the tenant for its whole life (it holds one pooled connection), and its statements take
-    /// no further permits.
+    /// no further permits. On SQLite it takes the write lock at `BEGIN` (`IMMEDIATE`): a
+    /// document's transaction reads before it writes, and a deferred one would fail at once
+    /// with "database is locked" when another writer got there between its read and its write,
+    /// instead of waiting its turn.
     pub async fn begin(&self) -> Result<BudgetedTransaction<'_>, DbErr> {
         let permits = self.permits().await?;
-        let txn = sea_orm::TransactionTrait::begin(&self.db).await?;
+        let txn = sea_orm::TransactionTrait::begin_with_options(
+            &self.db,
+            sea_orm::TransactionOptions {
+                sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+                ..Default::default()
+            },
+        )
+        .await?;
         Ok(BudgetedTransaction {
             txn,
             _permits: permits,
@@ -259,8 +269,9 @@ impl BudgetedDb {
 
 /// A transaction started by [`BudgetedDb::begin`]; dropped without [`commit`](Self::commit),
 /// it rolls back. Its statements run through it as a [`sea_orm::DatabaseTransaction`].
+/// Commit or roll back explicitly: a dropped transaction's rollback is only queued, so its
+/// permits return before its connection does.
 pub struct BudgetedTransaction<'a> {
-    // Declared first: dropped (rolled back) before the permits are given back.
     txn: sea_orm::DatabaseTransaction,
     _permits: Permits<'a>,
 }

@@ -7,9 +7,61 @@ use axum::Json;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use std::borrow::Cow;
+
 use serde_json::{Map, Value, json};
 
-use crate::domain::input::{Field, Problem};
+/// An input a validation problem is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    /// The page size.
+    Limit,
+    /// Where a walk resumes.
+    Cursor,
+    /// The first day of a date window.
+    From,
+    /// The last day of a date window.
+    To,
+    /// Branches to narrow a list to (several).
+    Branches,
+    /// One branch to narrow a report to.
+    Branch,
+    Warehouse,
+    ProductSku,
+    LowStock,
+    MovementType,
+    Status,
+    Category,
+    Supplier,
+}
+
+impl Field {
+    /// The field's name in the contract (seed 000's query parameters): what a problem is
+    /// called where no door named it otherwise.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Limit => "limit",
+            Self::Cursor => "cursor",
+            Self::From => "from",
+            Self::To => "to",
+            Self::Branches | Self::Branch => "branch_id",
+            Self::Warehouse => "warehouse_id",
+            Self::ProductSku => "product_sku_id",
+            Self::LowStock => "low_stock",
+            Self::MovementType => "movement_type",
+            Self::Status => "status",
+            Self::Category => "category",
+            Self::Supplier => "supplier_id",
+        }
+    }
+}
+
+/// One invalid input and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub field: Field,
+    pub message: Cow<'static, str>,
+}
 
 /// One invalid input: which field and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]

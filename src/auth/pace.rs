@@ -20,9 +20,19 @@ use crate::config::OauthLimits;
 use crate::error::AppError;
 
 /// The client's address: the TCP peer (behind a proxy, every client shares the proxy's, as
-/// with the failure brake). A request without a peer (served in-process) shares one key.
+/// with the failure brake), an IPv6 one by its /64 (what one subscriber is usually given, so
+/// hopping addresses within it gains nothing). A request without a peer (served in-process)
+/// shares one key.
 #[derive(Debug, Clone, Copy)]
 pub struct PeerAddress;
+
+/// The key of an address: IPv4 as it is, IPv6 by its /64 network.
+pub fn address_key(address: IpAddr) -> IpAddr {
+    match address.to_canonical() {
+        IpAddr::V6(v6) => IpAddr::V6(Ipv6Addr::from(u128::from(v6) & !(u128::MAX >> 64))),
+        v4 => v4,
+    }
+}
 
 impl KeyExtractor for PeerAddress {
     type Key = IpAddr;
@@ -32,7 +42,7 @@ impl KeyExtractor for PeerAddress {
             .extensions()
             .get::<ConnectInfo<SocketAddr>>()
             .map_or(IpAddr::V6(Ipv6Addr::UNSPECIFIED), |ConnectInfo(peer)| {
-                peer.ip()
+                address_key(peer.ip())
             }))
     }
 }
@@ -75,11 +85,29 @@ impl TokenPace {
 /// The brake's answer in the catalogue's words.
 fn refusal(error: GovernorError) -> axum::response::Response {
     match error {
+        // The wait is given in whole seconds, rounded down: one more, so a client that waits
+        // as told is admitted.
         GovernorError::TooManyRequests { wait_time, .. } => AppError::TooFast {
-            retry_after_secs: wait_time.max(1),
+            retry_after_secs: wait_time.saturating_add(1),
         }
         .into_response(),
         // Our key extractor never fails; anything else is a bug of ours.
         other => AppError::internal(anyhow::anyhow!("token pace: {other}")).into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv6_clients_are_keyed_by_their_64_and_ipv4_as_they_are() {
+        let key = |s: &str| address_key(s.parse().expect("address"));
+        assert_eq!(key("2001:db8:1:2:aaaa::1"), key("2001:db8:1:2:bbbb::9"));
+        assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
+        assert_eq!(key("2001:db8:1:2:aaaa::1").to_string(), "2001:db8:1:2::");
+        assert_eq!(key("203.0.113.5").to_string(), "203.0.113.5");
+        assert_eq!(key("::ffff:203.0.113.5").to_string(), "203.0.113.5");
+        assert_ne!(key("203.0.113.5"), key("203.0.113.6"));
     }
 }

@@ -84,7 +84,7 @@ impl api_applications::Model {
 /// the scheme's default port, path, query or credentials.
 pub fn normalize_origin(text: &str) -> Result<String, ApplicationError> {
     let bad = |why| ApplicationError::BadOrigin(text.to_owned(), why);
-    let uri: axum::http::Uri = text.trim().parse().map_err(|_| bad("not a URL"))?;
+    let uri: http::Uri = text.trim().parse().map_err(|_| bad("not a URL"))?;
     let scheme = uri.scheme_str().map(str::to_ascii_lowercase);
     let default_port = match scheme.as_deref() {
         Some("http") => 80,

@@ -12,51 +12,7 @@ use chrono::NaiveDate;
 use uuid::Uuid;
 
 use crate::error::AppError;
-
-/// An input a validation problem is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Field {
-    /// The page size.
-    Limit,
-    /// Where a walk resumes.
-    Cursor,
-    /// The first day of a date window.
-    From,
-    /// The last day of a date window.
-    To,
-    /// Branches to narrow a list to (several).
-    Branches,
-    /// One branch to narrow a report to.
-    Branch,
-    Warehouse,
-    ProductSku,
-    LowStock,
-    MovementType,
-    Status,
-    Category,
-    Supplier,
-}
-
-impl Field {
-    /// The field's name in the contract (seed 000's query parameters): what a problem is
-    /// called where no door named it otherwise.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Limit => "limit",
-            Self::Cursor => "cursor",
-            Self::From => "from",
-            Self::To => "to",
-            Self::Branches | Self::Branch => "branch_id",
-            Self::Warehouse => "warehouse_id",
-            Self::ProductSku => "product_sku_id",
-            Self::LowStock => "low_stock",
-            Self::MovementType => "movement_type",
-            Self::Status => "status",
-            Self::Category => "category",
-            Self::Supplier => "supplier_id",
-        }
-    }
-}
+pub use crate::error::{Field, Problem};
 
 /// One value as a door received it: absent, parsed, or present but not in the door's syntax
 /// (the message says what it must be; the domain reports it in its place among the others).
@@ -103,10 +59,15 @@ impl Input<Uuid> {
 }
 
 impl Input<NaiveDate> {
-    /// A calendar day, exactly `YYYY-MM-DD`.
+    /// A calendar day, exactly `YYYY-MM-DD` (ASCII digits in place, a real date).
     pub fn day(raw: Option<&str>) -> Self {
         Self::parse_with(raw, |text| {
-            (text.len() == 10)
+            let shaped = text.len() == 10
+                && text.bytes().enumerate().all(|(i, b)| match i {
+                    4 | 7 => b == b'-',
+                    _ => b.is_ascii_digit(),
+                });
+            shaped
                 .then(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok())
                 .flatten()
                 .ok_or(NOT_A_DAY)
@@ -133,13 +94,6 @@ where
     pub fn word(raw: Option<&str>) -> Self {
         Self::parse_with(raw, |text| text.parse::<T>().map_err(|e| e.to_string()))
     }
-}
-
-/// One invalid input and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    pub field: Field,
-    pub message: Cow<'static, str>,
 }
 
 /// The problems of one request, in the order the domain checks its inputs.
@@ -209,7 +163,16 @@ mod tests {
             Input::day(Some(" 2026-06-15 ")),
             Input::Given(NaiveDate::from_ymd_opt(2026, 6, 15).expect("a day"))
         );
-        for bad in ["2026-6-1", "2026-02-30", "2026-06-01T00:00:00Z", ""] {
+        for bad in [
+            "2026-6-1",
+            "2026-02-30",
+            "2026-06-01T00:00:00Z",
+            "",
+            "2026- 6-01",
+            "+2026-6-01",
+            "2026-06-1 ",
+            "２０２６-06-01",
+        ] {
             assert_eq!(Input::day(Some(bad)), Input::Malformed(NOT_A_DAY.into()));
         }
         assert_eq!(Input::<NaiveDate>::day(None), Input::Absent);

@@ -3,7 +3,8 @@
 //! A cursor is `base64url(json payload) . base64url(HMAC-SHA256)`; the payload names the
 //! resource, a fingerprint of the tenant and filters, the last position returned and the date
 //! window resolved on the first page (so a walk keeps one window even as the clock moves).
-//! A tampered, forged or foreign cursor is a 400 `invalid_request` naming `cursor`.
+//! A tampered, forged or foreign cursor is a 400 `invalid_request` naming the cursor's input
+//! (`cursor` on REST, `after`/`before` on GraphQL).
 
 use std::sync::Arc;
 
@@ -519,6 +520,32 @@ mod tests {
             assert_eq!(codec.decode(junk, &fp), Err(FORGED));
         }
         assert_eq!(codec.decode(&cursor, &other), Err(OTHER_QUERY));
+    }
+
+    /// Cursors carry their query's fingerprint; one issued by the running service must still
+    /// resume after an upgrade, so the fingerprint's text may not drift: the helpers write
+    /// exactly what the explicit text form does, and that form hashes as it always has.
+    #[test]
+    fn fingerprints_keep_their_text_form() {
+        let tenant = Uuid::from_bytes([1; 16]);
+        let branch = Uuid::from_bytes([2; 16]);
+        let day = NaiveDate::from_ymd_opt(2026, 6, 1).expect("a day");
+        let built = Fingerprint::new("sales", tenant)
+            .days(&Input::Given(day), &Input::Absent)
+            .ids("branch_id", &[branch])
+            .optional(
+                "status",
+                Some(crate::entities::enums::SalesStatus::Completed),
+            )
+            .optional("supplier_id", None::<Uuid>);
+        let explicit = Fingerprint::new("sales", tenant)
+            .with("from", "2026-06-01")
+            .with("to", "")
+            .with("branch_id", "02020202-0202-0202-0202-020202020202")
+            .with("status", "COMPLETED")
+            .with("supplier_id", "");
+        assert_eq!(built.finish(), explicit.finish());
+        assert_eq!(explicit.finish(), "5a8a5488b1d375b38f8e72db");
     }
 
     #[test]

@@ -10,9 +10,12 @@ use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
+use super::context::Ctx;
+use super::inventory::WAREHOUSE_NOT_FOUND;
 use crate::clock::Timestamp;
 use crate::entities::enums::MovementType;
-use crate::entities::{inventory_levels, inventory_movements};
+use crate::entities::{inventory_levels, inventory_movements, product_skus, warehouses};
+use crate::error::{AppError, AppResult};
 use crate::money::Amount;
 
 /// The kind of document a movement answers to (`reference_type` in the database and on the
@@ -85,15 +88,42 @@ pub fn movement(
     (row, after)
 }
 
-/// Posts `posting` in the database: adds its quantity to the (warehouse, SKU) level — created
-/// at zero if the SKU has none there yet — and records the movement with the balance the
-/// level holds after it. Run it inside the transaction of the document that causes it: the
-/// level's update locks its row until that transaction ends, so concurrent postings to one
-/// level queue up and every `balance_after` is the level's true running balance.
+/// What a posting names that its tenant does not have.
+pub const SKU_NOT_FOUND: AppError = AppError::NotFound("SKU not found");
+
+/// Posts `posting` in the database for the context's tenant: adds its quantity to the
+/// (warehouse, SKU) level — created at zero if the SKU has none there yet — and records the
+/// movement with the balance the level holds after it. The warehouse and the SKU must be the
+/// tenant's. Run it inside the transaction of the document that causes it
+/// ([`Ctx::on`](super::context::Ctx::on)): the level's update holds its row (PostgreSQL) or
+/// the database's write lock (SQLite) until that transaction ends, so concurrent postings to
+/// one level queue up and every `balance_after` is the level's true running balance.
 pub async fn post(
-    db: &impl ConnectionTrait,
+    ctx: &Ctx<'_, impl ConnectionTrait>,
     posting: &Posting<'_>,
-) -> Result<inventory_movements::Model, sea_orm::DbErr> {
+) -> AppResult<inventory_movements::Model> {
+    let Ctx { db, scope, .. } = *ctx;
+    if posting.tenant_id != scope.tenant_id() {
+        return Err(AppError::internal(anyhow::anyhow!(
+            "a posting for another tenant than its context's"
+        )));
+    }
+    let warehouse = scope
+        .select::<warehouses::Entity>()
+        .filter(warehouses::Column::Id.eq(posting.warehouse_id))
+        .one(db)
+        .await?;
+    if warehouse.is_none() {
+        return Err(WAREHOUSE_NOT_FOUND);
+    }
+    let sku = scope
+        .select::<product_skus::Entity>()
+        .filter(product_skus::Column::Id.eq(posting.product_sku_id))
+        .one(db)
+        .await?;
+    if sku.is_none() {
+        return Err(SKU_NOT_FOUND);
+    }
     let level = inventory_levels::ActiveModel {
         id: Set(Uuid::new_v4()),
         tenant_id: Set(posting.tenant_id),
@@ -124,14 +154,14 @@ pub async fn post(
         .exec_with_returning(db)
         .await?;
     let level = updated.into_iter().next().ok_or_else(|| {
-        sea_orm::DbErr::RecordNotFound(
-            "the stock level of another tenant holds this warehouse and SKU".to_owned(),
-        )
+        AppError::internal(anyhow::anyhow!(
+            "the level of a warehouse and SKU of the tenant belongs to another tenant"
+        ))
     })?;
     let (row, _) = movement(posting, level.on_hand - posting.quantity);
-    inventory_movements::Entity::insert(row)
+    Ok(inventory_movements::Entity::insert(row)
         .exec_with_returning(db)
-        .await
+        .await?)
 }
 
 #[cfg(test)]

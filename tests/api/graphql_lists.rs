@@ -179,6 +179,27 @@ async fn filters_are_validated_by_the_rest_rules_and_cursors_stay_bound() {
             "customers",
             "last",
         ),
+        (
+            "{ salesOrders(filter: { branchIds: [\"nope\"] }) { edges { cursor } } }",
+            "salesOrders",
+            "filter.branchIds",
+        ),
+        // A global id of another type is no branch id.
+        (
+            "{ salesOrders(filter: { branchIds: [\"V2FyZWhvdXNlOjAwMDAwMDAwLTAwMDAtMDAwMC0wMDAwLTAwMDAwMDAwMDAwMA\"] }) { edges { cursor } } }",
+            "salesOrders",
+            "filter.branchIds",
+        ),
+        (
+            "{ salesSummary(branchId: \"x\") { totals { orderCount } } }",
+            "salesSummary",
+            "branchId",
+        ),
+        (
+            "{ salesSummary(from: 20260601) { totals { orderCount } } }",
+            "salesSummary",
+            "from",
+        ),
     ];
     for (document, field, named) in cases {
         let body = query(&app, &token, document).await;

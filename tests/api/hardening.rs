@@ -728,7 +728,8 @@ async fn token_requests_are_paced_per_address_whatever_their_outcome() {
     let wait: u64 = header(&second, "retry-after")
         .and_then(|v| v.parse().ok())
         .expect("Retry-After in seconds");
-    assert!((1..=10).contains(&wait), "{wait}");
+    // Ten seconds to the next request, rounded up (never early).
+    assert!((2..=11).contains(&wait), "{wait}");
     let body: Value = second.json().await.expect("a catalogue body");
     assert_eq!(body["error"], "rate_limited");
     assert!(
