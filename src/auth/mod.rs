@@ -4,6 +4,7 @@
 pub mod brake;
 pub mod caller;
 pub mod jwt;
+pub mod operator;
 pub mod pace;
 pub mod rate_limit;
 pub mod token;

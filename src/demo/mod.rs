@@ -208,6 +208,9 @@ pub async fn is_empty(db: &DatabaseConnection) -> anyhow::Result<bool> {
 /// Deletes every row of every table, children first.
 pub async fn reset(db: &DatabaseConnection) -> anyhow::Result<()> {
     const TABLES: &[&str] = &[
+        "idempotency_records",
+        "api_key_requests",
+        "api_keys",
         "webhook_deliveries",
         "webhook_events",
         "webhook_subscriptions",

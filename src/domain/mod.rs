@@ -1,7 +1,10 @@
 //! The domain layer: every query, rule, scoping decision and money computation. REST handlers
-//! and GraphQL resolvers only translate to and from these functions, each called with a
-//! [`context::Ctx`].
+//! and GraphQL resolvers only translate to and from these functions. What runs for a caller of
+//! a tenant takes a [`context::Ctx`] (connection or transaction, tenancy, now, cursor key); the
+//! administration of tenants, applications and keys — operators' work, across tenants — takes
+//! a connection.
 
+pub mod api_keys;
 pub mod applications;
 pub mod batch;
 pub mod branches;

@@ -32,6 +32,15 @@ pub fn generate_client_secret() -> anyhow::Result<String> {
     ))
 }
 
+/// A new key of the Push Integration API, `wms_` and 43 URL-safe characters (32 random bytes).
+/// Shown once, stored hashed.
+pub fn generate_api_key() -> anyhow::Result<String> {
+    Ok(format!(
+        "wms_{}",
+        URL_SAFE_NO_PAD.encode(random_bytes::<32>()?)
+    ))
+}
+
 pub fn hash_secret(secret: &str) -> String {
     format!(
         "{HASH_PREFIX}{}",

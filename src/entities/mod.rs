@@ -3,8 +3,11 @@
 pub mod enums;
 
 pub mod api_applications;
+pub mod api_key_requests;
+pub mod api_keys;
 pub mod branches;
 pub mod customers;
+pub mod idempotency_records;
 pub mod inventory_levels;
 pub mod inventory_movements;
 pub mod product_skus;

@@ -236,7 +236,7 @@ async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: B
         Ok(caller) => caller,
         Err(response) => return response,
     };
-    let body = crate::rest::extract::read_body(
+    let body = crate::web::json::read_body(
         body,
         crate::startup::MAX_BODY_BYTES,
         state.config.http.body_timeout,

@@ -189,31 +189,6 @@ impl<State: Send + Sync> FromRequestParts<State> for QueryPairs {
     }
 }
 
-/// Reads a whole request body: at most `max_bytes` (413 `payload_too_large` beyond), and a body
-/// that stops arriving within the server's body timeout is a 408 `request_timeout`.
-pub async fn read_body(
-    body: axum::body::Body,
-    max_bytes: usize,
-    timeout: std::time::Duration,
-) -> Result<bytes::Bytes, AppError> {
-    match tokio::time::timeout(timeout, axum::body::to_bytes(body, max_bytes)).await {
-        Ok(read) => read.map_err(|err| body_error(&err, max_bytes)),
-        Err(_) => Err(AppError::SlowBody),
-    }
-}
-
-/// What a failed body read means for the client.
-pub fn body_error(err: &(dyn std::error::Error + 'static), max_bytes: usize) -> AppError {
-    let causes = || std::iter::successors(Some(err), |e| e.source());
-    if causes().any(|e| e.is::<http_body_util::LengthLimitError>()) {
-        AppError::PayloadTooLarge { max_bytes }
-    } else if causes().any(|e| e.is::<tower_http::timeout::TimeoutError>()) {
-        AppError::SlowBody
-    } else {
-        AppError::invalid_field("body", "could not be read")
-    }
-}
-
 /// The single `{id}` of a path as a UUID: `None` when it is not one (not even UTF-8), which
 /// the endpoint answers like an unknown id — a 404, never the framework's plain-text 400.
 #[derive(Debug)]

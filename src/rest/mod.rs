@@ -4,7 +4,6 @@ pub mod customers;
 pub mod extract;
 pub mod health;
 pub mod inventory;
-pub mod json;
 pub mod oauth;
 pub mod openapi;
 pub mod partner;

@@ -70,8 +70,8 @@ fn parse_body(headers: &HeaderMap, body: &[u8]) -> Result<TokenBody, AppError> {
     if body.is_empty() {
         return Ok(TokenBody::default());
     }
-    if super::json::is_json(&content_type) {
-        super::json::parse(body)
+    if crate::web::json::is_json(&content_type) {
+        crate::web::json::parse(body)
     } else if content_type.starts_with("application/x-www-form-urlencoded")
         || content_type.is_empty()
     {
@@ -174,7 +174,7 @@ pub async fn create_token(
     body: Body,
 ) -> Response {
     let result = async {
-        let body = super::extract::read_body(
+        let body = crate::web::json::read_body(
             body,
             crate::startup::MAX_BODY_BYTES,
             state.config.http.body_timeout,

@@ -6,7 +6,6 @@ use axum::extract::{FromRequest, Request};
 use axum::http::header;
 use serde::de::DeserializeOwned;
 
-use super::extract::read_body;
 use crate::error::{AppError, FieldError};
 
 /// Longest message kept from the JSON parser (it quotes the client's own values).
@@ -14,6 +13,31 @@ const MAX_MESSAGE_CHARS: usize = 200;
 
 /// The message a body that is not JSON at all gets.
 pub const NOT_JSON: &str = "must be a JSON document";
+
+/// Reads a whole request body: at most `max_bytes` (413 `payload_too_large` beyond), and a body
+/// that stops arriving within the server's body timeout is a 408 `request_timeout`.
+pub async fn read_body(
+    body: axum::body::Body,
+    max_bytes: usize,
+    timeout: std::time::Duration,
+) -> Result<bytes::Bytes, AppError> {
+    match tokio::time::timeout(timeout, axum::body::to_bytes(body, max_bytes)).await {
+        Ok(read) => read.map_err(|err| body_error(&err, max_bytes)),
+        Err(_) => Err(AppError::SlowBody),
+    }
+}
+
+/// What a failed body read means for the client.
+pub fn body_error(err: &(dyn std::error::Error + 'static), max_bytes: usize) -> AppError {
+    let causes = || std::iter::successors(Some(err), |e| e.source());
+    if causes().any(|e| e.is::<http_body_util::LengthLimitError>()) {
+        AppError::PayloadTooLarge { max_bytes }
+    } else if causes().any(|e| e.is::<tower_http::timeout::TimeoutError>()) {
+        AppError::SlowBody
+    } else {
+        AppError::invalid_field("body", "could not be read")
+    }
+}
 
 /// Parses `body` as `T`; problems name the JSON path of the offending value (`body` for the
 /// document as a whole).

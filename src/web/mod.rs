@@ -1,7 +1,9 @@
-//! The pages for people: the landing page at `/` and the GraphiQL playground at
-//! `/playground`. Everything they load is embedded in the binary and served from here.
+//! What the doors share over HTTP (CORS, JSON bodies), and the pages for people: the landing
+//! page at `/` and the GraphiQL playground at `/playground`. Everything they load is embedded
+//! in the binary and served from here.
 
 pub mod cors;
+pub mod json;
 pub mod landing;
 pub mod operations;
 pub mod playground;
