@@ -256,6 +256,22 @@ pub struct ConfigArgs {
     )]
     pub oauth_requests_per_minute_per_address: u32,
 
+    /// Proxies whose `X-Forwarded-For` the Push Integration API believes (comma-separated
+    /// addresses or CIDR networks). From any other peer the header is ignored: anyone can send
+    /// it, so believing it would let a client claim an allowed address.
+    #[arg(long, env = "TRUSTED_PROXIES", default_value = "", global = true)]
+    pub trusted_proxies: String,
+
+    /// Entries the push API's request log may hold waiting to be written; beyond, entries are
+    /// dropped (and counted) rather than slowing a request.
+    #[arg(
+        long,
+        env = "REQUEST_LOG_QUEUE",
+        default_value_t = 10_000,
+        global = true
+    )]
+    pub request_log_queue: usize,
+
     /// Seconds to let in-flight requests finish after a shutdown signal.
     #[arg(
         long,
@@ -341,6 +357,16 @@ pub struct Config {
     pub graphql_timeout: Duration,
     pub http: HttpLimits,
     pub oauth: OauthLimits,
+    pub push: PushConfig,
+}
+
+/// The Push Integration API's settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushConfig {
+    /// Peers whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Capacity of the request log's queue.
+    pub request_log_queue: usize,
 }
 
 /// Every problem found, so one run reports all of them.
@@ -455,6 +481,27 @@ impl Config {
             if !(1..=1_000_000).contains(&value) {
                 problems.push(format!("{name} must be between 1 and 1000000"));
             }
+        }
+
+        let mut trusted_proxies = Vec::new();
+        for entry in args
+            .trusted_proxies
+            .split(',')
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+        {
+            match entry
+                .parse::<ipnet::IpNet>()
+                .or_else(|_| entry.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+            {
+                Ok(net) => trusted_proxies.push(net.trunc()),
+                Err(_) => problems.push(format!(
+                    "TRUSTED_PROXIES: {entry:?} is neither an IP address nor a CIDR network"
+                )),
+            }
+        }
+        if !(1..=1_000_000).contains(&args.request_log_queue) {
+            problems.push("REQUEST_LOG_QUEUE must be between 1 and 1000000".to_owned());
         }
 
         let bind = match args.bind.parse::<SocketAddr>() {
@@ -590,6 +637,10 @@ impl Config {
                     failures_per_client: args.oauth_max_failures_per_client,
                     failures_per_address: args.oauth_max_failures_per_address,
                     requests_per_minute_per_address: args.oauth_requests_per_minute_per_address,
+                },
+                push: PushConfig {
+                    trusted_proxies,
+                    request_log_queue: args.request_log_queue,
                 },
             }),
             _ => Err(ConfigError(problems)),

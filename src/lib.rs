@@ -13,6 +13,7 @@ pub mod entities;
 pub mod error;
 pub mod graphql;
 pub mod money;
+pub mod push;
 pub mod rest;
 pub mod startup;
 pub mod state;

@@ -59,6 +59,8 @@ pub async fn build_state_with(
     let rate_limits = RateLimits::new(config.rate_limits);
     let oauth_failures = crate::auth::brake::LoginBrake::new(config.oauth);
     let token_pace = crate::auth::pace::TokenPace::new(config.oauth)?;
+    let operator = Arc::new(crate::auth::operator::OperatorKeys::new(jwt_config));
+    let push = Arc::new(crate::push::PushState::new(&config.push));
     let db_budgets = db::DbBudgets::new(
         config.database.connections_per_request,
         config.database.connections_per_tenant,
@@ -88,6 +90,8 @@ pub async fn build_state_with(
         db_budgets: Arc::new(db_budgets),
         oauth_failures: Arc::new(oauth_failures),
         token_pace,
+        operator,
+        push,
         allowed_origins: Arc::default(),
         background: Default::default(),
     })
@@ -103,6 +107,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::graphql::router())
         .merge(crate::web::router())
         .nest("/api/partner/v1", rest::partner::router(state.clone()))
+        .nest(crate::push::PREFIX, crate::push::router(state.clone()))
         .fallback(not_found)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(middleware::from_fn(move |request: Request, next: Next| {
@@ -126,12 +131,25 @@ async fn time_limit(limit: Duration, request: Request, next: Next) -> Response {
     if request.uri().path() == "/graphql" {
         return next.run(request).await;
     }
+    let push = crate::push::is_push_path(request.uri().path()).then(|| {
+        request
+            .headers()
+            .get(REQUEST_ID_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    });
     match tokio::time::timeout(limit, next.run(request)).await {
         Ok(response) => response,
-        Err(_) => AppError::Timeout {
-            seconds: limit.as_secs().max(1),
+        Err(_) => {
+            let err = AppError::Timeout {
+                seconds: limit.as_secs().max(1),
+            };
+            match push {
+                Some(request_id) => crate::push::refuse(request_id, err).await,
+                None => err.into_response(),
+            }
         }
-        .into_response(),
     }
 }
 
@@ -139,6 +157,14 @@ async fn time_limit(limit: Duration, request: Request, next: Next) -> Response {
 /// in its own error format instead.
 async fn json_refusals(request: Request, next: Next) -> Response {
     let graphql = request.uri().path() == "/graphql";
+    let push = crate::push::is_push_path(request.uri().path()).then(|| {
+        request
+            .headers()
+            .get(REQUEST_ID_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    });
     let graphql_media = request
         .headers()
         .get(axum::http::header::ACCEPT)
@@ -155,6 +181,8 @@ async fn json_refusals(request: Request, next: Next) -> Response {
         };
         return if graphql {
             crate::graphql::error_response(err, graphql_media, false)
+        } else if let Some(request_id) = push {
+            crate::push::refuse(request_id, err).await
         } else {
             err.into_response()
         };
@@ -331,6 +359,12 @@ impl Application {
             state
                 .background
                 .spawn("rate-limit-sweeper", |stop| sweep_forever(swept, stop));
+            if let Some(pending) = state.push.take_pending_log() {
+                let db = state.db.clone();
+                state.background.spawn("request-log", |stop| {
+                    crate::push::request_log::write_forever(db, pending, stop)
+                });
+            }
         }
         let mut http = hyper::server::conn::http1::Builder::new();
         http.timer(TokioTimer::new())
@@ -581,6 +615,7 @@ async fn sweep_forever(state: AppState, mut stop: crate::background::StopSignal)
         state.rate_limits.sweep(now);
         state.oauth_failures.sweep(now);
         state.token_pace.sweep();
+        state.push.key_limits.sweep(now);
     }
 }
 

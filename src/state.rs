@@ -43,6 +43,10 @@ pub struct AppState {
     pub revoked_demo_apps: Arc<Vec<String>>,
     /// Origins some active application allows (what preflights are checked against).
     pub allowed_origins: Arc<crate::web::cors::AllowedOrigins>,
+    /// Operator tokens (the push API's key management).
+    pub operator: Arc<crate::auth::operator::OperatorKeys>,
+    /// The Push Integration API's state: key limits, request log, trusted proxies, origins.
+    pub push: Arc<crate::push::PushState>,
     /// The server's background tasks (their health is part of `/readyz`).
     pub background: crate::background::Background,
 }

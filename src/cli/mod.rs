@@ -1,6 +1,7 @@
 //! Command line: `serve` (the default), `migrate`, `seed`, `apps`, `tenants`.
 
 mod apps;
+mod keys;
 mod serve;
 
 pub use serve::banner;
@@ -46,6 +47,19 @@ pub enum Command {
     /// Manage tenants (merchants).
     #[command(subcommand)]
     Tenants(apps::TenantsCommand),
+    /// Manage the Push Integration API's keys.
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
+    /// Print an operator token (admin role) for `/api/v1/api-keys`, signed with the server's
+    /// secret.
+    AdminToken {
+        /// Who it is for (recorded with its uses).
+        #[arg(long, default_value = "operator")]
+        subject: String,
+        /// Minutes it stays valid (at most a day).
+        #[arg(long, default_value_t = 15)]
+        ttl_minutes: u64,
+    },
     /// Write the GraphQL schema (SDL, PII fields included) (default: stdout).
     ExportSchema {
         /// File to write, e.g. schema.graphql.
@@ -134,6 +148,11 @@ pub async fn run() -> anyhow::Result<()> {
         Command::Seed(args) => seed(config, clock, args).await,
         Command::Apps(command) => apps::run_apps(config, clock, command).await,
         Command::Tenants(command) => apps::run_tenants(config, clock, command).await,
+        Command::Keys(command) => keys::run_keys(config, clock, command).await,
+        Command::AdminToken {
+            subject,
+            ttl_minutes,
+        } => keys::admin_token(&config, clock, &subject, ttl_minutes),
         Command::ExportSchema { output } => write_or_print(crate::graphql::sdl(), output),
         Command::ExportOpenapi { output } => {
             write_or_print(crate::rest::openapi::document_json(), output)

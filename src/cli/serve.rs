@@ -60,7 +60,7 @@ pub async fn banner(state: &AppState, port: u16) -> anyhow::Result<String> {
         );
         if !state.revoked_demo_apps.is_empty() {
             out.push_str(&format!(
-                "\n  Revoked at start: applications with the public demo secrets ({}).\n  \
+                "\n  Revoked at start: credentials with public demo texts ({}).\n  \
                  Demo credentials never work outside demo mode.\n",
                 state.revoked_demo_apps.join(", ")
             ));
@@ -75,6 +75,13 @@ pub async fn banner(state: &AppState, port: u16) -> anyhow::Result<String> {
             app.client_id, app.client_secret, app.purpose
         ));
     }
+    out.push_str(&format!(
+        "\n  Push Integration API key (read, write): {}\n  \
+         e.g. curl -H 'X-API-Key: {}' {}/api/v1/integration/v1/items/<sku>\n",
+        demo::DEMO_API_KEY,
+        demo::DEMO_API_KEY,
+        state.config.public_url.trim_end_matches('/'),
+    ));
     if let Some(token) = demo::access_token(state, DemoApp::full_access()).await? {
         out.push_str(&format!(
             "\n  Bearer token ({}, valid {} min):\n  {token}\n",

@@ -610,6 +610,27 @@ pub(super) async fn run(
         }
         summary.applications += 1;
     }
+    if options.credentials {
+        crate::domain::api_keys::create_with_raw_key(
+            &txn,
+            created,
+            crate::domain::api_keys::NewApiKey {
+                tenant_id,
+                name: "Demo ERP integration".to_owned(),
+                scopes: crate::domain::api_keys::KeyScopes::from_list(&[
+                    crate::domain::api_keys::KeyScope::Read,
+                    crate::domain::api_keys::KeyScope::Write,
+                ]),
+                expires_at: None,
+                ip_allowlist: Vec::new(),
+                allowed_origins: Vec::new(),
+                rate_limit_per_minute: None,
+            },
+            super::DEMO_API_KEY,
+        )
+        .await
+        .map_err(|err| anyhow::anyhow!("demo API key: {err}"))?;
+    }
     txn.commit().await?;
 
     // Catalogue.

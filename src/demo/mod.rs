@@ -140,6 +140,10 @@ pub enum DemoAccess {
     Suspended,
 }
 
+/// The demo mode's Push Integration API key (scopes read and write, on the main tenant). Its
+/// text is public, so outside demo mode it is revoked at start like the demo secrets.
+pub const DEMO_API_KEY: &str = "wms_demo_push_integration_key_0123456789abcdef";
+
 pub const DEMO_APPS: &[DemoApp] = &[
     DemoApp {
         name: "Demo BI sync (full access)",
@@ -282,9 +286,10 @@ pub async fn access_token(
     ))
 }
 
-/// Outside demo mode no application whose secret is public may authenticate: every
-/// application still holding one of the demo secrets (whatever its client id) is revoked —
-/// revocation is final, and its tokens end with it. Returns the client ids revoked now.
+/// Outside demo mode no credential whose text is public may authenticate: every application
+/// still holding one of the demo secrets (whatever its client id), and the demo API key, are
+/// revoked — revocation is final, and an application's tokens end with it. Returns what was
+/// revoked now.
 pub async fn revoke_public_credentials(
     db: &impl ConnectionTrait,
     now: crate::clock::Timestamp,
@@ -308,6 +313,10 @@ pub async fn revoke_public_credentials(
         crate::domain::applications::set_status(db, now, &app.client_id, AppStatus::Revoked)
             .await?;
         revoked.push(app.client_id);
+    }
+    if let Some(key) = crate::domain::api_keys::authenticate(db, DEMO_API_KEY, now).await? {
+        let key = crate::domain::api_keys::revoke(db, now, key).await?;
+        revoked.push(format!("API key {}", key.key_prefix));
     }
     Ok(revoked)
 }

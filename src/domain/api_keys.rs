@@ -262,6 +262,24 @@ pub async fn list(
         .await
 }
 
+/// The origins some usable key allows (what a preflight, which carries no key, is checked
+/// against).
+pub async fn active_origins(
+    db: &impl ConnectionTrait,
+    now: Timestamp,
+) -> Result<BTreeSet<String>, sea_orm::DbErr> {
+    let keys = api_keys::Entity::find()
+        .filter(api_keys::Column::RevokedAt.is_null())
+        .filter(api_keys::Column::AllowedOrigins.ne("[]"))
+        .all(db)
+        .await?;
+    Ok(keys
+        .iter()
+        .filter(|key| key.is_usable(now))
+        .flat_map(|key| key.allowed_origin_list())
+        .collect())
+}
+
 /// Finds a key by its id, or by the start of its raw text as `list` shows it.
 pub async fn find(
     db: &impl ConnectionTrait,
@@ -307,6 +325,89 @@ pub async fn authenticate(
         .one(db)
         .await?;
     Ok(found.filter(|key| key.is_usable(now)))
+}
+
+/// A summary of a key's request log.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RequestStats {
+    pub total: u64,
+    pub success: u64,
+    pub client_errors: u64,
+    pub server_errors: u64,
+    pub other: u64,
+    pub mean_ms: u64,
+    pub max_ms: u64,
+    pub first_at: Option<Timestamp>,
+    pub last_at: Option<Timestamp>,
+}
+
+/// Summarises the request log of the key `id`.
+pub async fn request_stats(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<RequestStats, sea_orm::DbErr> {
+    use sea_orm::QuerySelect;
+    use sea_orm::sea_query::{Alias, Expr, Func};
+    let count_where = |condition: &str| {
+        Func::cast_as(
+            Expr::cust(format!("SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)")),
+            Alias::new("BIGINT"),
+        )
+    };
+    type Row = (
+        i64,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+    );
+    let row: Option<Row> = crate::entities::api_key_requests::Entity::find()
+        .select_only()
+        .filter(crate::entities::api_key_requests::Column::ApiKeyId.eq(id))
+        .expr(Func::count(Expr::col(
+            crate::entities::api_key_requests::Column::Id,
+        )))
+        .expr(count_where("status >= 200 AND status < 300"))
+        .expr(count_where("status >= 400 AND status < 500"))
+        .expr(count_where("status >= 500"))
+        .expr(Func::cast_as(
+            Func::avg(Expr::col(
+                crate::entities::api_key_requests::Column::DurationMs,
+            )),
+            Alias::new("BIGINT"),
+        ))
+        .expr(Func::max(Expr::col(
+            crate::entities::api_key_requests::Column::DurationMs,
+        )))
+        .expr(Func::min(Expr::col(
+            crate::entities::api_key_requests::Column::CreatedAt,
+        )))
+        .expr(Func::max(Expr::col(
+            crate::entities::api_key_requests::Column::CreatedAt,
+        )))
+        .into_tuple()
+        .one(db)
+        .await?;
+    let Some((total, success, client, server, mean, max, first, last)) = row else {
+        return Ok(RequestStats::default());
+    };
+    let n = |v: Option<i64>| u64::try_from(v.unwrap_or_default()).unwrap_or_default();
+    let total = u64::try_from(total).unwrap_or_default();
+    let (success, client_errors, server_errors) = (n(success), n(client), n(server));
+    Ok(RequestStats {
+        total,
+        success,
+        client_errors,
+        server_errors,
+        other: total.saturating_sub(success + client_errors + server_errors),
+        mean_ms: n(mean),
+        max_ms: n(max),
+        first_at: first.and_then(Timestamp::from_millis),
+        last_at: last.and_then(Timestamp::from_millis),
+    })
 }
 
 /// What a stored key says about itself.

@@ -1,4 +1,5 @@
-//! Browser access (CORS) to the two API doors, per application.
+//! Browser access (CORS) to the API doors: per application on the partner doors, per API key
+//! on the push door (whose guard refuses a key's request from an origin the key does not list).
 //!
 //! Each application lists the origins whose pages may call with its tokens (`apps origins`).
 //! A preflight carries no token, so it is answered for an origin that some active application
@@ -40,23 +41,61 @@ const MISS_REFRESH: Duration = Duration::from_secs(1);
 enum Door {
     Rest,
     Graphql,
+    /// The Push Integration API's guarded routes: allowed origins are per API key.
+    Push,
 }
 
 impl Door {
     fn methods(self) -> &'static str {
         match self {
             Door::Rest => "GET",
-            Door::Graphql => "GET, POST",
+            Door::Graphql | Door::Push => "GET, POST",
         }
     }
 
-    fn refuse(self, err: AppError) -> Response {
+    fn allow_headers(self) -> &'static str {
+        match self {
+            Door::Rest | Door::Graphql => ALLOW_HEADERS,
+            Door::Push => PUSH_ALLOW_HEADERS,
+        }
+    }
+
+    fn expose_headers(self) -> &'static str {
+        match self {
+            Door::Rest | Door::Graphql => EXPOSE_HEADERS,
+            Door::Push => PUSH_EXPOSE_HEADERS,
+        }
+    }
+
+    fn origins(self, state: &AppState) -> &AllowedOrigins {
+        match self {
+            Door::Rest | Door::Graphql => &state.allowed_origins,
+            Door::Push => &state.push.origins,
+        }
+    }
+
+    async fn refuse(self, request_id: String, err: AppError, origin: &str) -> Response {
         match self {
             Door::Rest => err.into_response(),
             Door::Graphql => crate::graphql::error_response(err, false, false),
+            Door::Push => {
+                crate::push::envelope::with_request_id(request_id, async {
+                    crate::push::envelope::PushError::Refused(format!(
+                        "Origin \"{origin}\" is not allowed for any API key."
+                    ))
+                    .into_response()
+                })
+                .await
+            }
         }
     }
 }
+
+/// Request headers a page may send to the push door.
+const PUSH_ALLOW_HEADERS: &str = "x-api-key, authorization, content-type, accept, idempotency-key";
+/// Response headers a page may read from the push door.
+const PUSH_EXPOSE_HEADERS: &str =
+    "x-request-id, x-ratelimit-limit, x-ratelimit-remaining, retry-after, idempotent-replay";
 
 /// The origin of a cross-origin request, or `None` for a request without `Origin` or from the
 /// server's own pages. Browsers send `Origin` on same-origin POSTs too; they say which kind a
@@ -82,16 +121,23 @@ pub fn cross_origin(headers: &HeaderMap) -> Option<&str> {
 /// next try), so a database outage does not turn preflights into queued queries.
 #[derive(Debug)]
 pub struct AllowedOrigins {
+    source: OriginSource,
     snapshot: RwLock<(Option<Instant>, Arc<BTreeSet<String>>)>,
     refreshing: Mutex<()>,
 }
 
+/// Whose origins a set holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OriginSource {
+    /// Active partner applications' (the partner doors).
+    Applications,
+    /// Usable API keys' (the push door).
+    ApiKeys,
+}
+
 impl Default for AllowedOrigins {
     fn default() -> Self {
-        Self {
-            snapshot: RwLock::new((None, Arc::default())),
-            refreshing: Mutex::new(()),
-        }
+        Self::new(OriginSource::Applications)
     }
 }
 
@@ -99,6 +145,33 @@ impl Default for AllowedOrigins {
 const READ_TIMEOUT: Duration = Duration::from_secs(2);
 
 impl AllowedOrigins {
+    pub fn new(source: OriginSource) -> Self {
+        Self {
+            source,
+            snapshot: RwLock::new((None, Arc::default())),
+            refreshing: Mutex::new(()),
+        }
+    }
+
+    /// Forgets the snapshot (after a change made by this process), so the next check reads.
+    pub fn forget(&self) {
+        match self.snapshot.write() {
+            Ok(mut guard) => guard.0 = None,
+            Err(poisoned) => poisoned.into_inner().0 = None,
+        }
+    }
+
+    async fn load(
+        &self,
+        db: &sea_orm::DatabaseConnection,
+        now: crate::clock::Timestamp,
+    ) -> Result<BTreeSet<String>, sea_orm::DbErr> {
+        match self.source {
+            OriginSource::Applications => applications::active_origins(db).await,
+            OriginSource::ApiKeys => crate::domain::api_keys::active_origins(db, now).await,
+        }
+    }
+
     fn read(&self) -> (Option<Instant>, Arc<BTreeSet<String>>) {
         match self.snapshot.read() {
             Ok(guard) => guard.clone(),
@@ -107,7 +180,12 @@ impl AllowedOrigins {
     }
 
     /// Whether some active application allows `origin`.
-    pub async fn allows(&self, db: &sea_orm::DatabaseConnection, origin: &str) -> bool {
+    pub async fn allows(
+        &self,
+        db: &sea_orm::DatabaseConnection,
+        origin: &str,
+        now: crate::clock::Timestamp,
+    ) -> bool {
         let (read_at, set) = self.read();
         let known = set.contains(origin);
         let age = read_at.map(|at| Instant::now().saturating_duration_since(at));
@@ -122,7 +200,7 @@ impl AllowedOrigins {
         let Ok(_refreshing) = self.refreshing.try_lock() else {
             return known;
         };
-        let read = tokio::time::timeout(READ_TIMEOUT, applications::active_origins(db)).await;
+        let read = tokio::time::timeout(READ_TIMEOUT, self.load(db, now)).await;
         let set = match read {
             Ok(Ok(set)) => Arc::new(set),
             Ok(Err(err)) => {
@@ -143,14 +221,16 @@ impl AllowedOrigins {
     }
 }
 
-/// The CORS middleware of the whole router: requests to `/graphql` and under
-/// `/api/partner/v1/` are handled, every other path passes untouched.
+/// The CORS middleware of the whole router: requests to `/graphql`, under `/api/partner/v1/`
+/// and under `/api/v1/integration/v1/` are handled, every other path passes untouched.
 pub async fn middleware(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let path = request.uri().path();
     let door = if path == "/graphql" {
         Door::Graphql
     } else if path.starts_with("/api/partner/v1/") && path != crate::rest::openapi::PATH {
         Door::Rest
+    } else if path.starts_with(crate::push::INTEGRATION) {
+        Door::Push
     } else {
         return next.run(request).await;
     };
@@ -170,10 +250,22 @@ async fn handle(door: Door, state: AppState, request: Request, next: Next) -> Re
         && request
             .headers()
             .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
-    let known = state.allowed_origins.allows(&state.db, &origin).await;
+    let known = door
+        .origins(&state)
+        .allows(&state.db, &origin, state.clock.now())
+        .await;
     if preflight {
         if !known {
-            return door.refuse(AppError::OriginNotAllowed { origin });
+            let request_id = request
+                .headers()
+                .get(crate::startup::REQUEST_ID_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned();
+            let refusal = AppError::OriginNotAllowed {
+                origin: origin.clone(),
+            };
+            return door.refuse(request_id, refusal, &origin).await;
         }
         let mut response = StatusCode::NO_CONTENT.into_response();
         allow(response.headers_mut(), &origin);
@@ -184,7 +276,7 @@ async fn handle(door: Door, state: AppState, request: Request, next: Next) -> Re
         );
         headers.insert(
             header::ACCESS_CONTROL_ALLOW_HEADERS,
-            HeaderValue::from_static(ALLOW_HEADERS),
+            HeaderValue::from_static(door.allow_headers()),
         );
         headers.insert(
             header::ACCESS_CONTROL_MAX_AGE,
@@ -205,7 +297,7 @@ async fn handle(door: Door, state: AppState, request: Request, next: Next) -> Re
         allow(response.headers_mut(), &origin);
         response.headers_mut().insert(
             header::ACCESS_CONTROL_EXPOSE_HEADERS,
-            HeaderValue::from_static(EXPOSE_HEADERS),
+            HeaderValue::from_static(door.expose_headers()),
         );
     } else {
         response

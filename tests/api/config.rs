@@ -37,6 +37,8 @@ fn args() -> ConfigArgs {
         oauth_max_failures_per_client: 10,
         oauth_max_failures_per_address: 50,
         oauth_requests_per_minute_per_address: 600,
+        trusted_proxies: String::new(),
+        request_log_queue: 10_000,
     }
 }
 

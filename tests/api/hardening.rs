@@ -1031,6 +1031,7 @@ async fn demo_credentials_never_work_outside_demo_mode() {
     assert_eq!(
         revoked,
         [
+            "API key wms_demo_pus",
             "demo-free-plan",
             "demo-full-access",
             "demo-no-pii",
@@ -1038,6 +1039,15 @@ async fn demo_credentials_never_work_outside_demo_mode() {
             "demo-suspended"
         ]
     );
+    // The public push API key is refused too.
+    let key = partner_gateway::domain::api_keys::authenticate(
+        &app.state.db,
+        partner_gateway::demo::DEMO_API_KEY,
+        app.clock.now(),
+    )
+    .await
+    .expect("query");
+    assert!(key.is_none(), "the demo API key still works");
     let banner = partner_gateway::cli::banner(&restarted, 8080)
         .await
         .expect("banner");

@@ -22,6 +22,7 @@ mod partner_sales;
 mod persisted_queries;
 mod pii_columns;
 mod playground;
+mod push_guard;
 mod seed;
 mod shutdown;
 mod stock;

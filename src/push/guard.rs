@@ -1,0 +1,271 @@
+//! The key guard in front of every `/api/v1/integration/v1/*` request, in seed 003's order:
+//! the key (`X-API-Key` or `Authorization: ApiKey …`; 401) → the key's IP allow-list (403) →
+//! its allowed origins (403) → its per-minute rate limit (429) → the scope the method needs
+//! (401). Every request that names a known key is then written to the request log after its
+//! response, refused or not.
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Instant;
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use ipnet::IpNet;
+
+use super::PushState;
+use super::envelope::{INVALID_KEY, MISSING_KEY, MISSING_SCOPE, PushError};
+use super::request_log::Entry;
+use crate::domain::api_keys::{self, KeyRules, KeyScope};
+use crate::domain::scope::TenantScope;
+use crate::entities::api_keys as entity;
+use crate::error::{RATE_LIMIT_LIMIT, RATE_LIMIT_REMAINING};
+use crate::state::AppState;
+
+/// The caller of a guarded request: its key and the tenant it acts for.
+#[derive(Debug, Clone)]
+pub struct KeyCaller {
+    pub key: entity::Model,
+    pub tenancy: TenantScope,
+}
+
+/// The raw key of a request: `X-API-Key`, else `Authorization: ApiKey <key>`.
+fn presented_key(headers: &HeaderMap) -> Option<&str> {
+    if let Some(key) = headers.get("x-api-key").and_then(|v| v.to_str().ok()) {
+        return Some(key.trim()).filter(|k| !k.is_empty());
+    }
+    let authorization = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, key) = authorization.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("apikey")
+        .then(|| key.trim())
+        .filter(|k| !k.is_empty())
+}
+
+/// The client's address: the peer's, or — when the peer is a trusted proxy — the first entry
+/// of `X-Forwarded-For` (the address the first proxy saw). Any other peer's header is ignored:
+/// a client can send it, so believing it would let anyone claim an allowed address.
+pub fn client_address(
+    peer: Option<IpAddr>,
+    headers: &HeaderMap,
+    trusted: &[IpNet],
+) -> Option<IpAddr> {
+    let peer = peer?.to_canonical();
+    if !trusted.iter().any(|net| net.contains(&peer)) {
+        return Some(peer);
+    }
+    let forwarded = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .find(|entry| !entry.is_empty());
+    match forwarded.map(|entry| entry.parse::<IpAddr>()) {
+        Some(Ok(address)) => Some(address.to_canonical()),
+        // No header, or one that names no address: the proxy's own.
+        _ => Some(peer),
+    }
+}
+
+/// The scope a request needs: reading for GET and HEAD, writing for the rest.
+fn needed_scope(method: &Method) -> KeyScope {
+    if method == Method::GET || method == Method::HEAD {
+        KeyScope::Read
+    } else {
+        KeyScope::Write
+    }
+}
+
+/// What the guard knows of a request, for its log entry.
+struct Seen {
+    ip: Option<IpAddr>,
+    origin: Option<String>,
+}
+
+async fn identify(state: &AppState, raw_key: Option<String>) -> Result<entity::Model, PushError> {
+    let raw = raw_key.ok_or(PushError::Unauthorized(MISSING_KEY))?;
+    api_keys::authenticate(&state.db, &raw, state.clock.now())
+        .await?
+        .ok_or(PushError::Unauthorized(INVALID_KEY))
+}
+
+/// The checks after the key, in the seed's order.
+fn admit(
+    state: &AppState,
+    push: &PushState,
+    key: &entity::Model,
+    method: &Method,
+    seen: &Seen,
+) -> Result<(), PushError> {
+    let networks = key.allowed_networks();
+    match seen.ip {
+        Some(address) if !api_keys::address_allowed(&networks, address) => {
+            return Err(PushError::Refused(format!(
+                "Client IP \"{address}\" is not in this API key's whitelist."
+            )));
+        }
+        // No address to check (a request served in-process) passes only an open list.
+        None if !networks.is_empty() => {
+            return Err(PushError::Refused(
+                "Client IP \"unknown\" is not in this API key's whitelist.".to_owned(),
+            ));
+        }
+        _ => {}
+    }
+    if let Some(origin) = &seen.origin
+        && !key.allowed_origin_list().iter().any(|o| o == origin)
+    {
+        return Err(PushError::Refused(format!(
+            "Origin \"{origin}\" is not allowed for this API key."
+        )));
+    }
+    if let Some(limit) = key.rate_limit()
+        && let Err(exceeded) = push
+            .key_limits
+            .try_count(&key.id, limit, 1, state.clock.now())
+    {
+        return Err(PushError::RateLimited {
+            limit,
+            retry_after_secs: exceeded.retry_after_secs.max(1),
+        });
+    }
+    if !key.scope_set().allows(needed_scope(method)) {
+        return Err(PushError::Unauthorized(MISSING_SCOPE));
+    }
+    Ok(())
+}
+
+/// The guard middleware of the integration routes.
+pub async fn guard(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let push = state.push.clone();
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip());
+    let seen = Seen {
+        ip: client_address(peer, request.headers(), &push.trusted_proxies),
+        origin: crate::web::cors::cross_origin(request.headers()).map(str::to_owned),
+    };
+    let method = request.method().to_string();
+    let endpoint = request
+        .uri()
+        .path()
+        .strip_prefix(super::INTEGRATION)
+        .unwrap_or(request.uri().path())
+        .to_owned();
+    let request_id = request
+        .headers()
+        .get(crate::startup::REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let raw_key = presented_key(request.headers()).map(str::to_owned);
+    let verb = request.method().clone();
+    let (key, response) = match identify(&state, raw_key).await {
+        Err(refusal) => (None, refusal.into_response()),
+        Ok(key) => match admit(&state, &push, &key, &verb, &seen) {
+            Err(refusal) => (Some(key), refusal.into_response()),
+            Ok(()) => {
+                request.extensions_mut().insert(KeyCaller {
+                    tenancy: TenantScope::whole_tenant(key.tenant_id),
+                    key: key.clone(),
+                });
+                (Some(key), next.run(request).await)
+            }
+        },
+    };
+    let mut response = response;
+    // Every answer to a key with a limit says where it stands (a 429 already does).
+    if let Some(limit) = key.as_ref().and_then(|k| k.rate_limit())
+        && !response.headers().contains_key(RATE_LIMIT_LIMIT)
+    {
+        let used = key
+            .as_ref()
+            .map_or(0, |k| push.key_limits.used(&k.id, state.clock.now()));
+        let remaining = u64::from(limit).saturating_sub(used);
+        let headers = response.headers_mut();
+        headers.insert(RATE_LIMIT_LIMIT, HeaderValue::from(limit));
+        headers.insert(RATE_LIMIT_REMAINING, HeaderValue::from(remaining));
+    }
+    if let Some(key) = key {
+        push.request_log.record(Entry {
+            tenant_id: key.tenant_id,
+            api_key_id: key.id,
+            method,
+            endpoint,
+            ip: seen.ip.map(|ip| ip.to_string()),
+            origin: seen.origin,
+            status: response.status().as_u16(),
+            duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            request_id,
+            at: state.clock.now(),
+        });
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.append(*name, HeaderValue::from_str(value).expect("ascii"));
+        }
+        map
+    }
+
+    #[test]
+    fn the_key_comes_from_x_api_key_or_an_apikey_authorization() {
+        assert_eq!(
+            presented_key(&headers(&[("x-api-key", "wms_a")])),
+            Some("wms_a")
+        );
+        assert_eq!(
+            presented_key(&headers(&[("authorization", "ApiKey wms_b")])),
+            Some("wms_b")
+        );
+        assert_eq!(
+            presented_key(&headers(&[("authorization", "apikey  wms_c ")])),
+            Some("wms_c")
+        );
+        assert_eq!(
+            presented_key(&headers(&[("authorization", "Bearer wms_d")])),
+            None
+        );
+        assert_eq!(presented_key(&headers(&[("x-api-key", "  ")])), None);
+        assert_eq!(presented_key(&HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn forwarded_addresses_count_only_from_a_trusted_proxy() {
+        let proxy: IpAddr = "10.0.0.2".parse().expect("ip");
+        let client: IpAddr = "203.0.113.5".parse().expect("ip");
+        let trusted: Vec<IpNet> = vec!["10.0.0.0/24".parse().expect("net")];
+        let xff = headers(&[("x-forwarded-for", "203.0.113.5, 10.0.0.9")]);
+        assert_eq!(client_address(Some(proxy), &xff, &trusted), Some(client));
+        // An untrusted peer's header is ignored.
+        let outsider: IpAddr = "198.51.100.7".parse().expect("ip");
+        assert_eq!(
+            client_address(Some(outsider), &xff, &trusted),
+            Some(outsider)
+        );
+        assert_eq!(client_address(Some(proxy), &xff, &[]), Some(proxy));
+        // A trusted proxy without a usable header: its own address.
+        let junk = headers(&[("x-forwarded-for", "not-an-ip")]);
+        assert_eq!(client_address(Some(proxy), &junk, &trusted), Some(proxy));
+        assert_eq!(
+            client_address(Some(proxy), &HeaderMap::new(), &trusted),
+            Some(proxy)
+        );
+        // Two headers: the first entry of the first.
+        let two = headers(&[
+            ("x-forwarded-for", "203.0.113.5"),
+            ("x-forwarded-for", "192.0.2.1"),
+        ]);
+        assert_eq!(client_address(Some(proxy), &two, &trusted), Some(client));
+    }
+}

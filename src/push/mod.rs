@@ -1,0 +1,140 @@
+//! The Push Integration API (seed 003): ERPs, e-commerce back ends and suppliers write through
+//! it with API keys. `/api/v1/api-keys` is for operators (an operator token);
+//! `/api/v1/integration/v1/*` is behind the key guard ([`guard`]). Answers are the seed's
+//! envelopes ([`envelope`]); quantities are JSON numbers here, as the seed shows them.
+
+pub mod envelope;
+pub mod guard;
+pub mod keys;
+pub mod request_log;
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{FromRequest, Request};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, post};
+use serde::de::DeserializeOwned;
+use tower_http::catch_panic::CatchPanicLayer;
+use uuid::Uuid;
+
+use self::envelope::PushError;
+use self::request_log::{Pending, RequestLog};
+use crate::auth::rate_limit::SlidingWindow;
+use crate::config::PushConfig;
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::web::cors::{AllowedOrigins, OriginSource};
+
+/// Where the door is mounted.
+pub const PREFIX: &str = "/api/v1";
+/// The guarded routes.
+pub const INTEGRATION: &str = "/api/v1/integration/v1";
+/// The window of a key's rate limit.
+pub const RATE_WINDOW: Duration = Duration::from_secs(60);
+
+/// The door's shared state.
+#[derive(Debug)]
+pub struct PushState {
+    /// Requests per key in the sliding minute.
+    pub key_limits: SlidingWindow<Uuid>,
+    pub request_log: RequestLog,
+    /// The request log's receiving side, until the writer task takes it.
+    pub pending_log: Mutex<Option<Pending>>,
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Origins some usable key allows (what preflights are checked against).
+    pub origins: AllowedOrigins,
+}
+
+impl PushState {
+    pub fn new(config: &PushConfig) -> Self {
+        let (request_log, pending) = RequestLog::new(config.request_log_queue);
+        Self {
+            key_limits: SlidingWindow::new(RATE_WINDOW),
+            request_log,
+            pending_log: Mutex::new(Some(pending)),
+            trusted_proxies: config.trusted_proxies.clone(),
+            origins: AllowedOrigins::new(OriginSource::ApiKeys),
+        }
+    }
+
+    /// The request log's receiving side (once).
+    pub fn take_pending_log(&self) -> Option<Pending> {
+        self.pending_log
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take()
+    }
+}
+
+/// A JSON body (at most the server's 1 MB), its problems in this door's envelope.
+#[derive(Debug)]
+pub struct PushJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for PushJson<T> {
+    type Rejection = PushError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, PushError> {
+        crate::web::json::JsonBody::<T, { crate::startup::MAX_BODY_BYTES }>::from_request(
+            request, state,
+        )
+        .await
+        .map(|crate::web::json::JsonBody(value)| Self(value))
+        .map_err(PushError::App)
+    }
+}
+
+/// The door's routes.
+pub fn router(state: AppState) -> Router<AppState> {
+    let integration = Router::new()
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(state, guard::guard));
+    Router::new()
+        .route("/api-keys", post(keys::create).get(keys::list))
+        .route("/api-keys/{id}", delete(keys::revoke))
+        .nest("/integration/v1", integration)
+        .fallback(not_found)
+        .layer(CatchPanicLayer::custom(|_panic| {
+            PushError::App(AppError::internal(anyhow::anyhow!(
+                "a push API handler panicked"
+            )))
+            .into_response()
+        }))
+        .layer(middleware::from_fn(with_request_id))
+}
+
+async fn not_found() -> PushError {
+    PushError::NotFound("Resource not found".to_owned())
+}
+
+/// Answers the request with its id at hand for the envelopes.
+async fn with_request_id(request: Request, next: Next) -> Response {
+    let id = request_id(&request);
+    envelope::with_request_id(id, next.run(request)).await
+}
+
+fn request_id(request: &Request) -> String {
+    request
+        .headers()
+        .get(crate::startup::REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Whether `path` is this door's.
+pub fn is_push_path(path: &str) -> bool {
+    path == PREFIX || path.starts_with("/api/v1/")
+}
+
+/// A refusal made outside the door's handlers (a body too large, a time limit), in the door's
+/// envelope with the request's id.
+pub async fn refuse(request_id: String, err: AppError) -> Response {
+    envelope::with_request_id(
+        request_id,
+        async move { PushError::App(err).into_response() },
+    )
+    .await
+}
