@@ -33,11 +33,24 @@ pub enum Field {
     Status,
     Category,
     Supplier,
+    /// A SKU's code (the push API's identifier for items).
+    Sku,
+    /// A pushed record's display name.
+    Name,
+    Barcode,
+    /// A SKU's base unit of measure.
+    BaseUom,
+    /// How a SKU's stock is told apart.
+    Tracking,
+    ShelfLife,
+    Weight,
+    /// A pushed partner's or location's code.
+    Code,
 }
 
 impl Field {
-    /// The field's name in the contract (seed 000's query parameters): what a problem is
-    /// called where no door named it otherwise.
+    /// The field's name in the contract (seed 000's query parameters, seed 003's body fields):
+    /// what a problem is called where no door named it otherwise.
     pub fn name(self) -> &'static str {
         match self {
             Self::Limit => "limit",
@@ -52,6 +65,14 @@ impl Field {
             Self::Status => "status",
             Self::Category => "category",
             Self::Supplier => "supplier_id",
+            Self::Sku => "sku",
+            Self::Name => "name",
+            Self::Barcode => "barcode",
+            Self::BaseUom => "baseUomCode",
+            Self::Tracking => "tracking",
+            Self::ShelfLife => "shelfLifeDays",
+            Self::Weight => "weightKg",
+            Self::Code => "code",
         }
     }
 }

@@ -24,6 +24,7 @@ mod m20261122_000008_index_movement_references;
 mod m20261129_000009_application_token_generation;
 mod m20261129_000010_application_allowed_origins;
 mod m20261130_000011_create_api_keys;
+mod m20261130_000012_push_master_data;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000009_application_token_generation::Migration),
             Box::new(m20261129_000010_application_allowed_origins::Migration),
             Box::new(m20261130_000011_create_api_keys::Migration),
+            Box::new(m20261130_000012_push_master_data::Migration),
         ]
     }
 }

@@ -1345,6 +1345,9 @@ fn catalogue(
                 } else {
                     RecordStatus::Inactive
                 }),
+                tracking: Set(crate::entities::enums::Tracking::None),
+                shelf_life_days: Set(None),
+                weight_kg: Set(None),
                 created_at: Set(product_created),
                 updated_at: Set(product_created),
             });

@@ -228,6 +228,7 @@ pub async fn reset(db: &DatabaseConnection) -> anyhow::Result<()> {
         "inventory_levels",
         "product_skus",
         "products",
+        "storage_locations",
         "warehouses",
         "api_applications",
         "branches",

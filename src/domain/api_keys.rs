@@ -155,9 +155,20 @@ pub fn normalize_address(text: &str) -> Result<String, ApiKeyError> {
     if let Ok(address) = text.parse::<IpAddr>() {
         return Ok(address.to_canonical().to_string());
     }
-    text.parse::<IpNet>()
-        .map(|net| net.trunc().to_string())
-        .map_err(|_| ApiKeyError::BadAddress(text.to_owned()))
+    let net = text
+        .parse::<IpNet>()
+        .map_err(|_| ApiKeyError::BadAddress(text.to_owned()))?;
+    // An IPv4 network written in IPv6's mapped form matches IPv4 clients as IPv4.
+    let net = match net {
+        IpNet::V6(v6) if v6.prefix_len() >= 96 => match v6.addr().to_ipv4_mapped() {
+            Some(v4) => ipnet::Ipv4Net::new(v4, v6.prefix_len() - 96)
+                .map(IpNet::V4)
+                .unwrap_or(net),
+            None => net,
+        },
+        _ => net,
+    };
+    Ok(net.trunc().to_string())
 }
 
 /// Creates a key with a fresh raw key.
@@ -415,8 +426,9 @@ pub trait KeyRules {
     /// Not revoked and not expired at `now`.
     fn is_usable(&self, now: Timestamp) -> bool;
     fn scope_set(&self) -> KeyScopes;
-    /// The allow-list; empty allows every address.
-    fn allowed_networks(&self) -> Vec<IpNet>;
+    /// The allow-list; empty allows every address. A list that cannot be read (or holds an
+    /// entry that cannot) is an error, never an open list.
+    fn allowed_networks(&self) -> Result<Vec<IpNet>, ApiKeyError>;
     fn allowed_origin_list(&self) -> Vec<String>;
     /// Requests per sliding minute, when limited.
     fn rate_limit(&self) -> Option<u32>;
@@ -437,15 +449,17 @@ impl KeyRules for api_keys::Model {
         )
     }
 
-    fn allowed_networks(&self) -> Vec<IpNet> {
-        let entries: Vec<String> = serde_json::from_str(&self.ip_allowlist).unwrap_or_default();
+    fn allowed_networks(&self) -> Result<Vec<IpNet>, ApiKeyError> {
+        let entries: Vec<String> = serde_json::from_str(&self.ip_allowlist)
+            .map_err(|_| ApiKeyError::BadAddress(self.ip_allowlist.clone()))?;
         entries
             .iter()
-            .filter_map(|entry| {
+            .map(|entry| {
                 entry
                     .parse::<IpNet>()
                     .ok()
                     .or_else(|| entry.parse::<IpAddr>().ok().map(IpNet::from))
+                    .ok_or_else(|| ApiKeyError::BadAddress(entry.clone()))
             })
             .collect()
     }
@@ -504,6 +518,10 @@ mod tests {
         assert_eq!(
             normalize_address("::ffff:10.0.0.1").expect("mapped"),
             "10.0.0.1"
+        );
+        assert_eq!(
+            normalize_address("::ffff:203.0.113.0/120").expect("mapped net"),
+            "203.0.113.0/24"
         );
         for bad in [
             "",

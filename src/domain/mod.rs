@@ -13,6 +13,7 @@ pub mod customers;
 pub mod dates;
 pub mod input;
 pub mod inventory;
+pub mod items;
 pub mod pagination;
 pub mod products;
 pub mod purchasing;

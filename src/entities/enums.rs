@@ -208,6 +208,16 @@ macro_rules! with_every_enum {
                 Refunded => "REFUNDED",
             }
 
+            /// How the stock of a SKU is told apart.
+            Tracking {
+                /// Not at all: one quantity per place.
+                None => "NONE",
+                /// By lot (batch), each with its own expiry.
+                Lot => "LOT",
+                /// By serial number, one unit each.
+                Serial => "SERIAL",
+            }
+
             /// Where a document came from: the POS itself or the push integration API.
             DocumentSource { Pos => "POS", Integration => "INTEGRATION" }
 
@@ -263,5 +273,6 @@ mod tests {
         check(DocumentSource::ALL);
         check(WebhookStatus::ALL);
         check(DeliveryStatus::ALL);
+        check(Tracking::ALL);
     }
 }

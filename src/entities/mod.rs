@@ -16,6 +16,7 @@ pub mod purchase_order_items;
 pub mod purchase_orders;
 pub mod sales_order_items;
 pub mod sales_orders;
+pub mod storage_locations;
 pub mod suppliers;
 pub mod tenants;
 pub mod warehouses;

@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-use super::enums::RecordStatus;
+use super::enums::{RecordStatus, Tracking};
 use crate::clock::Timestamp;
 use crate::money::Amount;
 
@@ -18,6 +18,10 @@ pub struct Model {
     pub price: Amount,
     pub cost: Amount,
     pub status: RecordStatus,
+    /// How the SKU's stock is told apart: not at all, by lot, by serial number.
+    pub tracking: Tracking,
+    pub shelf_life_days: Option<i32>,
+    pub weight_kg: Option<Amount>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }

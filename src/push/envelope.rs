@@ -22,6 +22,11 @@ pub async fn with_request_id<F: std::future::Future>(id: String, future: F) -> F
     REQUEST_ID.scope(id, future).await
 }
 
+/// The id of the request being answered, as a JSON value (`null` outside one).
+pub fn current_request_id() -> Value {
+    request_id()
+}
+
 fn request_id() -> Value {
     REQUEST_ID
         .try_with(|id| Value::String(id.clone()))
@@ -54,6 +59,8 @@ pub enum PushCode {
     PayloadTooLarge,
     /// 429: the key's rate limit is exceeded.
     RateLimited,
+    /// 405: the path does not take this method.
+    MethodNotAllowed,
     /// 500: a fault of ours (opaque; the cause is logged under the request id).
     InternalError,
     /// 503: too busy now, or the request ran out of time; retry later.
@@ -80,6 +87,10 @@ pub enum PushError {
     },
     /// 409 while the first request with the same key still runs.
     InProgress,
+    /// 405: the path exists, the method does not.
+    MethodNotAllowed,
+    /// A refusal already rendered (with headers of its own).
+    Answered(Box<Response>),
 }
 
 impl From<AppError> for PushError {
@@ -157,6 +168,16 @@ fn guard_body(status: StatusCode, message: String, retry_after: Option<u64>) -> 
 impl IntoResponse for PushError {
     fn into_response(self) -> Response {
         let (status, body, headers) = match self {
+            PushError::Answered(response) => return *response,
+            PushError::MethodNotAllowed => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                envelope(
+                    PushCode::MethodNotAllowed,
+                    "This path does not take this method".to_owned(),
+                    None,
+                ),
+                HeaderMap::new(),
+            ),
             PushError::App(err) => {
                 err.log();
                 let status = err.status();

@@ -16,6 +16,7 @@ use ipnet::IpNet;
 use super::PushState;
 use super::envelope::{INVALID_KEY, MISSING_KEY, MISSING_SCOPE, PushError};
 use super::request_log::Entry;
+use crate::auth::rate_limit::RateStatus;
 use crate::domain::api_keys::{self, KeyRules, KeyScope};
 use crate::domain::scope::TenantScope;
 use crate::entities::api_keys as entity;
@@ -42,30 +43,58 @@ fn presented_key(headers: &HeaderMap) -> Option<&str> {
         .filter(|k| !k.is_empty())
 }
 
-/// The client's address: the peer's, or — when the peer is a trusted proxy — the first entry
-/// of `X-Forwarded-For` (the address the first proxy saw). Any other peer's header is ignored:
-/// a client can send it, so believing it would let anyone claim an allowed address.
+/// Where a request came from, as far as the guard can tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientAddress {
+    Known(IpAddr),
+    /// Served in-process, or a trusted proxy forwarded something that names no address.
+    Unknown,
+}
+
+/// The client's address: the peer's, or — when the peer is a trusted proxy — the address that
+/// proxy saw, read from `X-Forwarded-For` right to left past the trusted proxies. When the
+/// proxy writes the header afresh that is its first entry (seed 003); when it appends to a
+/// header the client sent, the client's own entries are never believed. Any other peer's
+/// header is ignored: a client can send it, so believing it would let anyone claim an
+/// allowed address.
 pub fn client_address(
     peer: Option<IpAddr>,
     headers: &HeaderMap,
     trusted: &[IpNet],
-) -> Option<IpAddr> {
-    let peer = peer?.to_canonical();
-    if !trusted.iter().any(|net| net.contains(&peer)) {
-        return Some(peer);
+) -> ClientAddress {
+    let Some(peer) = peer.map(|p| p.to_canonical()) else {
+        return ClientAddress::Unknown;
+    };
+    let is_trusted = |address: &IpAddr| trusted.iter().any(|net| net.contains(address));
+    if !is_trusted(&peer) {
+        return ClientAddress::Known(peer);
     }
-    let forwarded = headers
+    let entries: Vec<&str> = headers
         .get_all("x-forwarded-for")
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
         .map(str::trim)
-        .find(|entry| !entry.is_empty());
-    match forwarded.map(|entry| entry.parse::<IpAddr>()) {
-        Some(Ok(address)) => Some(address.to_canonical()),
-        // No header, or one that names no address: the proxy's own.
-        _ => Some(peer),
+        .filter(|entry| !entry.is_empty())
+        .collect();
+    if entries.is_empty() {
+        // The proxy's own request.
+        return ClientAddress::Known(peer);
     }
+    for entry in entries.iter().rev() {
+        match entry.parse::<IpAddr>() {
+            Ok(address) if is_trusted(&address.to_canonical()) => continue,
+            Ok(address) => return ClientAddress::Known(address.to_canonical()),
+            Err(_) => return ClientAddress::Unknown,
+        }
+    }
+    // Every entry a trusted proxy: the first of them.
+    entries
+        .first()
+        .and_then(|entry| entry.parse::<IpAddr>().ok())
+        .map_or(ClientAddress::Unknown, |a| {
+            ClientAddress::Known(a.to_canonical())
+        })
 }
 
 /// The scope a request needs: reading for GET and HEAD, writing for the rest.
@@ -79,7 +108,7 @@ fn needed_scope(method: &Method) -> KeyScope {
 
 /// What the guard knows of a request, for its log entry.
 struct Seen {
-    ip: Option<IpAddr>,
+    ip: ClientAddress,
     origin: Option<String>,
 }
 
@@ -97,20 +126,22 @@ fn admit(
     key: &entity::Model,
     method: &Method,
     seen: &Seen,
-) -> Result<(), PushError> {
-    let networks = key.allowed_networks();
+) -> Result<Option<RateStatus>, PushError> {
+    let refused = |shown: &str| {
+        Err(PushError::Refused(format!(
+            "Client IP \"{shown}\" is not in this API key's whitelist."
+        )))
+    };
+    let Ok(networks) = key.allowed_networks() else {
+        tracing::error!(key = %key.id, "stored IP allow-list cannot be read: refusing");
+        return refused("unknown");
+    };
     match seen.ip {
-        Some(address) if !api_keys::address_allowed(&networks, address) => {
-            return Err(PushError::Refused(format!(
-                "Client IP \"{address}\" is not in this API key's whitelist."
-            )));
+        ClientAddress::Known(address) if !api_keys::address_allowed(&networks, address) => {
+            return refused(&address.to_string());
         }
-        // No address to check (a request served in-process) passes only an open list.
-        None if !networks.is_empty() => {
-            return Err(PushError::Refused(
-                "Client IP \"unknown\" is not in this API key's whitelist.".to_owned(),
-            ));
-        }
+        // No address to check passes only an open list.
+        ClientAddress::Unknown if !networks.is_empty() => return refused("unknown"),
         _ => {}
     }
     if let Some(origin) = &seen.origin
@@ -120,20 +151,34 @@ fn admit(
             "Origin \"{origin}\" is not allowed for this API key."
         )));
     }
-    if let Some(limit) = key.rate_limit()
-        && let Err(exceeded) = push
+    let rate = match key.rate_limit() {
+        None => None,
+        Some(limit) => match push
             .key_limits
             .try_count(&key.id, limit, 1, state.clock.now())
-    {
-        return Err(PushError::RateLimited {
-            limit,
-            retry_after_secs: exceeded.retry_after_secs.max(1),
-        });
-    }
+        {
+            Ok(status) => Some(status),
+            Err(exceeded) => {
+                return Err(PushError::RateLimited {
+                    limit,
+                    retry_after_secs: exceeded.retry_after_secs.max(1),
+                });
+            }
+        },
+    };
     if !key.scope_set().allows(needed_scope(method)) {
-        return Err(PushError::Unauthorized(MISSING_SCOPE));
+        let mut refusal = PushError::Unauthorized(MISSING_SCOPE).into_response();
+        if let Some(rate) = rate {
+            rate_headers(refusal.headers_mut(), rate.limit, u64::from(rate.remaining));
+        }
+        return Err(PushError::Answered(Box::new(refusal)));
     }
-    Ok(())
+    Ok(rate)
+}
+
+fn rate_headers(headers: &mut HeaderMap, limit: u32, remaining: u64) {
+    headers.insert(RATE_LIMIT_LIMIT, HeaderValue::from(limit));
+    headers.insert(RATE_LIMIT_REMAINING, HeaderValue::from(remaining));
 }
 
 /// The guard middleware of the integration routes.
@@ -167,27 +212,37 @@ pub async fn guard(State(state): State<AppState>, mut request: Request, next: Ne
         Err(refusal) => (None, refusal.into_response()),
         Ok(key) => match admit(&state, &push, &key, &verb, &seen) {
             Err(refusal) => (Some(key), refusal.into_response()),
-            Ok(()) => {
+            Ok(rate) => {
                 request.extensions_mut().insert(KeyCaller {
                     tenancy: TenantScope::whole_tenant(key.tenant_id),
                     key: key.clone(),
                 });
-                (Some(key), next.run(request).await)
+                let mut response = next.run(request).await;
+                if let Some(rate) = rate {
+                    rate_headers(
+                        response.headers_mut(),
+                        rate.limit,
+                        u64::from(rate.remaining),
+                    );
+                }
+                (Some(key), response)
             }
         },
     };
     let mut response = response;
-    // Every answer to a key with a limit says where it stands (a 429 already does).
+    // Every answer to a key with a limit says where it stands, refusals before the count
+    // included (they were not counted).
     if let Some(limit) = key.as_ref().and_then(|k| k.rate_limit())
         && !response.headers().contains_key(RATE_LIMIT_LIMIT)
     {
         let used = key
             .as_ref()
             .map_or(0, |k| push.key_limits.used(&k.id, state.clock.now()));
-        let remaining = u64::from(limit).saturating_sub(used);
-        let headers = response.headers_mut();
-        headers.insert(RATE_LIMIT_LIMIT, HeaderValue::from(limit));
-        headers.insert(RATE_LIMIT_REMAINING, HeaderValue::from(remaining));
+        rate_headers(
+            response.headers_mut(),
+            limit,
+            u64::from(limit).saturating_sub(used),
+        );
     }
     if let Some(key) = key {
         push.request_log.record(Entry {
@@ -195,7 +250,10 @@ pub async fn guard(State(state): State<AppState>, mut request: Request, next: Ne
             api_key_id: key.id,
             method,
             endpoint,
-            ip: seen.ip.map(|ip| ip.to_string()),
+            ip: match seen.ip {
+                ClientAddress::Known(ip) => Some(ip.to_string()),
+                ClientAddress::Unknown => None,
+            },
             origin: seen.origin,
             status: response.status().as_u16(),
             duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
@@ -204,6 +262,21 @@ pub async fn guard(State(state): State<AppState>, mut request: Request, next: Ne
         });
     }
     response
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for KeyCaller {
+    type Rejection = PushError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, PushError> {
+        parts.extensions.get::<KeyCaller>().cloned().ok_or_else(|| {
+            PushError::App(crate::error::AppError::internal(anyhow::anyhow!(
+                "an integration route without the key guard"
+            )))
+        })
+    }
 }
 
 #[cfg(test)]
@@ -245,27 +318,42 @@ mod tests {
         let proxy: IpAddr = "10.0.0.2".parse().expect("ip");
         let client: IpAddr = "203.0.113.5".parse().expect("ip");
         let trusted: Vec<IpNet> = vec!["10.0.0.0/24".parse().expect("net")];
+        let known = ClientAddress::Known;
+        // The proxy wrote the header: its (first) entry, past a chain of trusted proxies too.
         let xff = headers(&[("x-forwarded-for", "203.0.113.5, 10.0.0.9")]);
-        assert_eq!(client_address(Some(proxy), &xff, &trusted), Some(client));
+        assert_eq!(client_address(Some(proxy), &xff, &trusted), known(client));
         // An untrusted peer's header is ignored.
         let outsider: IpAddr = "198.51.100.7".parse().expect("ip");
         assert_eq!(
             client_address(Some(outsider), &xff, &trusted),
-            Some(outsider)
+            known(outsider)
         );
-        assert_eq!(client_address(Some(proxy), &xff, &[]), Some(proxy));
-        // A trusted proxy without a usable header: its own address.
-        let junk = headers(&[("x-forwarded-for", "not-an-ip")]);
-        assert_eq!(client_address(Some(proxy), &junk, &trusted), Some(proxy));
+        assert_eq!(client_address(Some(proxy), &xff, &[]), known(proxy));
+        // The proxy appended to a header the client forged: the forgery is not believed.
+        let forged = headers(&[("x-forwarded-for", "203.0.113.5, 198.51.100.7")]);
+        assert_eq!(
+            client_address(Some(proxy), &forged, &trusted),
+            known(outsider)
+        );
+        // Forwarding something that names no address: unknown, never the proxy's address.
+        for junk in ["not-an-ip", "203.0.113.5:443"] {
+            let junk = headers(&[("x-forwarded-for", junk)]);
+            assert_eq!(
+                client_address(Some(proxy), &junk, &trusted),
+                ClientAddress::Unknown
+            );
+        }
+        // The proxy's own request; a request without a peer.
         assert_eq!(
             client_address(Some(proxy), &HeaderMap::new(), &trusted),
-            Some(proxy)
+            known(proxy)
         );
-        // Two headers: the first entry of the first.
+        assert_eq!(client_address(None, &xff, &trusted), ClientAddress::Unknown);
+        // Several headers are one list.
         let two = headers(&[
-            ("x-forwarded-for", "203.0.113.5"),
             ("x-forwarded-for", "192.0.2.1"),
+            ("x-forwarded-for", "203.0.113.5"),
         ]);
-        assert_eq!(client_address(Some(proxy), &two, &trusted), Some(client));
+        assert_eq!(client_address(Some(proxy), &two, &trusted), known(client));
     }
 }

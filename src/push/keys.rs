@@ -4,6 +4,7 @@
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
+use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -102,7 +103,10 @@ impl KeyView {
             expires_at: key.expires_at,
             revoked_at: key.revoked_at,
             last_used_at: key.last_used_at,
-            ip_whitelist: key.allowed_networks().iter().map(|n| shown(*n)).collect(),
+            ip_whitelist: key
+                .allowed_networks()
+                .map(|nets| nets.iter().map(|n| shown(*n)).collect())
+                .unwrap_or_default(),
             allowed_origins: key.allowed_origin_list(),
             rate_limit_per_minute: key.rate_limit(),
             created_at: key.created_at,
@@ -165,7 +169,7 @@ pub async fn create(
     State(state): State<AppState>,
     _operator: Operator,
     PushJson(body): PushJson<CreateKeyRequest>,
-) -> PushResult<Success<KeyView>> {
+) -> PushResult<axum::response::Response> {
     let scopes = KeyScopes::parse(&body.scopes.join(" "))?;
     let created = api_keys::create(
         &state.db,
@@ -183,10 +187,17 @@ pub async fn create(
     .await?;
     tracing::info!(key = %created.key.id, tenant = %created.key.tenant_id, "API key created");
     state.push.origins.forget();
-    Ok(Success(
+    // The raw key is in this answer: no cache may keep it.
+    let mut response = Success(
         StatusCode::CREATED,
         KeyView::new(&created.key, Some(created.raw_key)),
-    ))
+    )
+    .into_response();
+    response.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    Ok(response)
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

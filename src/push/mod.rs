@@ -3,8 +3,10 @@
 //! `/api/v1/integration/v1/*` is behind the key guard ([`guard`]). Answers are the seed's
 //! envelopes ([`envelope`]); quantities are JSON numbers here, as the seed shows them.
 
+pub mod decimal;
 pub mod envelope;
 pub mod guard;
+pub mod items;
 pub mod keys;
 pub mod request_log;
 
@@ -15,7 +17,7 @@ use axum::Router;
 use axum::extract::{FromRequest, Request};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, post};
+use axum::routing::{delete, get, post};
 use serde::de::DeserializeOwned;
 use tower_http::catch_panic::CatchPanicLayer;
 use uuid::Uuid;
@@ -89,20 +91,33 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for PushJson<T> {
 /// The door's routes.
 pub fn router(state: AppState) -> Router<AppState> {
     let integration = Router::new()
+        .route("/items", post(items::upsert))
+        .route("/items/bulk", post(items::bulk))
+        .route("/items/{sku}", get(items::read))
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        // Inside the guard, so a panicking handler's answer is still counted and logged.
+        .layer(CatchPanicLayer::custom(panicked))
         .layer(middleware::from_fn_with_state(state, guard::guard));
     Router::new()
         .route("/api-keys", post(keys::create).get(keys::list))
         .route("/api-keys/{id}", delete(keys::revoke))
         .nest("/integration/v1", integration)
         .fallback(not_found)
-        .layer(CatchPanicLayer::custom(|_panic| {
-            PushError::App(AppError::internal(anyhow::anyhow!(
-                "a push API handler panicked"
-            )))
-            .into_response()
-        }))
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(CatchPanicLayer::custom(panicked))
         .layer(middleware::from_fn(with_request_id))
+}
+
+fn panicked(_panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    PushError::App(AppError::internal(anyhow::anyhow!(
+        "a push API handler panicked"
+    )))
+    .into_response()
+}
+
+async fn method_not_allowed() -> PushError {
+    PushError::MethodNotAllowed
 }
 
 async fn not_found() -> PushError {

@@ -112,8 +112,9 @@ pub async fn write_forever(db: DatabaseConnection, pending: Pending, mut stop: S
     }
 }
 
-/// How long one batch may take before it is given up (and its entries counted dropped).
-const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long one batch may take before it is given up (and its entries counted dropped):
+/// short enough that a drain at shutdown finishes within the background tasks' grace.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(3);
 
 async fn write(db: &DatabaseConnection, batch: &mut Vec<Entry>, dropped: &AtomicU64) {
     let entries = std::mem::take(batch);

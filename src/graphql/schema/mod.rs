@@ -415,6 +415,8 @@ pub fn argument(field: Field) -> &'static str {
         Field::Status => "status",
         Field::Category => "category",
         Field::Supplier => "supplierId",
+        // Fields of pushed records: no GraphQL argument names them.
+        other => other.name(),
     }
 }
 

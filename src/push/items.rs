@@ -1,0 +1,375 @@
+//! `POST /items`, `POST /items/bulk` (at most 500) and `GET /items/{sku}`: SKUs and their
+//! products, upserted by `sku` within the key's tenant.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::PushJson;
+use super::decimal;
+use super::envelope::{PushError, PushResult, Success, VALIDATION_FAILED};
+use super::guard::KeyCaller;
+use crate::clock::Timestamp;
+use crate::domain::context::Ctx;
+use crate::domain::items::{self, Item, ItemInput, Upsert};
+use crate::entities::enums::Tracking;
+use crate::error::{AppError, FieldError};
+use crate::money::Amount;
+use crate::state::AppState;
+
+/// Most items one bulk request may carry.
+pub const MAX_BULK_ITEMS: usize = 500;
+
+/// How a SKU's stock is told apart, as this door spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TrackingWire {
+    None,
+    Lot,
+    Serial,
+}
+
+impl From<TrackingWire> for Tracking {
+    fn from(wire: TrackingWire) -> Self {
+        match wire {
+            TrackingWire::None => Tracking::None,
+            TrackingWire::Lot => Tracking::Lot,
+            TrackingWire::Serial => Tracking::Serial,
+        }
+    }
+}
+
+impl From<Tracking> for TrackingWire {
+    fn from(tracking: Tracking) -> Self {
+        match tracking {
+            Tracking::None => TrackingWire::None,
+            Tracking::Lot => TrackingWire::Lot,
+            Tracking::Serial => TrackingWire::Serial,
+        }
+    }
+}
+
+/// An item to upsert. Left-out optional fields keep their value on an update.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ItemBody {
+    /// The SKU code: the item's identifier within the tenant (1–64 characters, no blanks).
+    pub sku: String,
+    pub name: String,
+    pub barcode: Option<String>,
+    /// The base unit of measure, e.g. `EA`, `BOX`.
+    pub base_uom_code: String,
+    pub category: Option<String>,
+    pub tracking: Option<TrackingWire>,
+    pub shelf_life_days: Option<i64>,
+    /// Kilograms, a JSON number with at most 4 decimal places.
+    #[serde(default, deserialize_with = "decimal::optional")]
+    #[schema(value_type = Option<f64>)]
+    pub weight_kg: Option<Amount>,
+}
+
+impl From<ItemBody> for ItemInput {
+    fn from(body: ItemBody) -> Self {
+        Self {
+            sku: body.sku,
+            name: body.name,
+            barcode: body.barcode,
+            base_uom: body.base_uom_code,
+            category: body.category,
+            tracking: body.tracking.map(Tracking::from),
+            shelf_life_days: body.shelf_life_days,
+            weight_kg: body.weight_kg,
+        }
+    }
+}
+
+/// An item as this door shows it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ItemView {
+    pub id: Uuid,
+    pub sku: String,
+    pub name: String,
+    pub barcode: Option<String>,
+    pub base_uom_code: String,
+    pub category: String,
+    pub tracking: TrackingWire,
+    pub shelf_life_days: Option<i32>,
+    #[serde(serialize_with = "decimal::optional_number")]
+    #[schema(value_type = Option<f64>)]
+    pub weight_kg: Option<Amount>,
+    /// The product the SKU belongs to (as the partner API shows it).
+    pub product_id: Uuid,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: Timestamp,
+    /// With an upsert: `created` or `updated`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result: Option<&'static str>,
+}
+
+impl ItemView {
+    fn new(item: Item, result: Option<Upsert>) -> Self {
+        Self {
+            id: item.sku.id,
+            sku: item.sku.sku_code,
+            name: item.sku.name,
+            barcode: item.sku.barcode,
+            base_uom_code: item.sku.unit,
+            category: item.product.category,
+            tracking: item.sku.tracking.into(),
+            shelf_life_days: item.sku.shelf_life_days,
+            weight_kg: item.sku.weight_kg,
+            product_id: item.product.id,
+            created_at: item.sku.created_at,
+            updated_at: item.sku.updated_at,
+            result: result.map(Upsert::as_str),
+        }
+    }
+}
+
+/// Upserts one item in its own transaction; a concurrent creation of the same SKU makes the
+/// second an update.
+async fn upsert_one(
+    state: &AppState,
+    caller: &KeyCaller,
+    input: &ItemInput,
+) -> Result<(Upsert, Item), AppError> {
+    let db = state
+        .db_budgets
+        .for_request(&state.db, caller.key.tenant_id);
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let txn = db.begin().await?;
+        let here = Ctx::new(&*txn, &caller.tenancy, state.clock.now(), &state.cursors);
+        match items::upsert(&here, input).await {
+            Ok(done) => {
+                txn.commit().await?;
+                return Ok(done);
+            }
+            Err(AppError::Conflict { .. }) if attempt == 1 => {
+                txn.rollback().await?;
+            }
+            Err(err) => {
+                txn.rollback().await?;
+                return Err(err);
+            }
+        }
+    }
+}
+
+/// `POST /items`: 201 when created, 200 when updated.
+#[utoipa::path(
+    post,
+    path = "/api/v1/integration/v1/items",
+    tag = "Push: master data",
+    summary = "Upsert an item",
+    request_body = ItemBody,
+    security(("apiKey" = ["write"])),
+    responses(
+        (status = 201, description = "Created", body = ItemView),
+        (status = 200, description = "Updated", body = ItemView),
+        (status = 400, description = "VALIDATION_FAILED", body = super::envelope::PushErrorBody),
+    )
+)]
+pub async fn upsert(
+    State(state): State<AppState>,
+    caller: KeyCaller,
+    PushJson(body): PushJson<ItemBody>,
+) -> PushResult<Success<ItemView>> {
+    let (result, item) = upsert_one(&state, &caller, &body.into()).await?;
+    let status = match result {
+        Upsert::Created => StatusCode::CREATED,
+        Upsert::Updated => StatusCode::OK,
+    };
+    Ok(Success(status, ItemView::new(item, Some(result))))
+}
+
+/// `GET /items/{sku}`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/integration/v1/items/{sku}",
+    tag = "Push: master data",
+    summary = "Read an item",
+    params(("sku" = String, Path, description = "The SKU code")),
+    security(("apiKey" = ["read"])),
+    responses(
+        (status = 200, description = "The item", body = ItemView),
+        (status = 404, description = "NOT_FOUND", body = super::envelope::PushErrorBody),
+    )
+)]
+pub async fn read(
+    State(state): State<AppState>,
+    caller: KeyCaller,
+    Path(sku): Path<String>,
+) -> PushResult<Success<ItemView>> {
+    let db = state
+        .db_budgets
+        .for_request(&state.db, caller.key.tenant_id);
+    let here = Ctx::new(&db, &caller.tenancy, state.clock.now(), &state.cursors);
+    let item = items::find(&here, &sku)
+        .await?
+        .ok_or_else(|| PushError::NotFound(format!("Item SKU \"{sku}\" not found.")))?;
+    Ok(Success(StatusCode::OK, ItemView::new(item, None)))
+}
+
+/// A bulk request: its entries are read one by one, so one malformed entry fails alone.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BulkItems {
+    items: Vec<Box<RawValue>>,
+}
+
+/// The outcome of one entry of a bulk request.
+#[derive(Debug)]
+pub enum BulkOutcome {
+    Done {
+        key: String,
+        result: Upsert,
+        data: Value,
+    },
+    Failed {
+        key: String,
+        error: AppError,
+    },
+}
+
+/// The seed's bulk answer: 200 when every entry passed, 207 otherwise.
+#[derive(Debug)]
+pub struct BulkAnswer(pub Vec<BulkOutcome>);
+
+impl IntoResponse for BulkAnswer {
+    fn into_response(self) -> Response {
+        let total = self.0.len();
+        let mut created = 0;
+        let mut updated = 0;
+        let mut errors = Vec::new();
+        let mut data = Vec::new();
+        for (index, outcome) in self.0.into_iter().enumerate() {
+            match outcome {
+                BulkOutcome::Done {
+                    key,
+                    result,
+                    data: item,
+                } => {
+                    match result {
+                        Upsert::Created => created += 1,
+                        Upsert::Updated => updated += 1,
+                    }
+                    data.push(json!({
+                        "index": index,
+                        "key": key,
+                        "status": result.as_str(),
+                        "data": item,
+                    }));
+                }
+                BulkOutcome::Failed { key, error } => {
+                    error.log();
+                    let body = error.body();
+                    let message = match error.code() {
+                        crate::error::ErrorCode::InvalidRequest => VALIDATION_FAILED.to_owned(),
+                        _ => error.message(),
+                    };
+                    let mut entry = json!({ "index": index, "key": key, "error": message });
+                    if let Some(details) = body.get("details") {
+                        entry["details"] = details.clone();
+                    }
+                    errors.push(entry.clone());
+                    entry["status"] = json!("error");
+                    data.push(entry);
+                }
+            }
+        }
+        let status = if errors.is_empty() {
+            StatusCode::OK
+        } else {
+            StatusCode::MULTI_STATUS
+        };
+        let body = json!({
+            "status": if errors.is_empty() { "success" } else { "partial" },
+            "total": total,
+            "created": created,
+            "updated": updated,
+            "errors": errors,
+            "data": data,
+            "requestId": super::envelope::current_request_id(),
+        });
+        (status, axum::Json(body)).into_response()
+    }
+}
+
+/// Refuses a bulk request over its limit (or empty) before anything is touched.
+pub fn check_bulk_size(len: usize, max: usize, field: &str) -> Result<(), PushError> {
+    if (1..=max).contains(&len) {
+        return Ok(());
+    }
+    Err(PushError::Invalid {
+        message: VALIDATION_FAILED.to_owned(),
+        details: vec![FieldError::new(
+            field,
+            format!("must hold 1 to {max} entries (it holds {len})"),
+        )],
+    })
+}
+
+/// Reads one entry of a bulk request, its problems named by their path in the entry.
+pub fn parse_entry<T: serde::de::DeserializeOwned>(raw: &RawValue) -> Result<T, AppError> {
+    crate::web::json::parse(raw.get().as_bytes())
+}
+
+/// The `key` of an entry that could not be read: its `field` when it has one.
+pub fn entry_key(raw: &RawValue, field: &str) -> String {
+    serde_json::from_str::<Value>(raw.get())
+        .ok()
+        .and_then(|v| v.get(field).and_then(Value::as_str).map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// `POST /items/bulk`: each item upserted on its own; a failed one rolls back only itself.
+#[utoipa::path(
+    post,
+    path = "/api/v1/integration/v1/items/bulk",
+    tag = "Push: master data",
+    summary = "Upsert items in bulk (at most 500)",
+    security(("apiKey" = ["write"])),
+    responses(
+        (status = 200, description = "Every item passed"),
+        (status = 207, description = "Some items failed; see `errors`"),
+        (status = 400, description = "VALIDATION_FAILED: not a list of 1 to 500 items", body = super::envelope::PushErrorBody),
+    )
+)]
+pub async fn bulk(
+    State(state): State<AppState>,
+    caller: KeyCaller,
+    PushJson(body): PushJson<BulkItems>,
+) -> PushResult<BulkAnswer> {
+    check_bulk_size(body.items.len(), MAX_BULK_ITEMS, "items")?;
+    let mut outcomes = Vec::with_capacity(body.items.len());
+    for raw in &body.items {
+        let outcome = match parse_entry::<ItemBody>(raw) {
+            Err(error) => BulkOutcome::Failed {
+                key: entry_key(raw, "sku"),
+                error,
+            },
+            Ok(item) => {
+                let key = item.sku.clone();
+                match upsert_one(&state, &caller, &item.into()).await {
+                    Ok((result, item)) => BulkOutcome::Done {
+                        key,
+                        result,
+                        data: json!({ "id": item.sku.id, "sku": item.sku.sku_code }),
+                    },
+                    Err(error) => BulkOutcome::Failed { key, error },
+                }
+            }
+        };
+        outcomes.push(outcome);
+    }
+    Ok(BulkAnswer(outcomes))
+}

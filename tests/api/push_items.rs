@@ -1,0 +1,345 @@
+//! Items pushed through the Push Integration API (`/items`, `/items/bulk`, `/items/{sku}`),
+//! read back at once through the partner doors.
+
+use partner_gateway::demo::DEMO_API_KEY;
+use partner_gateway::entities::{product_skus, products};
+use reqwest::StatusCode;
+use sea_orm::{EntityTrait, PaginatorTrait};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::helpers::TestApp;
+
+const ITEMS: &str = "/api/v1/integration/v1/items";
+
+async fn post(app: &TestApp, key: &str, path: &str, body: &str) -> (StatusCode, Value, String) {
+    let response = app
+        .client
+        .post(app.url(path))
+        .header("x-api-key", key)
+        .header("content-type", "application/json")
+        .body(body.to_owned())
+        .send()
+        .await
+        .expect("request");
+    let status = response.status();
+    let text = response.text().await.expect("body");
+    let json = serde_json::from_str(&text).unwrap_or(Value::Null);
+    (status, json, text)
+}
+
+async fn get(app: &TestApp, key: &str, path: &str) -> (StatusCode, Value) {
+    let response = app
+        .client
+        .get(app.url(path))
+        .header("x-api-key", key)
+        .send()
+        .await
+        .expect("request");
+    (
+        response.status(),
+        response.json().await.unwrap_or(Value::Null),
+    )
+}
+
+/// A key of a new tenant (another tenant than the demo data's).
+async fn other_tenant_key(app: &TestApp) -> String {
+    use partner_gateway::clock::Clock;
+    let now = app.clock.now();
+    let tenant = partner_gateway::domain::tenants::create(
+        &app.state.db,
+        now,
+        Uuid::new_v4(),
+        "Other",
+        partner_gateway::entities::enums::Plan::Pro,
+    )
+    .await
+    .expect("tenant");
+    partner_gateway::domain::api_keys::create(
+        &app.state.db,
+        now,
+        partner_gateway::domain::api_keys::NewApiKey {
+            tenant_id: tenant.id,
+            name: "Other tenant's ERP".into(),
+            scopes: partner_gateway::domain::api_keys::KeyScopes::parse("read write")
+                .expect("scopes"),
+            expires_at: None,
+            ip_allowlist: vec![],
+            allowed_origins: vec![],
+            rate_limit_per_minute: None,
+        },
+    )
+    .await
+    .expect("key")
+    .raw_key
+}
+
+#[tokio::test]
+async fn an_item_is_created_then_updated_and_partners_read_it_at_once() {
+    let app = TestApp::spawn().await;
+    app.seed().await;
+    let body = r#"{
+        "sku": "SKU-PUSH-001",
+        "name": "Singha water 750ml",
+        "barcode": "8850000000001",
+        "baseUomCode": "EA",
+        "category": "Beverages",
+        "tracking": "lot",
+        "shelfLifeDays": 365,
+        "weightKg": 0.75
+    }"#;
+    let (status, created, text) = post(&app, DEMO_API_KEY, ITEMS, body).await;
+    assert_eq!(status, StatusCode::CREATED, "{text}");
+    assert_eq!(created["status"], "success");
+    let data = &created["data"];
+    assert_eq!(data["result"], "created");
+    assert_eq!(data["sku"], "SKU-PUSH-001");
+    assert_eq!(data["tracking"], "lot");
+    assert_eq!(data["category"], "Beverages");
+    // The weight is a JSON number, written exactly as it was sent.
+    assert!(text.contains(r#""weightKg":0.75"#), "{text}");
+
+    // Partners see it at once: REST and GraphQL read the same catalogue.
+    let token = app.token("demo-full-access", None).await;
+    let products: Value = app
+        .get_with(
+            "/api/partner/v1/products?category=Beverages&limit=200",
+            &token,
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    let pushed = products["data"]
+        .as_array()
+        .expect("products")
+        .iter()
+        .find(|p| p["code"] == "SKU-PUSH-001")
+        .unwrap_or_else(|| panic!("the pushed item is a product: {products}"));
+    assert_eq!(pushed["skus"][0]["sku_code"], "SKU-PUSH-001");
+    assert_eq!(pushed["skus"][0]["barcode"], "8850000000001");
+    let graphql: Value = app
+        .client
+        .post(app.url("/graphql"))
+        .bearer_auth(&token)
+        .json(&json!({
+            "query": "{ products(first: 200, filter: { category: \"Beverages\" }) { edges { node { code skus { skuCode unit } } } } }"
+        }))
+        .send()
+        .await
+        .expect("graphql")
+        .json()
+        .await
+        .expect("json");
+    let found = graphql["data"]["products"]["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .any(|e| e["node"]["code"] == "SKU-PUSH-001" && e["node"]["skus"][0]["unit"] == "EA");
+    assert!(found, "{graphql}");
+
+    // An update keeps what it leaves out, and answers 200.
+    let (status, updated, text) = post(
+        &app,
+        DEMO_API_KEY,
+        ITEMS,
+        r#"{"sku": "SKU-PUSH-001", "name": "Singha water 750 ml", "baseUomCode": "BOTTLE"}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    let data = &updated["data"];
+    assert_eq!(data["result"], "updated");
+    assert_eq!(data["name"], "Singha water 750 ml");
+    assert_eq!(data["baseUomCode"], "BOTTLE");
+    assert_eq!(data["barcode"], "8850000000001", "kept");
+    assert_eq!(data["tracking"], "lot", "kept");
+    assert_eq!(data["shelfLifeDays"], 365, "kept");
+    assert_eq!(created["data"]["id"], data["id"], "the same SKU");
+
+    // Read back through this door.
+    let (status, read) = get(&app, DEMO_API_KEY, &format!("{ITEMS}/SKU-PUSH-001")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(read["data"]["name"], "Singha water 750 ml");
+    let (status, missing) = get(&app, DEMO_API_KEY, &format!("{ITEMS}/NOPE")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(missing["code"], "NOT_FOUND");
+    assert_eq!(missing["message"], "Item SKU \"NOPE\" not found.");
+}
+
+#[tokio::test]
+async fn a_malformed_item_names_each_bad_field() {
+    let app = TestApp::spawn().await;
+    app.seed().await;
+    for (body, field) in [
+        (
+            r#"{"sku": "A", "name": "x", "baseUomCode": "EA", "weightKg": "0.75"}"#,
+            "weightKg",
+        ),
+        (
+            r#"{"sku": "A", "name": "x", "baseUomCode": "EA", "weightKg": 1e3}"#,
+            "weightKg",
+        ),
+        (
+            r#"{"sku": "A", "name": "x", "baseUomCode": "EA", "weightKg": 0.00001}"#,
+            "weightKg",
+        ),
+        (
+            r#"{"sku": "A", "name": "x", "baseUomCode": "EA", "tracking": "batch"}"#,
+            "tracking",
+        ),
+        (r#"{"sku": "A", "name": "x"}"#, "body"),
+        (r#"{"sku": "A B", "name": "x", "baseUomCode": "EA"}"#, "sku"),
+        (r#"{"sku": "A", "name": "", "baseUomCode": "EA"}"#, "name"),
+        (
+            r#"{"sku": "A", "name": "x", "baseUomCode": "EA", "shelfLifeDays": -1}"#,
+            "shelfLifeDays",
+        ),
+        (
+            r#"{"sku": "A", "name": "x", "baseUomCode": "EA", "weightKg": -1}"#,
+            "weightKg",
+        ),
+        (
+            r#"{"sku": "A", "name": "x", "baseUomCode": "EA", "price": 10}"#,
+            "price",
+        ),
+        (r#"42"#, "body"),
+    ] {
+        let (status, answer, _) = post(&app, DEMO_API_KEY, ITEMS, body).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {answer}");
+        assert_eq!(answer["code"], "VALIDATION_FAILED", "{body}");
+        assert_eq!(answer["details"][0]["field"], field, "{body}: {answer}");
+    }
+    let skus = product_skus::Entity::find()
+        .all(&app.state.db)
+        .await
+        .expect("skus");
+    assert!(
+        skus.iter().all(|s| s.sku_code != "A"),
+        "nothing was written"
+    );
+}
+
+#[tokio::test]
+async fn bulk_upserts_report_each_item_and_failures_keep_the_good_ones() {
+    let app = TestApp::spawn().await;
+    app.seed().await;
+    // Every item valid: 200.
+    let (status, all_good, text) = post(
+        &app,
+        DEMO_API_KEY,
+        &format!("{ITEMS}/bulk"),
+        r#"{"items": [
+            {"sku": "BULK-A", "name": "Item A", "baseUomCode": "EA"},
+            {"sku": "BULK-B", "name": "Item B", "baseUomCode": "BOX"}
+        ]}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    assert_eq!(all_good["status"], "success");
+    assert_eq!(all_good["total"], 2);
+    assert_eq!(all_good["created"], 2);
+    assert_eq!(all_good["errors"], json!([]));
+
+    // One bad entry: 207, the others written, each reported by index and key.
+    let (status, partial, text) = post(
+        &app,
+        DEMO_API_KEY,
+        &format!("{ITEMS}/bulk"),
+        r#"{"items": [
+            {"sku": "BULK-A", "name": "Item A v2", "baseUomCode": "EA"},
+            {"sku": "BULK-X", "name": "Item X", "baseUomCode": "EA", "weightKg": "heavy"},
+            {"sku": "BULK-C", "name": "Item C", "baseUomCode": "EA"}
+        ]}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::MULTI_STATUS, "{text}");
+    assert_eq!(partial["status"], "partial");
+    assert_eq!(
+        (
+            partial["total"].as_u64(),
+            partial["created"].as_u64(),
+            partial["updated"].as_u64()
+        ),
+        (Some(3), Some(1), Some(1))
+    );
+    assert_eq!(partial["errors"][0]["index"], 1);
+    assert_eq!(partial["errors"][0]["key"], "BULK-X");
+    assert_eq!(partial["errors"][0]["details"][0]["field"], "weightKg");
+    let data = partial["data"].as_array().expect("data");
+    assert_eq!(data[0]["status"], "updated");
+    assert_eq!(data[0]["data"]["sku"], "BULK-A");
+    assert_eq!(data[1]["status"], "error");
+    assert_eq!(data[2]["status"], "created");
+    assert!(partial["requestId"].is_string());
+    let codes: Vec<String> = product_skus::Entity::find()
+        .all(&app.state.db)
+        .await
+        .expect("skus")
+        .into_iter()
+        .map(|s| s.sku_code)
+        .collect();
+    assert!(codes.contains(&"BULK-C".to_owned()));
+    assert!(!codes.contains(&"BULK-X".to_owned()));
+
+    // Over the limit, or empty: 400 before anything is written.
+    let before = products::Entity::find()
+        .count(&app.state.db)
+        .await
+        .expect("count");
+    let items: Vec<Value> = (0..501)
+        .map(|n| json!({"sku": format!("OVER-{n}"), "name": "x", "baseUomCode": "EA"}))
+        .collect();
+    let (status, answer, _) = post(
+        &app,
+        DEMO_API_KEY,
+        &format!("{ITEMS}/bulk"),
+        &json!({ "items": items }).to_string(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(answer["code"], "VALIDATION_FAILED");
+    assert_eq!(answer["details"][0]["field"], "items");
+    let (status, _, _) = post(
+        &app,
+        DEMO_API_KEY,
+        &format!("{ITEMS}/bulk"),
+        r#"{"items": []}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let after = products::Entity::find()
+        .count(&app.state.db)
+        .await
+        .expect("count");
+    assert_eq!(before, after);
+}
+
+#[tokio::test]
+async fn a_key_touches_only_its_own_tenants_items() {
+    let app = TestApp::spawn().await;
+    app.seed().await;
+    let (status, _, _) = post(
+        &app,
+        DEMO_API_KEY,
+        ITEMS,
+        r#"{"sku": "SHARED-1", "name": "Demo tenant's", "baseUomCode": "EA"}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let other = other_tenant_key(&app).await;
+    // The other tenant does not see it ...
+    let (status, _) = get(&app, &other, &format!("{ITEMS}/SHARED-1")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // ... and the same code there is its own item.
+    let (status, created, _) = post(
+        &app,
+        &other,
+        ITEMS,
+        r#"{"sku": "SHARED-1", "name": "Other tenant's", "baseUomCode": "EA"}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let (_, mine) = get(&app, DEMO_API_KEY, &format!("{ITEMS}/SHARED-1")).await;
+    assert_eq!(mine["data"]["name"], "Demo tenant's");
+    assert_ne!(mine["data"]["id"], created["data"]["id"]);
+}
