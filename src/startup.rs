@@ -359,6 +359,10 @@ impl Application {
             state
                 .background
                 .spawn("rate-limit-sweeper", |stop| sweep_forever(swept, stop));
+            let purged = state.clone();
+            state.background.spawn("idempotency-purge", |stop| {
+                crate::push::idempotency::purge_forever(purged, stop)
+            });
             if let Some(pending) = state.push.take_pending_log() {
                 let db = state.db.clone();
                 state.background.spawn("request-log", |stop| {

@@ -6,6 +6,7 @@
 pub mod decimal;
 pub mod envelope;
 pub mod guard;
+pub mod idempotency;
 pub mod items;
 pub mod keys;
 pub mod request_log;
@@ -96,8 +97,13 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/items/{sku}", get(items::read))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        // Inside the guard, so a panicking handler's answer is still counted and logged.
+        // Inside the guard and the idempotency keys, so a panicking handler's answer is still
+        // counted and logged, and its key freed.
         .layer(CatchPanicLayer::custom(panicked))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            idempotency::middleware,
+        ))
         .layer(middleware::from_fn_with_state(state, guard::guard));
     Router::new()
         .route("/api-keys", post(keys::create).get(keys::list))

@@ -23,6 +23,7 @@ mod persisted_queries;
 mod pii_columns;
 mod playground;
 mod push_guard;
+mod push_idempotency;
 mod push_items;
 mod seed;
 mod shutdown;

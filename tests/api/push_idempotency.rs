@@ -1,0 +1,351 @@
+//! `Idempotency-Key` on the Push Integration API's POSTs (seed 003 §2): replay, mismatch,
+//! concurrency, expiry, restart, tenant scoping.
+
+use std::time::Duration;
+
+use partner_gateway::clock::Clock;
+use partner_gateway::demo::DEMO_API_KEY;
+use partner_gateway::entities::{idempotency_records, product_skus};
+use reqwest::StatusCode;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::helpers::TestApp;
+
+const ITEMS: &str = "/api/v1/integration/v1/items";
+
+struct Answer {
+    status: StatusCode,
+    replay: bool,
+    body: String,
+}
+
+async fn post_keyed(
+    base: &str,
+    client: &reqwest::Client,
+    key: &str,
+    idem: &str,
+    body: &str,
+) -> Answer {
+    let response = client
+        .post(format!("{base}{ITEMS}"))
+        .header("x-api-key", key)
+        .header("idempotency-key", idem)
+        .header("content-type", "application/json")
+        .body(body.to_owned())
+        .send()
+        .await
+        .expect("request");
+    Answer {
+        status: response.status(),
+        replay: response
+            .headers()
+            .get("idempotent-replay")
+            .is_some_and(|v| v == "true"),
+        body: response.text().await.expect("body"),
+    }
+}
+
+async fn skus_named(app: &TestApp, code: &str) -> u64 {
+    product_skus::Entity::find()
+        .filter(product_skus::Column::SkuCode.eq(code))
+        .count(&app.state.db)
+        .await
+        .expect("count")
+}
+
+#[tokio::test]
+async fn a_repeat_is_replayed_a_different_body_is_refused_and_keys_are_per_tenant() {
+    let app = TestApp::spawn().await;
+    app.seed().await;
+    let base = app.url("");
+    let first = post_keyed(
+        &base,
+        &app.client,
+        DEMO_API_KEY,
+        "order-2026-06-15-abc123",
+        r#"{"sku": "IDEM-1", "name": "Item", "baseUomCode": "EA"}"#,
+    )
+    .await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
+    assert!(!first.replay);
+    // The same request, its keys in another order: the stored answer, marked as a replay.
+    let again = post_keyed(
+        &base,
+        &app.client,
+        DEMO_API_KEY,
+        "order-2026-06-15-abc123",
+        r#"{ "baseUomCode": "EA", "name": "Item", "sku": "IDEM-1" }"#,
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::CREATED);
+    assert!(again.replay);
+    assert_eq!(again.body, first.body, "the stored body, byte for byte");
+    assert_eq!(skus_named(&app, "IDEM-1").await, 1);
+    // Without the key the same body is a new request (here an update).
+    let (status, _) = {
+        let r = app
+            .client
+            .post(app.url(ITEMS))
+            .header("x-api-key", DEMO_API_KEY)
+            .header("content-type", "application/json")
+            .body(r#"{"sku": "IDEM-1", "name": "Item", "baseUomCode": "EA"}"#)
+            .send()
+            .await
+            .expect("request");
+        (r.status(), ())
+    };
+    assert_eq!(status, StatusCode::OK);
+
+    // The same key with another body: 409.
+    let other = post_keyed(
+        &base,
+        &app.client,
+        DEMO_API_KEY,
+        "order-2026-06-15-abc123",
+        r#"{"sku": "IDEM-2", "name": "Item", "baseUomCode": "EA"}"#,
+    )
+    .await;
+    assert_eq!(other.status, StatusCode::CONFLICT);
+    let body: Value = serde_json::from_str(&other.body).expect("json");
+    assert_eq!(body["code"], "IDEMPOTENCY_KEY_MISMATCH");
+    assert_eq!(skus_named(&app, "IDEM-2").await, 0);
+
+    // Keys belong to a tenant: another tenant's same key is its own.
+    let other_key = partner_gateway::domain::api_keys::create(
+        &app.state.db,
+        app.clock.now(),
+        partner_gateway::domain::api_keys::NewApiKey {
+            tenant_id: partner_gateway::domain::tenants::create(
+                &app.state.db,
+                app.clock.now(),
+                Uuid::new_v4(),
+                "Other",
+                partner_gateway::entities::enums::Plan::Pro,
+            )
+            .await
+            .expect("tenant")
+            .id,
+            name: "Other".into(),
+            scopes: partner_gateway::domain::api_keys::KeyScopes::parse("write").expect("scopes"),
+            expires_at: None,
+            ip_allowlist: vec![],
+            allowed_origins: vec![],
+            rate_limit_per_minute: None,
+        },
+    )
+    .await
+    .expect("key")
+    .raw_key;
+    let theirs = post_keyed(
+        &base,
+        &app.client,
+        &other_key,
+        "order-2026-06-15-abc123",
+        r#"{"sku": "IDEM-2", "name": "Item", "baseUomCode": "EA"}"#,
+    )
+    .await;
+    assert_eq!(theirs.status, StatusCode::CREATED, "{}", theirs.body);
+    assert!(!theirs.replay);
+}
+
+#[tokio::test]
+async fn of_concurrent_requests_with_one_key_exactly_one_runs() {
+    let app = TestApp::spawn().await;
+    app.seed().await;
+    let base = app.url("");
+    let requests = (0..12).map(|_| {
+        let client = app.client.clone();
+        let base = base.clone();
+        async move {
+            post_keyed(
+                &base,
+                &client,
+                DEMO_API_KEY,
+                "concurrent-key",
+                r#"{"sku": "RACE-1", "name": "Raced", "baseUomCode": "EA"}"#,
+            )
+            .await
+        }
+    });
+    let answers = futures_util::future::join_all(requests).await;
+    let ran: Vec<&Answer> = answers
+        .iter()
+        .filter(|a| a.status == StatusCode::CREATED && !a.replay)
+        .collect();
+    assert_eq!(ran.len(), 1, "exactly one request ran");
+    for answer in &answers {
+        let waiting = answer.status == StatusCode::CONFLICT
+            && answer.body.contains("IDEMPOTENCY_KEY_IN_PROGRESS");
+        let replayed = answer.status == StatusCode::CREATED && answer.replay;
+        assert!(
+            waiting || replayed || std::ptr::eq(answer, ran[0]),
+            "{} {}",
+            answer.status,
+            answer.body
+        );
+    }
+    assert_eq!(skus_named(&app, "RACE-1").await, 1);
+}
+
+#[tokio::test]
+async fn a_running_key_answers_in_progress_until_it_is_stale_and_keys_expire_after_a_day() {
+    let app = TestApp::spawn().await;
+    let tenant = app.seed().await.tenant_id;
+    let base = app.url("");
+    let body = r#"{"sku": "HELD-1", "name": "Held", "baseUomCode": "EA"}"#;
+    // A first request still running (its claim in place).
+    let claim = idempotency_records::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        tenant_id: Set(tenant),
+        idempotency_key: Set("held-key".into()),
+        request_hash: Set(partner_gateway::push::idempotency::request_hash(
+            &reqwest::Method::POST,
+            "/items",
+            body.as_bytes(),
+        )),
+        state: Set("RUNNING".into()),
+        status: Set(None),
+        headers: Set(None),
+        body: Set(None),
+        created_at: Set(app.clock.now()),
+        expires_at: Set(partner_gateway::clock::Timestamp::from_millis(
+            app.clock.now().millis() + 86_400_000,
+        )
+        .expect("in range")),
+    }
+    .insert(&app.state.db)
+    .await
+    .expect("claim");
+    let waiting = post_keyed(&base, &app.client, DEMO_API_KEY, "held-key", body).await;
+    assert_eq!(waiting.status, StatusCode::CONFLICT);
+    assert!(
+        waiting.body.contains("IDEMPOTENCY_KEY_IN_PROGRESS"),
+        "{}",
+        waiting.body
+    );
+    assert_eq!(skus_named(&app, "HELD-1").await, 0, "it did not run twice");
+    // Older than any request may run: its process is gone, the claim is taken over.
+    app.clock.advance(chrono::Duration::seconds(3600));
+    let taken = post_keyed(&base, &app.client, DEMO_API_KEY, "held-key", body).await;
+    assert_eq!(taken.status, StatusCode::CREATED, "{}", taken.body);
+    assert!(!taken.replay);
+    assert_eq!(claim.id, {
+        idempotency_records::Entity::find()
+            .filter(idempotency_records::Column::IdempotencyKey.eq("held-key"))
+            .one(&app.state.db)
+            .await
+            .expect("query")
+            .expect("kept")
+            .id
+    });
+
+    // After 24 hours the key is forgotten: the same key with another body runs.
+    app.clock.advance(chrono::Duration::seconds(24 * 3600 + 1));
+    let later = post_keyed(
+        &base,
+        &app.client,
+        DEMO_API_KEY,
+        "held-key",
+        r#"{"sku": "HELD-2", "name": "Later", "baseUomCode": "EA"}"#,
+    )
+    .await;
+    assert_eq!(later.status, StatusCode::CREATED, "{}", later.body);
+    // The purge deletes what has expired, and only that.
+    app.clock.advance(chrono::Duration::seconds(24 * 3600 + 1));
+    let purged = partner_gateway::push::idempotency::purge(&app.state.db, app.clock.now())
+        .await
+        .expect("purge");
+    assert_eq!(purged, 1);
+    assert_eq!(
+        idempotency_records::Entity::find()
+            .count(&app.state.db)
+            .await
+            .expect("count"),
+        0
+    );
+}
+
+#[tokio::test]
+async fn a_server_error_frees_the_key_and_keys_outlive_a_restart() {
+    let app = TestApp::spawn().await;
+    let tenant = app.seed().await.tenant_id;
+    // A 5xx answer is not kept: the key is free for a retry.
+    let id = Uuid::new_v4();
+    idempotency_records::ActiveModel {
+        id: Set(id),
+        tenant_id: Set(tenant),
+        idempotency_key: Set("failing".into()),
+        request_hash: Set("x".into()),
+        state: Set("RUNNING".into()),
+        status: Set(None),
+        headers: Set(None),
+        body: Set(None),
+        created_at: Set(app.clock.now()),
+        expires_at: Set(app.clock.now()),
+    }
+    .insert(&app.state.db)
+    .await
+    .expect("claim");
+    let failed =
+        axum::response::IntoResponse::into_response(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+    let answered = partner_gateway::push::idempotency::settle(&app.state.db, id, failed).await;
+    assert_eq!(
+        answered.status(),
+        axum::http::StatusCode::INTERNAL_SERVER_ERROR
+    );
+    assert!(
+        idempotency_records::Entity::find_by_id(id)
+            .one(&app.state.db)
+            .await
+            .expect("query")
+            .is_none(),
+        "the key is free again"
+    );
+
+    // A key used before a restart is replayed after it. (The restarted server is not in demo
+    // mode, so it revokes the public demo key: this test uses a key of its own.)
+    let own = partner_gateway::domain::api_keys::create(
+        &app.state.db,
+        app.clock.now(),
+        partner_gateway::domain::api_keys::NewApiKey {
+            tenant_id: tenant,
+            name: "Restart".into(),
+            scopes: partner_gateway::domain::api_keys::KeyScopes::parse("write").expect("scopes"),
+            expires_at: None,
+            ip_allowlist: vec![],
+            allowed_origins: vec![],
+            rate_limit_per_minute: None,
+        },
+    )
+    .await
+    .expect("key")
+    .raw_key;
+    let body = r#"{"sku": "RESTART-1", "name": "Item", "baseUomCode": "EA"}"#;
+    let first = post_keyed(&app.url(""), &app.client, &own, "before-restart", body).await;
+    assert_eq!(first.status, StatusCode::CREATED);
+    let config = (*app.state.config).clone();
+    let clock: std::sync::Arc<dyn Clock> = app.clock.clone();
+    let restarted = partner_gateway::startup::build_state_with(config, clock, app.state.db.clone())
+        .await
+        .expect("restart");
+    let server = partner_gateway::startup::Application::bind(restarted)
+        .await
+        .expect("bind");
+    let base = format!("http://{}", server.local_addr().expect("address"));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(server.run_until(async move {
+        let _ = stopped.await;
+    }));
+    let after = post_keyed(&base, &app.client, &own, "before-restart", body).await;
+    assert_eq!(after.status, StatusCode::CREATED);
+    assert!(after.replay, "{}", after.body);
+    assert_eq!(after.body, first.body);
+    let _ = stop.send(());
+    tokio::time::timeout(Duration::from_secs(30), running)
+        .await
+        .expect("stops")
+        .expect("joins")
+        .expect("serves");
+}
