@@ -46,6 +46,10 @@ pub enum Field {
     Weight,
     /// A pushed partner's or location's code.
     Code,
+    /// A warehouse named by its code (the push API's identifier for warehouses).
+    WarehouseCode,
+    /// A storage location's zone.
+    Zone,
 }
 
 impl Field {
@@ -73,6 +77,8 @@ impl Field {
             Self::ShelfLife => "shelfLifeDays",
             Self::Weight => "weightKg",
             Self::Code => "code",
+            Self::WarehouseCode => "warehouseCode",
+            Self::Zone => "zone",
         }
     }
 }

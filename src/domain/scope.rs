@@ -9,8 +9,9 @@ use uuid::Uuid;
 
 use crate::entities::{
     api_applications, branches, customers, inventory_levels, inventory_movements, product_skus,
-    products, purchase_order_items, purchase_orders, sales_order_items, sales_orders, suppliers,
-    warehouses, webhook_deliveries, webhook_events, webhook_subscriptions,
+    products, purchase_order_items, purchase_orders, sales_order_items, sales_orders,
+    storage_locations, suppliers, warehouses, webhook_deliveries, webhook_events,
+    webhook_subscriptions,
 };
 
 /// Rows that belong to exactly one tenant.
@@ -50,6 +51,7 @@ tenant_owned!(
     webhook_subscriptions,
     webhook_events,
     webhook_deliveries,
+    storage_locations,
 );
 
 macro_rules! branch_owned {

@@ -186,9 +186,14 @@ impl IntoResponse for PushError {
                 // The partner API's challenge does not apply to this door.
                 headers.remove(header::WWW_AUTHENTICATE);
                 let code = code_of(&err);
-                let message = match code {
-                    PushCode::ValidationFailed => VALIDATION_FAILED.to_owned(),
-                    _ => err.message(),
+                // A refused write keeps its own message (seed 003's `Warehouse code "X" not
+                // found.`); other validation answers say what the details then spell out.
+                let (status, message) = match (&err, code) {
+                    (AppError::Unprocessable { message, .. }, _) => {
+                        (StatusCode::BAD_REQUEST, message.clone())
+                    }
+                    (_, PushCode::ValidationFailed) => (status, VALIDATION_FAILED.to_owned()),
+                    _ => (status, err.message()),
                 };
                 (status, envelope(code, message, details), headers)
             }

@@ -3,21 +3,23 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use serde_json::value::RawValue;
-use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::PushJson;
+use super::bulk::{
+    BulkAnswer, BulkOutcome, check_bulk_size, entry_key, in_transaction, parse_entry,
+};
 use super::decimal;
-use super::envelope::{PushError, PushResult, Success, VALIDATION_FAILED};
+use super::envelope::{PushError, PushResult, Success};
 use super::guard::KeyCaller;
 use crate::clock::Timestamp;
 use crate::domain::context::Ctx;
 use crate::domain::items::{self, Item, ItemInput, Upsert};
 use crate::entities::enums::Tracking;
-use crate::error::{AppError, FieldError};
+use crate::error::AppError;
 use crate::money::Amount;
 use crate::state::AppState;
 
@@ -133,35 +135,17 @@ impl ItemView {
     }
 }
 
-/// Upserts one item in its own transaction; a concurrent creation of the same SKU makes the
-/// second an update.
+/// Upserts one item in its own transaction.
 async fn upsert_one(
     state: &AppState,
     caller: &KeyCaller,
     input: &ItemInput,
 ) -> Result<(Upsert, Item), AppError> {
-    let db = state
-        .db_budgets
-        .for_request(&state.db, caller.key.tenant_id);
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        let txn = db.begin().await?;
-        let here = Ctx::new(&*txn, &caller.tenancy, state.clock.now(), &state.cursors);
-        match items::upsert(&here, input).await {
-            Ok(done) => {
-                txn.commit().await?;
-                return Ok(done);
-            }
-            Err(AppError::Conflict { .. }) if attempt == 1 => {
-                txn.rollback().await?;
-            }
-            Err(err) => {
-                txn.rollback().await?;
-                return Err(err);
-            }
-        }
-    }
+    in_transaction(state, caller, |here| {
+        let input = input.clone();
+        Box::pin(async move { items::upsert(here, &input).await })
+    })
+    .await
 }
 
 /// `POST /items`: 201 when created, 200 when updated.
@@ -224,111 +208,6 @@ pub async fn read(
 #[serde(deny_unknown_fields)]
 pub struct BulkItems {
     items: Vec<Box<RawValue>>,
-}
-
-/// The outcome of one entry of a bulk request.
-#[derive(Debug)]
-pub enum BulkOutcome {
-    Done {
-        key: String,
-        result: Upsert,
-        data: Value,
-    },
-    Failed {
-        key: String,
-        error: AppError,
-    },
-}
-
-/// The seed's bulk answer: 200 when every entry passed, 207 otherwise.
-#[derive(Debug)]
-pub struct BulkAnswer(pub Vec<BulkOutcome>);
-
-impl IntoResponse for BulkAnswer {
-    fn into_response(self) -> Response {
-        let total = self.0.len();
-        let mut created = 0;
-        let mut updated = 0;
-        let mut errors = Vec::new();
-        let mut data = Vec::new();
-        for (index, outcome) in self.0.into_iter().enumerate() {
-            match outcome {
-                BulkOutcome::Done {
-                    key,
-                    result,
-                    data: item,
-                } => {
-                    match result {
-                        Upsert::Created => created += 1,
-                        Upsert::Updated => updated += 1,
-                    }
-                    data.push(json!({
-                        "index": index,
-                        "key": key,
-                        "status": result.as_str(),
-                        "data": item,
-                    }));
-                }
-                BulkOutcome::Failed { key, error } => {
-                    error.log();
-                    let body = error.body();
-                    let message = match error.code() {
-                        crate::error::ErrorCode::InvalidRequest => VALIDATION_FAILED.to_owned(),
-                        _ => error.message(),
-                    };
-                    let mut entry = json!({ "index": index, "key": key, "error": message });
-                    if let Some(details) = body.get("details") {
-                        entry["details"] = details.clone();
-                    }
-                    errors.push(entry.clone());
-                    entry["status"] = json!("error");
-                    data.push(entry);
-                }
-            }
-        }
-        let status = if errors.is_empty() {
-            StatusCode::OK
-        } else {
-            StatusCode::MULTI_STATUS
-        };
-        let body = json!({
-            "status": if errors.is_empty() { "success" } else { "partial" },
-            "total": total,
-            "created": created,
-            "updated": updated,
-            "errors": errors,
-            "data": data,
-            "requestId": super::envelope::current_request_id(),
-        });
-        (status, axum::Json(body)).into_response()
-    }
-}
-
-/// Refuses a bulk request over its limit (or empty) before anything is touched.
-pub fn check_bulk_size(len: usize, max: usize, field: &str) -> Result<(), PushError> {
-    if (1..=max).contains(&len) {
-        return Ok(());
-    }
-    Err(PushError::Invalid {
-        message: VALIDATION_FAILED.to_owned(),
-        details: vec![FieldError::new(
-            field,
-            format!("must hold 1 to {max} entries (it holds {len})"),
-        )],
-    })
-}
-
-/// Reads one entry of a bulk request, its problems named by their path in the entry.
-pub fn parse_entry<T: serde::de::DeserializeOwned>(raw: &RawValue) -> Result<T, AppError> {
-    crate::web::json::parse(raw.get().as_bytes())
-}
-
-/// The `key` of an entry that could not be read: its `field` when it has one.
-pub fn entry_key(raw: &RawValue, field: &str) -> String {
-    serde_json::from_str::<Value>(raw.get())
-        .ok()
-        .and_then(|v| v.get(field).and_then(Value::as_str).map(str::to_owned))
-        .unwrap_or_default()
 }
 
 /// `POST /items/bulk`: each item upserted on its own; a failed one rolls back only itself.

@@ -3,12 +3,15 @@
 //! `/api/v1/integration/v1/*` is behind the key guard ([`guard`]). Answers are the seed's
 //! envelopes ([`envelope`]); quantities are JSON numbers here, as the seed shows them.
 
+pub mod bulk;
 pub mod decimal;
 pub mod envelope;
 pub mod guard;
 pub mod idempotency;
 pub mod items;
 pub mod keys;
+pub mod locations;
+pub mod partners;
 pub mod request_log;
 
 use std::sync::Mutex;
@@ -95,6 +98,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/items", post(items::upsert))
         .route("/items/bulk", post(items::bulk))
         .route("/items/{sku}", get(items::read))
+        .route("/partners", post(partners::upsert))
+        .route("/partners/bulk", post(partners::bulk))
+        .route("/locations", post(locations::upsert))
+        .route("/locations/bulk", post(locations::bulk))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         // Inside the guard and the idempotency keys, so a panicking handler's answer is still

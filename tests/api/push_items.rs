@@ -343,3 +343,174 @@ async fn a_key_touches_only_its_own_tenants_items() {
     assert_eq!(mine["data"]["name"], "Demo tenant's");
     assert_ne!(mine["data"]["id"], created["data"]["id"]);
 }
+
+#[tokio::test]
+async fn partners_are_upserted_by_type_and_code_and_partners_read_them() {
+    let app = TestApp::spawn().await;
+    app.seed().await;
+    let partners = "/api/v1/integration/v1/partners";
+    let (status, created, text) = post(
+        &app,
+        DEMO_API_KEY,
+        partners,
+        r#"{"code": "SUP-PUSH", "name": "Siam Trading Co.", "type": "supplier",
+            "contact": {"name": "Khun Somchai", "phone": "081-234-5678"}}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{text}");
+    assert_eq!(created["data"]["type"], "supplier");
+    let (status, updated, text) = post(
+        &app,
+        DEMO_API_KEY,
+        partners,
+        r#"{"code": "SUP-PUSH", "name": "Siam Trading Co., Ltd.", "type": "supplier",
+            "contact": {"email": "orders@siam.example"}}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    assert_eq!(updated["data"]["id"], created["data"]["id"]);
+    let token = app.token("demo-full-access", None).await;
+    let suppliers: Value = app
+        .get_with("/api/partner/v1/suppliers?limit=200", &token)
+        .await
+        .json()
+        .await
+        .expect("json");
+    let supplier = suppliers["data"]
+        .as_array()
+        .expect("suppliers")
+        .iter()
+        .find(|s| s["code"] == "SUP-PUSH")
+        .unwrap_or_else(|| panic!("{suppliers}"))
+        .clone();
+    assert_eq!(supplier["name"], "Siam Trading Co., Ltd.");
+    assert_eq!(supplier["phone"], "081-234-5678", "kept by the update");
+    assert_eq!(supplier["email"], "orders@siam.example");
+
+    // A customer's contact is personal data: only a PII token reads it.
+    let (status, _, text) = post(
+        &app,
+        DEMO_API_KEY,
+        partners,
+        r#"{"code": "CUS-PUSH", "name": "Somchai J.", "type": "customer",
+            "contact": {"phone": "089-999-0000"}}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{text}");
+    let find = |body: &Value| {
+        body["data"]
+            .as_array()
+            .expect("customers")
+            .iter()
+            .find(|c| c["code"] == "CUS-PUSH")
+            .cloned()
+            .unwrap_or_else(|| panic!("{body}"))
+    };
+    let with_pii: Value = app
+        .get_with("/api/partner/v1/customers?limit=1", &token)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(find(&with_pii)["phone"], "089-999-0000");
+    let no_pii = app.token("demo-no-pii", None).await;
+    let without: Value = app
+        .get_with("/api/partner/v1/customers?limit=1", &no_pii)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert!(find(&without).get("phone").is_none(), "{without}");
+
+    // Bulk: a bad type fails alone.
+    let (status, report, text) = post(
+        &app,
+        DEMO_API_KEY,
+        &format!("{partners}/bulk"),
+        r#"{"partners": [
+            {"code": "SUP-B1", "name": "B1", "type": "supplier"},
+            {"code": "X-1", "name": "X", "type": "carrier"}
+        ]}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::MULTI_STATUS, "{text}");
+    assert_eq!(report["created"], 1);
+    assert_eq!(report["errors"][0]["key"], "X-1");
+    assert_eq!(report["errors"][0]["details"][0]["field"], "type");
+}
+
+#[tokio::test]
+async fn locations_belong_to_a_warehouse_named_by_its_code() {
+    let app = TestApp::spawn().await;
+    app.seed().await;
+    let locations = "/api/v1/integration/v1/locations";
+    let warehouse = partner_gateway::entities::warehouses::Entity::find()
+        .one(&app.state.db)
+        .await
+        .expect("query")
+        .expect("a warehouse");
+    let body = json!({
+        "warehouseCode": warehouse.code,
+        "code": "A-01-01-01",
+        "zone": "A",
+        "type": "storage",
+        "pickFace": true
+    })
+    .to_string();
+    let (status, created, text) = post(&app, DEMO_API_KEY, locations, &body).await;
+    assert_eq!(status, StatusCode::CREATED, "{text}");
+    assert_eq!(created["data"]["pickFace"], true);
+    let (status, updated, _) = post(
+        &app,
+        DEMO_API_KEY,
+        locations,
+        &json!({"warehouseCode": warehouse.code, "code": "A-01-01-01", "pickFace": false})
+            .to_string(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(updated["data"]["id"], created["data"]["id"]);
+    assert_eq!(updated["data"]["zone"], "A", "kept");
+    assert_eq!(updated["data"]["pickFace"], false);
+
+    // An unknown warehouse: the seed's 400.
+    let (status, refused, _) = post(
+        &app,
+        DEMO_API_KEY,
+        locations,
+        r#"{"warehouseCode": "WH-NOPE", "code": "A-1"}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(refused["code"], "VALIDATION_FAILED");
+    assert_eq!(refused["message"], "Warehouse code \"WH-NOPE\" not found.");
+    assert_eq!(refused["details"][0]["field"], "warehouseCode");
+
+    // Another tenant's warehouse code is unknown to this tenant's key.
+    let other = other_tenant_key(&app).await;
+    let (status, refused, _) = post(&app, &other, locations, &body).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        refused["message"],
+        format!("Warehouse code \"{}\" not found.", warehouse.code)
+    );
+
+    // Bulk: the unknown warehouse fails alone, with the seed's message.
+    let (status, report, text) = post(
+        &app,
+        DEMO_API_KEY,
+        &format!("{locations}/bulk"),
+        &json!({"locations": [
+            {"warehouseCode": warehouse.code, "code": "B-01"},
+            {"warehouseCode": "WH-NOPE", "code": "B-02"}
+        ]})
+        .to_string(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::MULTI_STATUS, "{text}");
+    assert_eq!(
+        report["errors"][0]["error"],
+        "Warehouse code \"WH-NOPE\" not found."
+    );
+    assert_eq!(report["data"][0]["status"], "created");
+}

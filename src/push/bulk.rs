@@ -1,0 +1,157 @@
+//! What the bulk endpoints and the single writes share: one transaction per record, and the
+//! seed's per-record bulk report (200 when every entry passed, 207 otherwise).
+
+use std::future::Future;
+use std::pin::Pin;
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use sea_orm::DatabaseTransaction;
+use serde_json::value::RawValue;
+use serde_json::{Value, json};
+
+use super::envelope::{PushError, VALIDATION_FAILED};
+use super::guard::KeyCaller;
+use crate::domain::context::Ctx;
+use crate::domain::items::Upsert;
+use crate::error::{AppError, AppResult, FieldError};
+use crate::state::AppState;
+
+/// A write's work, given the context of its transaction.
+pub type Work<'a, T> = Pin<Box<dyn Future<Output = AppResult<T>> + Send + 'a>>;
+
+/// Runs `work` in a transaction of its own within the key's tenant (and its connection
+/// budget): committed when it succeeds, rolled back when it fails. A write that lost a race to
+/// create the same record (a unique key) runs once more, now as an update.
+pub async fn in_transaction<T>(
+    state: &AppState,
+    caller: &KeyCaller,
+    work: impl for<'a> Fn(&'a Ctx<'a, DatabaseTransaction>) -> Work<'a, T>,
+) -> AppResult<T> {
+    let db = state
+        .db_budgets
+        .for_request(&state.db, caller.key.tenant_id);
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let txn = db.begin().await?;
+        let here = Ctx::new(&*txn, &caller.tenancy, state.clock.now(), &state.cursors);
+        let outcome = work(&here).await;
+        match outcome {
+            Ok(done) => {
+                txn.commit().await?;
+                return Ok(done);
+            }
+            Err(AppError::Conflict { .. }) if attempt == 1 => txn.rollback().await?,
+            Err(err) => {
+                txn.rollback().await?;
+                return Err(err);
+            }
+        }
+    }
+}
+
+/// The outcome of one entry of a bulk request.
+#[derive(Debug)]
+pub enum BulkOutcome {
+    Done {
+        key: String,
+        result: Upsert,
+        data: Value,
+    },
+    Failed {
+        key: String,
+        error: AppError,
+    },
+}
+
+/// The seed's bulk answer: 200 when every entry passed, 207 otherwise.
+#[derive(Debug)]
+pub struct BulkAnswer(pub Vec<BulkOutcome>);
+
+impl IntoResponse for BulkAnswer {
+    fn into_response(self) -> Response {
+        let total = self.0.len();
+        let mut created = 0;
+        let mut updated = 0;
+        let mut errors = Vec::new();
+        let mut data = Vec::new();
+        for (index, outcome) in self.0.into_iter().enumerate() {
+            match outcome {
+                BulkOutcome::Done {
+                    key,
+                    result,
+                    data: item,
+                } => {
+                    match result {
+                        Upsert::Created => created += 1,
+                        Upsert::Updated => updated += 1,
+                    }
+                    data.push(json!({
+                        "index": index,
+                        "key": key,
+                        "status": result.as_str(),
+                        "data": item,
+                    }));
+                }
+                BulkOutcome::Failed { key, error } => {
+                    error.log();
+                    let body = error.body();
+                    let message = match error.code() {
+                        crate::error::ErrorCode::InvalidRequest => VALIDATION_FAILED.to_owned(),
+                        _ => error.message(),
+                    };
+                    let mut entry = json!({ "index": index, "key": key, "error": message });
+                    if let Some(details) = body.get("details") {
+                        entry["details"] = details.clone();
+                    }
+                    errors.push(entry.clone());
+                    entry["status"] = json!("error");
+                    data.push(entry);
+                }
+            }
+        }
+        let status = if errors.is_empty() {
+            StatusCode::OK
+        } else {
+            StatusCode::MULTI_STATUS
+        };
+        let body = json!({
+            "status": if errors.is_empty() { "success" } else { "partial" },
+            "total": total,
+            "created": created,
+            "updated": updated,
+            "errors": errors,
+            "data": data,
+            "requestId": super::envelope::current_request_id(),
+        });
+        (status, axum::Json(body)).into_response()
+    }
+}
+
+/// Refuses a bulk request over its limit (or empty) before anything is touched.
+pub fn check_bulk_size(len: usize, max: usize, field: &str) -> Result<(), PushError> {
+    if (1..=max).contains(&len) {
+        return Ok(());
+    }
+    Err(PushError::Invalid {
+        message: VALIDATION_FAILED.to_owned(),
+        details: vec![FieldError::new(
+            field,
+            format!("must hold 1 to {max} entries (it holds {len})"),
+        )],
+    })
+}
+
+/// Reads one entry of a bulk request, its problems named by their path in the entry.
+pub fn parse_entry<T: serde::de::DeserializeOwned>(raw: &RawValue) -> Result<T, AppError> {
+    crate::web::json::parse(raw.get().as_bytes())
+}
+
+/// The `key` of an entry that could not be read: its `field` when it has one.
+pub fn entry_key(raw: &RawValue, field: &str) -> String {
+    serde_json::from_str::<Value>(raw.get())
+        .ok()
+        .and_then(|v| v.get(field).and_then(Value::as_str).map(str::to_owned))
+        .unwrap_or_default()
+}
