@@ -71,6 +71,9 @@ pub enum Command {
         /// File to write, e.g. openapi.json.
         #[arg(long)]
         output: Option<std::path::PathBuf>,
+        /// The Push Integration API's document (push-openapi.json) instead.
+        #[arg(long)]
+        push: bool,
     },
 }
 
@@ -154,8 +157,12 @@ pub async fn run() -> anyhow::Result<()> {
             ttl_minutes,
         } => keys::admin_token(&config, clock, &subject, ttl_minutes),
         Command::ExportSchema { output } => write_or_print(crate::graphql::sdl(), output),
-        Command::ExportOpenapi { output } => {
-            write_or_print(crate::rest::openapi::document_json(), output)
+        Command::ExportOpenapi {
+            output,
+            push: false,
+        } => write_or_print(crate::rest::openapi::document_json(), output),
+        Command::ExportOpenapi { output, push: true } => {
+            write_or_print(crate::push::openapi::document_json(), output)
         }
     }
 }

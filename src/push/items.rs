@@ -152,13 +152,14 @@ async fn upsert_one(
 #[utoipa::path(
     post,
     path = "/api/v1/integration/v1/items",
+    operation_id = "upsertItem",
     tag = "Push: master data",
     summary = "Upsert an item",
     request_body = ItemBody,
     security(("apiKey" = ["write"])),
     responses(
-        (status = 201, description = "Created", body = ItemView),
-        (status = 200, description = "Updated", body = ItemView),
+        (status = 201, description = "Created", body = super::openapi::SuccessBody<ItemView>),
+        (status = 200, description = "Updated", body = super::openapi::SuccessBody<ItemView>),
         (status = 400, description = "VALIDATION_FAILED", body = super::envelope::PushErrorBody),
     )
 )]
@@ -179,12 +180,13 @@ pub async fn upsert(
 #[utoipa::path(
     get,
     path = "/api/v1/integration/v1/items/{sku}",
+    operation_id = "getItem",
     tag = "Push: master data",
     summary = "Read an item",
     params(("sku" = String, Path, description = "The SKU code")),
     security(("apiKey" = ["read"])),
     responses(
-        (status = 200, description = "The item", body = ItemView),
+        (status = 200, description = "The item", body = super::openapi::SuccessBody<ItemView>),
         (status = 404, description = "NOT_FOUND", body = super::envelope::PushErrorBody),
     )
 )]
@@ -214,12 +216,13 @@ pub struct BulkItems {
 #[utoipa::path(
     post,
     path = "/api/v1/integration/v1/items/bulk",
+    operation_id = "upsertItemsBulk",
     tag = "Push: master data",
     summary = "Upsert items in bulk (at most 500)",
     security(("apiKey" = ["write"])),
     responses(
-        (status = 200, description = "Every item passed"),
-        (status = 207, description = "Some items failed; see `errors`"),
+        (status = 200, description = "Every item passed", body = super::openapi::BulkReport),
+        (status = 207, description = "Some items failed; see `errors`", body = super::openapi::BulkReport),
         (status = 400, description = "VALIDATION_FAILED: not a list of 1 to 500 items", body = super::envelope::PushErrorBody),
     )
 )]

@@ -153,6 +153,7 @@ impl From<ApiKeyError> for PushError {
 #[utoipa::path(
     post,
     path = "/api/v1/api-keys",
+    operation_id = "createApiKey",
     tag = "API keys",
     summary = "Create an API key",
     description = "With an operator token. The answer holds `rawKey` (`wms_…`): the only time \
@@ -160,7 +161,7 @@ impl From<ApiKeyError> for PushError {
     request_body = CreateKeyRequest,
     security(("operator" = [])),
     responses(
-        (status = 201, description = "The key, with `rawKey`", body = KeyView),
+        (status = 201, description = "The key, with `rawKey`", body = super::openapi::SuccessBody<KeyView>),
         (status = 400, description = "VALIDATION_FAILED", body = super::envelope::PushErrorBody),
         (status = 401, description = "UNAUTHORIZED: no, an invalid or an expired operator token", body = super::envelope::PushErrorBody),
     )
@@ -211,12 +212,13 @@ pub struct ListQuery {
 #[utoipa::path(
     get,
     path = "/api/v1/api-keys",
+    operation_id = "listApiKeys",
     tag = "API keys",
     summary = "List API keys",
     params(ListQuery),
     security(("operator" = [])),
     responses(
-        (status = 200, description = "The keys, newest first", body = Vec<KeyView>),
+        (status = 200, description = "The keys, newest first", body = super::openapi::SuccessBody<Vec<KeyView>>),
         (status = 401, description = "UNAUTHORIZED", body = super::envelope::PushErrorBody),
     )
 )]
@@ -240,12 +242,13 @@ pub async fn list(
 #[utoipa::path(
     delete,
     path = "/api/v1/api-keys/{id}",
+    operation_id = "revokeApiKey",
     tag = "API keys",
     summary = "Revoke an API key",
     params(("id" = Uuid, Path, description = "The key's id")),
     security(("operator" = [])),
     responses(
-        (status = 200, description = "The revoked key", body = KeyView),
+        (status = 200, description = "The revoked key", body = super::openapi::SuccessBody<KeyView>),
         (status = 401, description = "UNAUTHORIZED", body = super::envelope::PushErrorBody),
         (status = 404, description = "NOT_FOUND", body = super::envelope::PushErrorBody),
     )

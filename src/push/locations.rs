@@ -98,13 +98,14 @@ async fn upsert_one(
 #[utoipa::path(
     post,
     path = "/api/v1/integration/v1/locations",
+    operation_id = "upsertLocation",
     tag = "Push: master data",
     summary = "Upsert a storage location",
     request_body = LocationBody,
     security(("apiKey" = ["write"])),
     responses(
-        (status = 201, description = "Created", body = LocationView),
-        (status = 200, description = "Updated", body = LocationView),
+        (status = 201, description = "Created", body = super::openapi::SuccessBody<LocationView>),
+        (status = 200, description = "Updated", body = super::openapi::SuccessBody<LocationView>),
         (status = 400, description = "VALIDATION_FAILED, or an unknown warehouse code", body = super::envelope::PushErrorBody),
     )
 )]
@@ -131,12 +132,13 @@ pub struct BulkLocations {
 #[utoipa::path(
     post,
     path = "/api/v1/integration/v1/locations/bulk",
+    operation_id = "upsertLocationsBulk",
     tag = "Push: master data",
     summary = "Upsert storage locations in bulk (at most 500)",
     security(("apiKey" = ["write"])),
     responses(
-        (status = 200, description = "Every location passed"),
-        (status = 207, description = "Some locations failed; see `errors`"),
+        (status = 200, description = "Every location passed", body = super::openapi::BulkReport),
+        (status = 207, description = "Some locations failed; see `errors`", body = super::openapi::BulkReport),
         (status = 400, description = "VALIDATION_FAILED", body = super::envelope::PushErrorBody),
     )
 )]

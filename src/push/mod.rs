@@ -11,6 +11,7 @@ pub mod idempotency;
 pub mod items;
 pub mod keys;
 pub mod locations;
+pub mod openapi;
 pub mod partners;
 pub mod request_log;
 
@@ -113,6 +114,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         ))
         .layer(middleware::from_fn_with_state(state, guard::guard));
     Router::new()
+        .merge(openapi::router())
         .route("/api-keys", post(keys::create).get(keys::list))
         .route("/api-keys/{id}", delete(keys::revoke))
         .nest("/integration/v1", integration)

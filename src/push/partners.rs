@@ -114,13 +114,14 @@ async fn upsert_one(
 #[utoipa::path(
     post,
     path = "/api/v1/integration/v1/partners",
+    operation_id = "upsertPartner",
     tag = "Push: master data",
     summary = "Upsert a supplier or customer",
     request_body = PartnerBody,
     security(("apiKey" = ["write"])),
     responses(
-        (status = 201, description = "Created", body = PartnerView),
-        (status = 200, description = "Updated", body = PartnerView),
+        (status = 201, description = "Created", body = super::openapi::SuccessBody<PartnerView>),
+        (status = 200, description = "Updated", body = super::openapi::SuccessBody<PartnerView>),
         (status = 400, description = "VALIDATION_FAILED", body = super::envelope::PushErrorBody),
     )
 )]
@@ -147,12 +148,13 @@ pub struct BulkPartners {
 #[utoipa::path(
     post,
     path = "/api/v1/integration/v1/partners/bulk",
+    operation_id = "upsertPartnersBulk",
     tag = "Push: master data",
     summary = "Upsert partners in bulk (at most 500)",
     security(("apiKey" = ["write"])),
     responses(
-        (status = 200, description = "Every partner passed"),
-        (status = 207, description = "Some partners failed; see `errors`"),
+        (status = 200, description = "Every partner passed", body = super::openapi::BulkReport),
+        (status = 207, description = "Some partners failed; see `errors`", body = super::openapi::BulkReport),
         (status = 400, description = "VALIDATION_FAILED", body = super::envelope::PushErrorBody),
     )
 )]

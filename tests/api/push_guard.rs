@@ -729,3 +729,54 @@ async fn the_door_answers_in_its_envelope_outside_its_handlers_too() {
         "This path does not take this method",
     );
 }
+
+#[test]
+fn committed_push_openapi_json_matches_the_code() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/push-openapi.json");
+    let committed = std::fs::read_to_string(path).expect("push-openapi.json is committed");
+    assert!(
+        committed == partner_gateway::push::openapi::document_json(),
+        "push-openapi.json is stale: run `cargo run -- export-openapi --push --output push-openapi.json`"
+    );
+}
+
+/// The document is served without a key, and each of its operations is a route of the door
+/// (answered by the guard or the operator check, never 404 or 405).
+#[tokio::test]
+async fn the_push_document_is_served_and_names_only_real_operations() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .client
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::OK);
+    let document: Value = response.json().await.expect("json");
+    assert_eq!(&document, partner_gateway::push::openapi::document());
+    let paths = document["paths"].as_object().expect("paths");
+    assert!(paths.len() >= 9, "{:?}", paths.keys());
+    let ids: Vec<&str> = paths
+        .values()
+        .flat_map(|ops| ops.as_object().expect("operations").values())
+        .map(|op| op["operationId"].as_str().expect("an operationId"))
+        .collect();
+    let unique: std::collections::BTreeSet<&str> = ids.iter().copied().collect();
+    assert_eq!(unique.len(), ids.len(), "operationIds are unique: {ids:?}");
+    for (path, operations) in paths {
+        let concrete = path
+            .replace("{id}", &Uuid::nil().to_string())
+            .replace("{sku}", "X");
+        for method in operations.as_object().expect("operations").keys() {
+            let method: Method = method.to_uppercase().parse().expect("a method");
+            let status = app
+                .client
+                .request(method.clone(), app.url(&concrete))
+                .send()
+                .await
+                .expect("request")
+                .status();
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path}");
+        }
+    }
+}
