@@ -108,6 +108,13 @@ impl Problems {
         });
     }
 
+    /// Records a problem unless `text` holds 1 to `max` characters (not only blanks).
+    pub fn text(&mut self, field: Field, text: &str, max: usize) {
+        if text.trim().is_empty() || text.chars().count() > max {
+            self.add(field, format!("must be 1 to {max} characters"));
+        }
+    }
+
     /// The value of `input`, recording it as a problem when malformed.
     pub fn take<T>(&mut self, field: Field, input: Input<T>) -> Option<T> {
         match input {

@@ -54,26 +54,20 @@ pub struct Item {
     pub product: products::Model,
 }
 
-fn text_rule(problems: &mut Problems, field: Field, text: &str, max: usize) {
-    if text.trim().is_empty() || text.chars().count() > max {
-        problems.add(field, format!("must be 1 to {max} characters"));
-    }
-}
-
 /// The item's own rules, all problems at once.
 pub fn validate(item: &ItemInput) -> AppResult<()> {
     let mut problems = Problems::default();
-    text_rule(&mut problems, Field::Sku, &item.sku, 64);
+    problems.text(Field::Sku, &item.sku, 64);
     if item.sku.chars().any(char::is_whitespace) {
         problems.add(Field::Sku, "must not contain blanks");
     }
-    text_rule(&mut problems, Field::Name, &item.name, 200);
+    problems.text(Field::Name, &item.name, 200);
     if let Some(barcode) = &item.barcode {
-        text_rule(&mut problems, Field::Barcode, barcode, 64);
+        problems.text(Field::Barcode, barcode, 64);
     }
-    text_rule(&mut problems, Field::BaseUom, &item.base_uom, 16);
+    problems.text(Field::BaseUom, &item.base_uom, 16);
     if let Some(category) = &item.category {
-        text_rule(&mut problems, Field::Category, category, 100);
+        problems.text(Field::Category, category, 100);
     }
     if item
         .shelf_life_days

@@ -34,27 +34,16 @@ pub fn unknown_warehouse(code: &str) -> AppError {
     }
 }
 
-fn text_rule(problems: &mut Problems, field: Field, text: &str, max: usize) {
-    if text.trim().is_empty() || text.chars().count() > max {
-        problems.add(field, format!("must be 1 to {max} characters"));
-    }
-}
-
 /// Creates the location or updates the warehouse's location with its code.
 pub async fn upsert(
     ctx: &Ctx<'_, impl ConnectionTrait>,
     input: &LocationInput,
 ) -> AppResult<(Upsert, storage_locations::Model)> {
     let mut problems = Problems::default();
-    text_rule(
-        &mut problems,
-        Field::WarehouseCode,
-        &input.warehouse_code,
-        64,
-    );
-    text_rule(&mut problems, Field::Code, &input.code, 64);
+    problems.text(Field::WarehouseCode, &input.warehouse_code, 64);
+    problems.text(Field::Code, &input.code, 64);
     if let Some(zone) = &input.zone {
-        text_rule(&mut problems, Field::Zone, zone, 64);
+        problems.text(Field::Zone, zone, 64);
     }
     problems.check()?;
     let Ctx { db, scope, now, .. } = *ctx;

@@ -44,16 +44,10 @@ pub struct Partner {
     pub kind: PartnerKind,
 }
 
-fn text_rule(problems: &mut Problems, field: Field, text: &str, max: usize) {
-    if text.trim().is_empty() || text.chars().count() > max {
-        problems.add(field, format!("must be 1 to {max} characters"));
-    }
-}
-
 pub fn validate(partner: &PartnerInput) -> AppResult<()> {
     let mut problems = Problems::default();
-    text_rule(&mut problems, Field::Code, &partner.code, 64);
-    text_rule(&mut problems, Field::Name, &partner.name, 200);
+    problems.text(Field::Code, &partner.code, 64);
+    problems.text(Field::Name, &partner.name, 200);
     problems.check()
 }
 
