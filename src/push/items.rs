@@ -161,6 +161,7 @@ async fn upsert_one(
         (status = 201, description = "Created", body = super::openapi::SuccessBody<ItemView>),
         (status = 200, description = "Updated", body = super::openapi::SuccessBody<ItemView>),
         (status = 400, description = "VALIDATION_FAILED", body = super::envelope::PushErrorBody),
+        super::openapi::GuardedErrors,
     )
 )]
 pub async fn upsert(
@@ -188,6 +189,7 @@ pub async fn upsert(
     responses(
         (status = 200, description = "The item", body = super::openapi::SuccessBody<ItemView>),
         (status = 404, description = "NOT_FOUND", body = super::envelope::PushErrorBody),
+        super::openapi::GuardedErrors,
     )
 )]
 pub async fn read(
@@ -224,6 +226,7 @@ pub struct BulkItems {
         (status = 200, description = "Every item passed", body = super::openapi::BulkReport),
         (status = 207, description = "Some items failed; see `errors`", body = super::openapi::BulkReport),
         (status = 400, description = "VALIDATION_FAILED: not a list of 1 to 500 items", body = super::envelope::PushErrorBody),
+        super::openapi::GuardedErrors,
     )
 )]
 pub async fn bulk(

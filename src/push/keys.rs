@@ -163,7 +163,7 @@ impl From<ApiKeyError> for PushError {
     responses(
         (status = 201, description = "The key, with `rawKey`", body = super::openapi::SuccessBody<KeyView>),
         (status = 400, description = "VALIDATION_FAILED", body = super::envelope::PushErrorBody),
-        (status = 401, description = "UNAUTHORIZED: no, an invalid or an expired operator token", body = super::envelope::PushErrorBody),
+        super::openapi::OperatorErrors,
     )
 )]
 pub async fn create(
@@ -203,6 +203,7 @@ pub async fn create(
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Only this tenant's keys.
     pub tenant_id: Option<Uuid>,
@@ -219,7 +220,8 @@ pub struct ListQuery {
     security(("operator" = [])),
     responses(
         (status = 200, description = "The keys, newest first", body = super::openapi::SuccessBody<Vec<KeyView>>),
-        (status = 401, description = "UNAUTHORIZED", body = super::envelope::PushErrorBody),
+        (status = 400, description = "VALIDATION_FAILED: tenantId is not a UUID", body = super::envelope::PushErrorBody),
+        super::openapi::OperatorErrors,
     )
 )]
 pub async fn list(
@@ -249,8 +251,8 @@ pub async fn list(
     security(("operator" = [])),
     responses(
         (status = 200, description = "The revoked key", body = super::openapi::SuccessBody<KeyView>),
-        (status = 401, description = "UNAUTHORIZED", body = super::envelope::PushErrorBody),
         (status = 404, description = "NOT_FOUND", body = super::envelope::PushErrorBody),
+        super::openapi::OperatorErrors,
     )
 )]
 pub async fn revoke(

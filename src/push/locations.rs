@@ -107,6 +107,7 @@ async fn upsert_one(
         (status = 201, description = "Created", body = super::openapi::SuccessBody<LocationView>),
         (status = 200, description = "Updated", body = super::openapi::SuccessBody<LocationView>),
         (status = 400, description = "VALIDATION_FAILED, or an unknown warehouse code", body = super::envelope::PushErrorBody),
+        super::openapi::GuardedErrors,
     )
 )]
 pub async fn upsert(
@@ -140,6 +141,7 @@ pub struct BulkLocations {
         (status = 200, description = "Every location passed", body = super::openapi::BulkReport),
         (status = 207, description = "Some locations failed; see `errors`", body = super::openapi::BulkReport),
         (status = 400, description = "VALIDATION_FAILED", body = super::envelope::PushErrorBody),
+        super::openapi::GuardedErrors,
     )
 )]
 pub async fn bulk(

@@ -64,6 +64,60 @@ pub struct BulkReport {
     pub request_id: String,
 }
 
+/// What any guarded operation may answer besides its own results.
+#[allow(dead_code)]
+#[derive(utoipa::IntoResponses)]
+pub enum GuardedErrors {
+    /// `UNAUTHORIZED`: no key, an unknown, revoked or expired key, or a key without the scope
+    /// the method needs (`read` for GET, `write` for POST).
+    #[response(status = 401)]
+    Unauthorized(super::envelope::PushErrorBody),
+    /// The client's address or origin is not allowed for the key (the guard's body).
+    #[response(status = 403)]
+    Forbidden(super::envelope::GuardRefusalBody),
+    /// `IDEMPOTENCY_KEY_MISMATCH` or `IDEMPOTENCY_KEY_IN_PROGRESS` (POST with an
+    /// `Idempotency-Key`), or `CONFLICT`.
+    #[response(status = 409)]
+    Conflict(super::envelope::PushErrorBody),
+    /// `PAYLOAD_TOO_LARGE`: a body over 1 MB.
+    #[response(status = 413)]
+    TooLarge(super::envelope::PushErrorBody),
+    /// The key's per-minute limit is reached (the guard's body).
+    #[response(
+        status = 429,
+        headers(
+            ("Retry-After" = u64, description = "Seconds until a request is admitted again"),
+            ("X-RateLimit-Limit" = u32, description = "Requests allowed per sliding minute"),
+            ("X-RateLimit-Remaining" = u32, description = "Requests left in the current minute"),
+        )
+    )]
+    RateLimited(super::envelope::GuardRefusalBody),
+    /// `INTERNAL_ERROR`: opaque; the cause is logged under the request id.
+    #[response(status = 500)]
+    ServerError(super::envelope::PushErrorBody),
+    /// `SERVICE_UNAVAILABLE`: too busy now, or the request ran out of time.
+    #[response(status = 503)]
+    Unavailable(super::envelope::PushErrorBody),
+}
+
+/// What any operator operation may answer besides its own results.
+#[allow(dead_code)]
+#[derive(utoipa::IntoResponses)]
+pub enum OperatorErrors {
+    /// `UNAUTHORIZED`: no operator token, or an invalid or expired one.
+    #[response(status = 401)]
+    Unauthorized(super::envelope::PushErrorBody),
+    /// `PAYLOAD_TOO_LARGE`: a body over 1 MB.
+    #[response(status = 413)]
+    TooLarge(super::envelope::PushErrorBody),
+    /// `INTERNAL_ERROR`: opaque; the cause is logged under the request id.
+    #[response(status = 500)]
+    ServerError(super::envelope::PushErrorBody),
+    /// `SERVICE_UNAVAILABLE`: too busy now, or the request ran out of time.
+    #[response(status = 503)]
+    Unavailable(super::envelope::PushErrorBody),
+}
+
 struct Security;
 
 impl Modify for Security {

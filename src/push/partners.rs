@@ -123,6 +123,7 @@ async fn upsert_one(
         (status = 201, description = "Created", body = super::openapi::SuccessBody<PartnerView>),
         (status = 200, description = "Updated", body = super::openapi::SuccessBody<PartnerView>),
         (status = 400, description = "VALIDATION_FAILED", body = super::envelope::PushErrorBody),
+        super::openapi::GuardedErrors,
     )
 )]
 pub async fn upsert(
@@ -156,6 +157,7 @@ pub struct BulkPartners {
         (status = 200, description = "Every partner passed", body = super::openapi::BulkReport),
         (status = 207, description = "Some partners failed; see `errors`", body = super::openapi::BulkReport),
         (status = 400, description = "VALIDATION_FAILED", body = super::envelope::PushErrorBody),
+        super::openapi::GuardedErrors,
     )
 )]
 pub async fn bulk(
