@@ -349,3 +349,80 @@ async fn a_server_error_frees_the_key_and_keys_outlive_a_restart() {
         .expect("joins")
         .expect("serves");
 }
+
+/// Two servers on one database (as two processes behind a load balancer would be): of
+/// concurrent requests with one key, spread over both, exactly one runs.
+#[tokio::test]
+async fn two_servers_on_one_database_run_a_keyed_request_once() {
+    let app = TestApp::spawn().await;
+    let tenant = app.seed().await.tenant_id;
+    let key = partner_gateway::domain::api_keys::create(
+        &app.state.db,
+        app.clock.now(),
+        partner_gateway::domain::api_keys::NewApiKey {
+            tenant_id: tenant,
+            name: "Two servers".into(),
+            scopes: partner_gateway::domain::api_keys::KeyScopes::parse("write").expect("scopes"),
+            expires_at: None,
+            ip_allowlist: vec![],
+            allowed_origins: vec![],
+            rate_limit_per_minute: None,
+        },
+    )
+    .await
+    .expect("key")
+    .raw_key;
+    // A second server with its own state, on the same database.
+    let config = (*app.state.config).clone();
+    let clock: std::sync::Arc<dyn Clock> = app.clock.clone();
+    let second = partner_gateway::startup::build_state_with(config, clock, app.state.db.clone())
+        .await
+        .expect("second server's state");
+    let server = partner_gateway::startup::Application::bind(second)
+        .await
+        .expect("bind");
+    let other_base = format!("http://{}", server.local_addr().expect("address"));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(server.run_until(async move {
+        let _ = stopped.await;
+    }));
+    let bases = [app.url(""), other_base];
+    let requests = (0..12).map(|n| {
+        let client = app.client.clone();
+        let base = bases[n % 2].clone();
+        let key = key.clone();
+        async move {
+            post_keyed(
+                &base,
+                &client,
+                &key,
+                "two-servers",
+                r#"{"sku": "TWO-1", "name": "Twice?", "baseUomCode": "EA"}"#,
+            )
+            .await
+        }
+    });
+    let answers = futures_util::future::join_all(requests).await;
+    let ran = answers
+        .iter()
+        .filter(|a| a.status == StatusCode::CREATED && !a.replay)
+        .count();
+    assert_eq!(ran, 1, "exactly one request ran");
+    for answer in &answers {
+        assert!(
+            answer.status == StatusCode::CREATED
+                || (answer.status == StatusCode::CONFLICT
+                    && answer.body.contains("IDEMPOTENCY_KEY_IN_PROGRESS")),
+            "{} {}",
+            answer.status,
+            answer.body
+        );
+    }
+    assert_eq!(skus_named(&app, "TWO-1").await, 1);
+    let _ = stop.send(());
+    tokio::time::timeout(Duration::from_secs(30), running)
+        .await
+        .expect("stops")
+        .expect("joins")
+        .expect("serves");
+}
