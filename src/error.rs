@@ -50,6 +50,14 @@ pub enum Field {
     WarehouseCode,
     /// A storage location's zone.
     Zone,
+    /// A storage location's type.
+    LocationType,
+    /// A pushed partner's contact person, phone, email and address.
+    ContactName,
+    Phone,
+    Email,
+    Address,
+    TaxId,
 }
 
 impl Field {
@@ -79,6 +87,12 @@ impl Field {
             Self::Code => "code",
             Self::WarehouseCode => "warehouseCode",
             Self::Zone => "zone",
+            Self::LocationType => "type",
+            Self::ContactName => "contact.name",
+            Self::Phone => "contact.phone",
+            Self::Email => "contact.email",
+            Self::Address => "contact.address",
+            Self::TaxId => "taxId",
         }
     }
 }

@@ -46,10 +46,6 @@ impl<T> Input<T> {
             },
         }
     }
-
-    pub fn is_given(&self) -> bool {
-        matches!(self, Self::Given(_))
-    }
 }
 
 impl Input<Uuid> {
@@ -108,10 +104,21 @@ impl Problems {
         });
     }
 
-    /// Records a problem unless `text` holds 1 to `max` characters (not only blanks).
+    /// Records a problem unless `text` holds 1 to `max` characters (not only blanks) and no
+    /// control character (a NUL, a line break: PostgreSQL refuses the one, logs and codes
+    /// trip on the other).
     pub fn text(&mut self, field: Field, text: &str, max: usize) {
         if text.trim().is_empty() || text.chars().count() > max {
             self.add(field, format!("must be 1 to {max} characters"));
+        } else if text.chars().any(char::is_control) {
+            self.add(field, "must not contain control characters");
+        }
+    }
+
+    /// [`Problems::text`] for a value that may be left out.
+    pub fn optional_text(&mut self, field: Field, text: Option<&str>, max: usize) {
+        if let Some(text) = text {
+            self.text(field, text, max);
         }
     }
 

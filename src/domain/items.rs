@@ -62,13 +62,9 @@ pub fn validate(item: &ItemInput) -> AppResult<()> {
         problems.add(Field::Sku, "must not contain blanks");
     }
     problems.text(Field::Name, &item.name, 200);
-    if let Some(barcode) = &item.barcode {
-        problems.text(Field::Barcode, barcode, 64);
-    }
+    problems.optional_text(Field::Barcode, item.barcode.as_deref(), 64);
     problems.text(Field::BaseUom, &item.base_uom, 16);
-    if let Some(category) = &item.category {
-        problems.text(Field::Category, category, 100);
-    }
+    problems.optional_text(Field::Category, item.category.as_deref(), 100);
     if item
         .shelf_life_days
         .is_some_and(|days| !(0..=MAX_SHELF_LIFE_DAYS).contains(&days))

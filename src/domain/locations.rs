@@ -42,9 +42,8 @@ pub async fn upsert(
     let mut problems = Problems::default();
     problems.text(Field::WarehouseCode, &input.warehouse_code, 64);
     problems.text(Field::Code, &input.code, 64);
-    if let Some(zone) = &input.zone {
-        problems.text(Field::Zone, zone, 64);
-    }
+    problems.optional_text(Field::Zone, input.zone.as_deref(), 64);
+    problems.optional_text(Field::LocationType, input.location_type.as_deref(), 32);
     problems.check()?;
     let Ctx { db, scope, now, .. } = *ctx;
     let warehouse_code = input.warehouse_code.trim();

@@ -48,6 +48,11 @@ pub fn validate(partner: &PartnerInput) -> AppResult<()> {
     let mut problems = Problems::default();
     problems.text(Field::Code, &partner.code, 64);
     problems.text(Field::Name, &partner.name, 200);
+    problems.optional_text(Field::ContactName, partner.contact_name.as_deref(), 200);
+    problems.optional_text(Field::Phone, partner.phone.as_deref(), 64);
+    problems.optional_text(Field::Email, partner.email.as_deref(), 254);
+    problems.optional_text(Field::Address, partner.address.as_deref(), 500);
+    problems.optional_text(Field::TaxId, partner.tax_id.as_deref(), 64);
     problems.check()
 }
 

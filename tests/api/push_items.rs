@@ -203,6 +203,19 @@ async fn a_malformed_item_names_each_bad_field() {
             "price",
         ),
         (r#"42"#, "body"),
+        // Control characters: a NUL (which PostgreSQL refuses outright), a line break.
+        (
+            r#"{"sku": "A\u0000", "name": "x", "baseUomCode": "EA"}"#,
+            "sku",
+        ),
+        (
+            r#"{"sku": "A", "name": "x\ny", "baseUomCode": "EA"}"#,
+            "name",
+        ),
+        (
+            r#"{"sku": "A", "name": "x", "baseUomCode": "EA", "barcode": "8850\u0000"}"#,
+            "barcode",
+        ),
     ] {
         let (status, answer, _) = post(&app, DEMO_API_KEY, ITEMS, body).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {answer}");
@@ -437,6 +450,17 @@ async fn partners_are_upserted_by_type_and_code_and_partners_read_them() {
     assert_eq!(report["created"], 1);
     assert_eq!(report["errors"][0]["key"], "X-1");
     assert_eq!(report["errors"][0]["details"][0]["field"], "type");
+
+    // Contact fields are text like any other: a NUL is a client's mistake, not our 500.
+    let (status, refused, _) = post(
+        &app,
+        DEMO_API_KEY,
+        partners,
+        r#"{"code": "SUP-NUL", "name": "N", "type": "supplier", "contact": {"phone": "08\u00001"}}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
+    assert_eq!(refused["details"][0]["field"], "contact.phone");
 }
 
 #[tokio::test]
@@ -513,4 +537,13 @@ async fn locations_belong_to_a_warehouse_named_by_its_code() {
         "Warehouse code \"WH-NOPE\" not found."
     );
     assert_eq!(report["data"][0]["status"], "created");
+    let (status, refused, _) = post(
+        &app,
+        DEMO_API_KEY,
+        locations,
+        &json!({"warehouseCode": warehouse.code, "code": "C-01", "type": "bin\u{0}"}).to_string(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
+    assert_eq!(refused["details"][0]["field"], "type");
 }
