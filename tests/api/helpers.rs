@@ -350,3 +350,39 @@ pub fn branch_row(
         updated_at: Set(now),
     }
 }
+
+/// A Push Integration API key of `tenant` with `scopes` (e.g. "read write") and no other
+/// restriction; its raw text.
+pub async fn push_key(app: &TestApp, tenant: Uuid, scopes: &str) -> String {
+    use partner_gateway::domain::api_keys::{self, KeyScopes, NewApiKey};
+    api_keys::create(
+        &app.state.db,
+        app.clock.now(),
+        NewApiKey {
+            tenant_id: tenant,
+            name: "Test key".into(),
+            scopes: KeyScopes::parse(scopes).expect("scopes"),
+            expires_at: None,
+            ip_allowlist: vec![],
+            allowed_origins: vec![],
+            rate_limit_per_minute: None,
+        },
+    )
+    .await
+    .expect("key")
+    .raw_key
+}
+
+/// A new PRO tenant without data; its id.
+pub async fn empty_tenant(app: &TestApp) -> Uuid {
+    partner_gateway::domain::tenants::create(
+        &app.state.db,
+        app.clock.now(),
+        Uuid::new_v4(),
+        "Other",
+        partner_gateway::entities::enums::Plan::Pro,
+    )
+    .await
+    .expect("tenant")
+    .id
+}

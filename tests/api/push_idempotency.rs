@@ -113,31 +113,8 @@ async fn a_repeat_is_replayed_a_different_body_is_refused_and_keys_are_per_tenan
     assert_eq!(skus_named(&app, "IDEM-2").await, 0);
 
     // Keys belong to a tenant: another tenant's same key is its own.
-    let other_key = partner_gateway::domain::api_keys::create(
-        &app.state.db,
-        app.clock.now(),
-        partner_gateway::domain::api_keys::NewApiKey {
-            tenant_id: partner_gateway::domain::tenants::create(
-                &app.state.db,
-                app.clock.now(),
-                Uuid::new_v4(),
-                "Other",
-                partner_gateway::entities::enums::Plan::Pro,
-            )
-            .await
-            .expect("tenant")
-            .id,
-            name: "Other".into(),
-            scopes: partner_gateway::domain::api_keys::KeyScopes::parse("write").expect("scopes"),
-            expires_at: None,
-            ip_allowlist: vec![],
-            allowed_origins: vec![],
-            rate_limit_per_minute: None,
-        },
-    )
-    .await
-    .expect("key")
-    .raw_key;
+    let other_key =
+        crate::helpers::push_key(&app, crate::helpers::empty_tenant(&app).await, "write").await;
     let theirs = post_keyed(
         &base,
         &app.client,
@@ -306,22 +283,7 @@ async fn a_server_error_frees_the_key_and_keys_outlive_a_restart() {
 
     // A key used before a restart is replayed after it. (The restarted server is not in demo
     // mode, so it revokes the public demo key: this test uses a key of its own.)
-    let own = partner_gateway::domain::api_keys::create(
-        &app.state.db,
-        app.clock.now(),
-        partner_gateway::domain::api_keys::NewApiKey {
-            tenant_id: tenant,
-            name: "Restart".into(),
-            scopes: partner_gateway::domain::api_keys::KeyScopes::parse("write").expect("scopes"),
-            expires_at: None,
-            ip_allowlist: vec![],
-            allowed_origins: vec![],
-            rate_limit_per_minute: None,
-        },
-    )
-    .await
-    .expect("key")
-    .raw_key;
+    let own = crate::helpers::push_key(&app, tenant, "write").await;
     let body = r#"{"sku": "RESTART-1", "name": "Item", "baseUomCode": "EA"}"#;
     let first = post_keyed(&app.url(""), &app.client, &own, "before-restart", body).await;
     assert_eq!(first.status, StatusCode::CREATED);
@@ -356,22 +318,7 @@ async fn a_server_error_frees_the_key_and_keys_outlive_a_restart() {
 async fn two_servers_on_one_database_run_a_keyed_request_once() {
     let app = TestApp::spawn().await;
     let tenant = app.seed().await.tenant_id;
-    let key = partner_gateway::domain::api_keys::create(
-        &app.state.db,
-        app.clock.now(),
-        partner_gateway::domain::api_keys::NewApiKey {
-            tenant_id: tenant,
-            name: "Two servers".into(),
-            scopes: partner_gateway::domain::api_keys::KeyScopes::parse("write").expect("scopes"),
-            expires_at: None,
-            ip_allowlist: vec![],
-            allowed_origins: vec![],
-            rate_limit_per_minute: None,
-        },
-    )
-    .await
-    .expect("key")
-    .raw_key;
+    let key = crate::helpers::push_key(&app, tenant, "write").await;
     // A second server with its own state, on the same database.
     let config = (*app.state.config).clone();
     let clock: std::sync::Arc<dyn Clock> = app.clock.clone();

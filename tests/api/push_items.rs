@@ -6,7 +6,6 @@ use partner_gateway::entities::{product_skus, products};
 use reqwest::StatusCode;
 use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};
-use uuid::Uuid;
 
 use crate::helpers::TestApp;
 
@@ -44,34 +43,8 @@ async fn get(app: &TestApp, key: &str, path: &str) -> (StatusCode, Value) {
 
 /// A key of a new tenant (another tenant than the demo data's).
 async fn other_tenant_key(app: &TestApp) -> String {
-    use partner_gateway::clock::Clock;
-    let now = app.clock.now();
-    let tenant = partner_gateway::domain::tenants::create(
-        &app.state.db,
-        now,
-        Uuid::new_v4(),
-        "Other",
-        partner_gateway::entities::enums::Plan::Pro,
-    )
-    .await
-    .expect("tenant");
-    partner_gateway::domain::api_keys::create(
-        &app.state.db,
-        now,
-        partner_gateway::domain::api_keys::NewApiKey {
-            tenant_id: tenant.id,
-            name: "Other tenant's ERP".into(),
-            scopes: partner_gateway::domain::api_keys::KeyScopes::parse("read write")
-                .expect("scopes"),
-            expires_at: None,
-            ip_allowlist: vec![],
-            allowed_origins: vec![],
-            rate_limit_per_minute: None,
-        },
-    )
-    .await
-    .expect("key")
-    .raw_key
+    let tenant = crate::helpers::empty_tenant(app).await;
+    crate::helpers::push_key(app, tenant, "read write").await
 }
 
 #[tokio::test]
