@@ -174,6 +174,8 @@ pub struct DbBudgets {
     per_tenant: usize,
     acquire_timeout: std::time::Duration,
     tenants: std::sync::Mutex<std::collections::HashMap<uuid::Uuid, std::sync::Weak<Semaphore>>>,
+    /// SQLite's write transactions of this process, one at a time (see [`BudgetedDb::begin`]).
+    write_turn: Arc<Semaphore>,
 }
 
 impl DbBudgets {
@@ -187,6 +189,7 @@ impl DbBudgets {
             per_tenant: per_tenant.max(1),
             acquire_timeout,
             tenants: std::sync::Mutex::new(std::collections::HashMap::new()),
+            write_turn: Arc::new(Semaphore::new(1)),
         }
     }
 
@@ -208,6 +211,7 @@ impl DbBudgets {
             tenant: shared,
             request: Arc::new(Semaphore::new(self.per_request)),
             acquire_timeout: self.acquire_timeout,
+            write_turn: self.write_turn.clone(),
         }
     }
 }
@@ -219,22 +223,33 @@ pub struct BudgetedDb {
     tenant: Arc<Semaphore>,
     request: Arc<Semaphore>,
     acquire_timeout: std::time::Duration,
+    write_turn: Arc<Semaphore>,
 }
 
-type Permits<'a> = (
-    tokio::sync::SemaphorePermit<'a>,
-    tokio::sync::SemaphorePermit<'a>,
+type Permits = (
+    tokio::sync::OwnedSemaphorePermit,
+    tokio::sync::OwnedSemaphorePermit,
 );
 
 impl BudgetedDb {
     /// The request's permit first (so a request waiting on itself holds none of its tenant's),
     /// then the tenant's; waiting longer than the pool's acquire timeout is the same answer as
     /// a pool with no free connection: 503 with `Retry-After`.
-    async fn permits(&self) -> Result<Permits<'_>, DbErr> {
+    async fn permits(&self) -> Result<Permits, DbErr> {
         let busy = || DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout);
         let both = async {
-            let request = self.request.acquire().await.map_err(|_| busy())?;
-            let tenant = self.tenant.acquire().await.map_err(|_| busy())?;
+            let request = self
+                .request
+                .clone()
+                .acquire_owned()
+                .await
+                .map_err(|_| busy())?;
+            let tenant = self
+                .tenant
+                .clone()
+                .acquire_owned()
+                .await
+                .map_err(|_| busy())?;
             Ok::<_, DbErr>((request, tenant))
         };
         tokio::time::timeout(self.acquire_timeout, both)
@@ -249,34 +264,72 @@ impl BudgetedDb {
     /// no further permits. On SQLite it takes the write lock at `BEGIN` (`IMMEDIATE`): a
     /// document's transaction reads before it writes, and a deferred one would fail at once
     /// with "database is locked" when another writer got there between its read and its write,
-    /// instead of waiting its turn.
-    pub async fn begin(&self) -> Result<BudgetedTransaction<'_>, DbErr> {
+    /// instead of waiting its turn. The turn itself is taken in the process first, in arrival
+    /// order: SQLite's own wait for its lock is a sleep-and-retry loop, in which a crowd of
+    /// writers sleeps far longer than the transactions ahead of them take.
+    pub async fn begin(&self) -> Result<BudgetedTransaction, DbErr> {
         let permits = self.permits().await?;
-        let txn = sea_orm::TransactionTrait::begin_with_options(
+        begin_in_turn(
             &self.db,
-            sea_orm::TransactionOptions {
-                sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
-                ..Default::default()
-            },
+            &self.write_turn,
+            self.acquire_timeout,
+            Some(permits),
         )
-        .await?;
-        Ok(BudgetedTransaction {
-            txn,
-            _permits: permits,
-        })
+        .await
     }
+}
+
+impl DbBudgets {
+    /// A transaction of the server's own (a background task's), outside every request's and
+    /// tenant's budget but in the same turn as theirs on SQLite.
+    pub async fn begin_background(
+        &self,
+        db: &DatabaseConnection,
+    ) -> Result<BudgetedTransaction, DbErr> {
+        begin_in_turn(db, &self.write_turn, self.acquire_timeout, None).await
+    }
+}
+
+/// Starts an `IMMEDIATE` transaction, after this process's write turn on SQLite.
+async fn begin_in_turn(
+    db: &DatabaseConnection,
+    write_turn: &Arc<Semaphore>,
+    acquire_timeout: std::time::Duration,
+    permits: Option<Permits>,
+) -> Result<BudgetedTransaction, DbErr> {
+    let busy = || DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout);
+    let turn = if db.get_database_backend() == sea_orm::DbBackend::Sqlite {
+        let waited = tokio::time::timeout(acquire_timeout, write_turn.clone().acquire_owned());
+        Some(waited.await.map_err(|_| busy())?.map_err(|_| busy())?)
+    } else {
+        None
+    };
+    let txn = sea_orm::TransactionTrait::begin_with_options(
+        db,
+        sea_orm::TransactionOptions {
+            sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(BudgetedTransaction {
+        txn,
+        _permits: permits,
+        _turn: turn,
+    })
 }
 
 /// A transaction started by [`BudgetedDb::begin`]; dropped without [`commit`](Self::commit),
 /// it rolls back. Its statements run through it as a [`sea_orm::DatabaseTransaction`].
 /// Commit or roll back explicitly: a dropped transaction's rollback is only queued, so its
 /// permits return before its connection does.
-pub struct BudgetedTransaction<'a> {
+pub struct BudgetedTransaction {
     txn: sea_orm::DatabaseTransaction,
-    _permits: Permits<'a>,
+    _permits: Option<Permits>,
+    _turn: Option<tokio::sync::OwnedSemaphorePermit>,
 }
 
-impl BudgetedTransaction<'_> {
+impl BudgetedTransaction {
     pub async fn commit(self) -> Result<(), DbErr> {
         self.txn.commit().await
     }
@@ -286,7 +339,7 @@ impl BudgetedTransaction<'_> {
     }
 }
 
-impl std::ops::Deref for BudgetedTransaction<'_> {
+impl std::ops::Deref for BudgetedTransaction {
     type Target = sea_orm::DatabaseTransaction;
 
     fn deref(&self) -> &Self::Target {

@@ -365,8 +365,9 @@ impl Application {
             });
             if let Some(pending) = state.push.take_pending_log() {
                 let db = state.db.clone();
+                let budgets = state.db_budgets.clone();
                 state.background.spawn("request-log", |stop| {
-                    crate::push::request_log::write_forever(db, pending, stop)
+                    crate::push::request_log::write_forever(db, budgets, pending, stop)
                 });
             }
         }

@@ -1,55 +1,14 @@
-//! What the bulk endpoints and the single writes share: one transaction per record, and the
-//! seed's per-record bulk report (200 when every entry passed, 207 otherwise).
-
-use std::future::Future;
-use std::pin::Pin;
+//! The bulk endpoints' shared parts: each entry parsed on its own, and the seed's per-record
+//! report (200 when every entry passed, 207 otherwise).
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use sea_orm::DatabaseTransaction;
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 use super::envelope::{PushError, VALIDATION_FAILED};
-use super::guard::KeyCaller;
-use crate::domain::context::Ctx;
 use crate::domain::items::Upsert;
-use crate::error::{AppError, AppResult, FieldError};
-use crate::state::AppState;
-
-/// A write's work, given the context of its transaction.
-pub type Work<'a, T> = Pin<Box<dyn Future<Output = AppResult<T>> + Send + 'a>>;
-
-/// Runs `work` in a transaction of its own within the key's tenant (and its connection
-/// budget): committed when it succeeds, rolled back when it fails. A write that lost a race to
-/// create the same record (a unique key) runs once more, now as an update.
-pub async fn in_transaction<T>(
-    state: &AppState,
-    caller: &KeyCaller,
-    work: impl for<'a> Fn(&'a Ctx<'a, DatabaseTransaction>) -> Work<'a, T>,
-) -> AppResult<T> {
-    let db = state
-        .db_budgets
-        .for_request(&state.db, caller.key.tenant_id);
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        let txn = db.begin().await?;
-        let here = Ctx::new(&*txn, &caller.tenancy, state.clock.now(), &state.cursors);
-        let outcome = work(&here).await;
-        match outcome {
-            Ok(done) => {
-                txn.commit().await?;
-                return Ok(done);
-            }
-            Err(AppError::Conflict { .. }) if attempt == 1 => txn.rollback().await?,
-            Err(err) => {
-                txn.rollback().await?;
-                return Err(err);
-            }
-        }
-    }
-}
+use crate::error::{AppError, FieldError};
 
 /// The outcome of one entry of a bulk request.
 #[derive(Debug)]

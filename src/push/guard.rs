@@ -114,9 +114,60 @@ struct Seen {
 
 async fn identify(state: &AppState, raw_key: Option<String>) -> Result<entity::Model, PushError> {
     let raw = raw_key.ok_or(PushError::Unauthorized(MISSING_KEY))?;
-    api_keys::authenticate(&state.db, &raw, state.clock.now())
+    let now = state.clock.now();
+    let hash = crate::domain::secrets::hash_secret(&raw);
+    if let Some(key) = state.push.known_keys.get(&hash)
+        && key.is_usable(now)
+    {
+        return Ok(key);
+    }
+    let key = api_keys::authenticate(&state.db, &raw, now)
         .await?
-        .ok_or(PushError::Unauthorized(INVALID_KEY))
+        .ok_or(PushError::Unauthorized(INVALID_KEY))?;
+    state.push.known_keys.keep(hash, key.clone());
+    Ok(key)
+}
+
+/// Keys recently found, by the hash of their raw text: a busy key costs one lookup a second,
+/// not one per request. Only keys that exist are kept (a flood of made-up keys fills
+/// nothing), each for [`KnownKeys::TTL`]; a key revoked through this server is forgotten at
+/// once, one revoked elsewhere (the CLI, another server) within the TTL. Expiry is checked on
+/// every use.
+#[derive(Debug, Default)]
+pub struct KnownKeys(std::sync::Mutex<std::collections::HashMap<String, (Instant, entity::Model)>>);
+
+impl KnownKeys {
+    pub const TTL: std::time::Duration = std::time::Duration::from_secs(1);
+    /// Beyond this many, the cache starts over.
+    const MAX: usize = 10_000;
+
+    fn entries(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, (Instant, entity::Model)>>
+    {
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn get(&self, hash: &str) -> Option<entity::Model> {
+        let entries = self.entries();
+        let (found_at, key) = entries.get(hash)?;
+        (found_at.elapsed() < Self::TTL).then(|| key.clone())
+    }
+
+    fn keep(&self, hash: String, key: entity::Model) {
+        let mut entries = self.entries();
+        if entries.len() >= Self::MAX {
+            entries.clear();
+        }
+        entries.insert(hash, (Instant::now(), key));
+    }
+
+    /// Forgets the key `id` (revoked).
+    pub fn forget(&self, id: uuid::Uuid) {
+        self.entries().retain(|_, (_, key)| key.id != id);
+    }
 }
 
 /// The checks after the key, in the seed's order.

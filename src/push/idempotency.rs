@@ -1,14 +1,25 @@
-//! `Idempotency-Key` on every POST of the integration routes (seed 003 §2). The first request
-//! with a key claims it (one row per tenant and key, inserted only if absent, so of concurrent
-//! requests exactly one runs); its answer is kept for 24 hours and replayed to a repeat of the
-//! same request with `Idempotent-Replay: true`. The same key with another request is 409
-//! `IDEMPOTENCY_KEY_MISMATCH`; while the first still runs, a repeat is 409
-//! `IDEMPOTENCY_KEY_IN_PROGRESS` with `Retry-After: 1` — it neither runs twice nor waits. An
-//! answer of 5xx is not kept: the key is free again. A claim left behind by a process that
-//! stopped mid-request is taken over once it is older than a request may run. Expired keys are
-//! purged by a background task.
+//! Every POST of the integration routes runs in one transaction (a [`WriteUnit`]): its
+//! records are written in it (each in a savepoint of its own, so a failed bulk entry rolls back
+//! alone), and with an `Idempotency-Key` (seed 003 §2) the answer is kept in the same
+//! transaction, so the work and its kept answer are committed together or not at all.
+//!
+//! The key is looked at when the answer is kept, not before the work: the first request to
+//! keep an answer under a key commits; a repeat (within 24 hours) runs in a transaction of its
+//! own, finds the key taken when it comes to keep its answer, is rolled back and answers with
+//! the kept copy and `Idempotent-Replay: true` — or, with another body, 409
+//! `IDEMPOTENCY_KEY_MISMATCH`. A first request so pays one statement for its key, and a
+//! repeat costs what its first run cost. Of concurrent requests with one key exactly one
+//! commits: on PostgreSQL the first holds a transaction-scoped advisory lock on the key and
+//! the others answer 409 `IDEMPOTENCY_KEY_IN_PROGRESS` with `Retry-After: 1` at once; on
+//! SQLite write transactions take turns, so a repeat waits for the first to finish (at most the
+//! pool's acquire timeout) and is replayed. A 5xx answer, a request cut by the time limit or a
+//! process that stops mid-request leave nothing behind: the transaction rolls back, the key
+//! stays free. Expired keys are purged by a background task.
 
 use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
@@ -17,8 +28,10 @@ use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sea_orm::ActiveValue::Set;
-use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait, QueryFilter,
+    Statement,
+};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -27,8 +40,10 @@ use super::envelope::{PushError, VALIDATION_FAILED};
 use super::guard::KeyCaller;
 use crate::background::StopSignal;
 use crate::clock::Timestamp;
+use crate::db::BudgetedTransaction;
+use crate::domain::context::Ctx;
 use crate::entities::idempotency_records as record;
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, AppResult, FieldError};
 use crate::state::AppState;
 
 /// How long a key is remembered.
@@ -37,9 +52,10 @@ pub const TTL: Duration = Duration::from_secs(24 * 3600);
 pub const REPLAY_HEADER: &str = "idempotent-replay";
 /// The longest key accepted.
 const MAX_KEY_CHARS: usize = 255;
-/// The largest answer kept for replay (bigger ones are not replayable: the key is freed).
+/// The largest answer kept for replay.
 const MAX_KEPT_BYTES: usize = 4 * 1024 * 1024;
-const RUNNING: &str = "RUNNING";
+/// What a kept answer's `state` says (the column predates keeping answers in the work's own
+/// transaction, when a claim was visible while its request ran).
 const DONE: &str = "DONE";
 
 /// A request's fingerprint: method, path and body — JSON canonically (object keys sorted,
@@ -98,82 +114,120 @@ fn presented(headers: &HeaderMap) -> Result<Option<String>, PushError> {
     Ok(Some(text.to_owned()))
 }
 
-/// What the claim found.
-enum Claim {
-    /// This request runs; the record is `id`.
-    Mine(Uuid),
-    Replay(record::Model),
-    Mismatch,
-    InProgress,
+/// A write's work, given the context of its transaction.
+pub type Work<'a, T> = Pin<Box<dyn Future<Output = AppResult<T>> + Send + 'a>>;
+
+/// The transaction a POST of the integration routes runs in; its handler writes through
+/// [`WriteUnit::run`]. Taken from the request by its handler (the middleware puts it there).
+#[derive(Clone)]
+pub struct WriteUnit(Arc<BudgetedTransaction>);
+
+impl std::fmt::Debug for WriteUnit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WriteUnit")
+    }
 }
 
-async fn claim(
-    db: &DatabaseConnection,
-    tenant: Uuid,
-    key: &str,
-    hash: &str,
-    now: Timestamp,
-    stale_after: Duration,
-) -> Result<Claim, sea_orm::DbErr> {
-    for _ in 0..2 {
-        let id = Uuid::new_v4();
-        let expires = Timestamp::from_millis(now.millis() + TTL.as_millis() as i64).unwrap_or(now);
-        let inserted = record::Entity::insert(record::ActiveModel {
-            id: Set(id),
-            tenant_id: Set(tenant),
-            idempotency_key: Set(key.to_owned()),
-            request_hash: Set(hash.to_owned()),
-            state: Set(RUNNING.to_owned()),
-            status: Set(None),
-            headers: Set(None),
-            body: Set(None),
-            created_at: Set(now),
-            expires_at: Set(expires),
-        })
-        .on_conflict_do_nothing_on([record::Column::TenantId, record::Column::IdempotencyKey])
-        .exec_without_returning(db)
-        .await?;
-        if matches!(inserted, sea_orm::TryInsertResult::Inserted(1)) {
-            return Ok(Claim::Mine(id));
-        }
-        let Some(existing) = record::Entity::find()
-            .filter(record::Column::TenantId.eq(tenant))
-            .filter(record::Column::IdempotencyKey.eq(key))
-            .one(db)
-            .await?
-        else {
-            // Freed in between: claim again.
-            continue;
-        };
-        if existing.expires_at <= now {
-            // Forgotten after 24 hours: a new request.
-            record::Entity::delete_by_id(existing.id).exec(db).await?;
-            continue;
-        }
-        if existing.request_hash != hash {
-            return Ok(Claim::Mismatch);
-        }
-        if existing.state == DONE {
-            return Ok(Claim::Replay(existing));
-        }
-        let stale = now.millis() - existing.created_at.millis()
-            > i64::try_from(stale_after.as_millis()).unwrap_or(i64::MAX);
-        if stale {
-            // Its request cannot still be running: take the claim over, if no one else has.
-            let taken = record::Entity::update_many()
-                .col_expr(record::Column::CreatedAt, Expr::value(now))
-                .filter(record::Column::Id.eq(existing.id))
-                .filter(record::Column::State.eq(RUNNING))
-                .filter(record::Column::CreatedAt.eq(existing.created_at))
-                .exec(db)
-                .await?;
-            if taken.rows_affected == 1 {
-                return Ok(Claim::Mine(existing.id));
+impl WriteUnit {
+    /// Runs `work` in a savepoint of the request's transaction, within the key's tenant: kept
+    /// when it succeeds, rolled back alone when it fails. A write that lost a race to create
+    /// the same record (a unique key, PostgreSQL) runs once more, now as an update.
+    pub async fn run<T>(
+        &self,
+        state: &AppState,
+        caller: &KeyCaller,
+        work: impl for<'a> Fn(&'a Ctx<'a, DatabaseTransaction>) -> Work<'a, T>,
+    ) -> AppResult<T> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let savepoint = sea_orm::TransactionTrait::begin(&**self.0).await?;
+            let here = Ctx::new(
+                &savepoint,
+                &caller.tenancy,
+                state.clock.now(),
+                &state.cursors,
+            );
+            let outcome = work(&here).await;
+            match outcome {
+                Ok(done) => {
+                    savepoint.commit().await?;
+                    return Ok(done);
+                }
+                Err(AppError::Conflict { .. }) if attempt == 1 => savepoint.rollback().await?,
+                Err(err) => {
+                    savepoint.rollback().await?;
+                    return Err(err);
+                }
             }
         }
-        return Ok(Claim::InProgress);
     }
-    Ok(Claim::InProgress)
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for WriteUnit {
+    type Rejection = PushError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, PushError> {
+        parts.extensions.get::<WriteUnit>().cloned().ok_or_else(|| {
+            PushError::App(AppError::internal(anyhow::anyhow!(
+                "a write route without its transaction"
+            )))
+        })
+    }
+}
+
+/// The kept answer of `key`, if any (expired or not).
+async fn kept(
+    db: &impl ConnectionTrait,
+    tenant: Uuid,
+    key: &str,
+) -> Result<Option<record::Model>, sea_orm::DbErr> {
+    record::Entity::find()
+        .filter(record::Column::TenantId.eq(tenant))
+        .filter(record::Column::IdempotencyKey.eq(key))
+        .one(db)
+        .await
+}
+
+/// The answer to a repeat: the kept one, or a mismatch.
+fn repeat(found: record::Model, hash: &str) -> Result<Response, PushError> {
+    if found.request_hash != hash {
+        return Err(AppError::IdempotencyKeyMismatch.into());
+    }
+    Ok(replay(found))
+}
+
+/// The advisory lock that stands for `key` of `tenant` (PostgreSQL).
+pub fn lock_id(tenant: Uuid, key: &str) -> i64 {
+    let digest = Sha256::new()
+        .chain_update(tenant.as_bytes())
+        .chain_update(key.as_bytes())
+        .finalize();
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    i64::from_be_bytes(first)
+}
+
+/// Takes the key's advisory lock for the transaction, if no one holds it (PostgreSQL; on
+/// SQLite the transaction's write lock already excludes every other writer).
+async fn lock_key(txn: &DatabaseTransaction, tenant: Uuid, key: &str) -> AppResult<bool> {
+    if txn.get_database_backend() != DbBackend::Postgres {
+        return Ok(true);
+    }
+    let row = txn
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_try_advisory_xact_lock($1) AS locked",
+            [lock_id(tenant, key).into()],
+        ))
+        .await?;
+    Ok(row
+        .map(|row| row.try_get::<bool>("", "locked"))
+        .transpose()?
+        .unwrap_or(false))
 }
 
 fn replay(found: record::Model) -> Response {
@@ -205,101 +259,169 @@ fn replay(found: record::Model) -> Response {
 /// Headers kept with an answer for its replays.
 const KEPT_HEADERS: [header::HeaderName; 2] = [header::CONTENT_TYPE, header::LOCATION];
 
-/// The middleware: keys POSTs that carry `Idempotency-Key`.
+/// The middleware: runs every POST in a [`WriteUnit`], keeping its answer when it carries
+/// `Idempotency-Key`.
 pub async fn middleware(State(state): State<AppState>, request: Request, next: Next) -> Response {
     if request.method() != Method::POST {
         return next.run(request).await;
     }
-    match run(&state, request, next).await {
+    match run(&state, request, next, true).await {
         Ok(response) => response,
         Err(refusal) => refusal.into_response(),
     }
 }
 
-async fn run(state: &AppState, request: Request, next: Next) -> Result<Response, PushError> {
-    let Some(key) = presented(request.headers())? else {
-        return Ok(next.run(request).await);
+/// Benchmark builds only: the same transaction per POST, keys ignored.
+#[cfg(feature = "bench")]
+pub async fn without_keys(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if request.method() != Method::POST {
+        return next.run(request).await;
+    }
+    match run(&state, request, next, false).await {
+        Ok(response) => response,
+        Err(refusal) => refusal.into_response(),
+    }
+}
+
+/// A key and what it stands for.
+struct Keyed {
+    key: String,
+    hash: String,
+}
+
+async fn run(
+    state: &AppState,
+    request: Request,
+    next: Next,
+    honour_keys: bool,
+) -> Result<Response, PushError> {
+    let key = if honour_keys {
+        presented(request.headers())?
+    } else {
+        None
     };
     let caller = request
         .extensions()
         .get::<KeyCaller>()
         .cloned()
-        .ok_or_else(|| AppError::internal(anyhow::anyhow!("idempotency without the guard")))?;
-    let (parts, body) = request.into_parts();
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("a write without the guard")))?;
+    let (mut parts, body) = request.into_parts();
+    // All of the body before the transaction: a slow client holds no connection (and, on
+    // SQLite, not the write lock) while it sends.
     let bytes = crate::web::json::read_body(
         body,
         crate::startup::MAX_BODY_BYTES,
         state.config.http.body_timeout,
     )
     .await?;
-    let hash = request_hash(&parts.method, parts.uri.path(), &bytes);
     let tenant = caller.key.tenant_id;
     let now = state.clock.now();
-    let stale_after = state.config.http.request_timeout + Duration::from_secs(30);
-    let id = match claim(&state.db, tenant, &key, &hash, now, stale_after).await? {
-        Claim::Mine(id) => id,
-        Claim::Replay(found) => return Ok(replay(found)),
-        Claim::Mismatch => return Err(AppError::IdempotencyKeyMismatch.into()),
-        Claim::InProgress => return Err(PushError::InProgress),
-    };
+    let keyed = key.map(|key| Keyed {
+        hash: request_hash(&parts.method, parts.uri.path(), &bytes),
+        key,
+    });
+    let txn = state
+        .db_budgets
+        .for_request(&state.db, tenant)
+        .begin()
+        .await?;
+    if let Some(keyed) = &keyed
+        && !lock_key(&txn, tenant, &keyed.key).await?
+    {
+        txn.rollback().await?;
+        return Err(PushError::InProgress);
+    }
+    let unit = WriteUnit(Arc::new(txn));
+    parts.extensions.insert(unit.clone());
     let response = next
         .run(Request::from_parts(parts, Body::from(bytes)))
         .await;
-    Ok(settle(&state.db, id, response).await)
+    let txn = Arc::try_unwrap(unit.0).map_err(|_| {
+        AppError::internal(anyhow::anyhow!(
+            "a write's transaction outlived its handler"
+        ))
+    })?;
+    finish(txn, keyed, now, tenant, response).await
 }
 
-/// Keeps the answer for replays, or frees the key when the answer is a 5xx (or too large to
-/// keep). A failure to keep it frees the key as well, so a retry runs rather than stalls.
-pub async fn settle(db: &DatabaseConnection, id: Uuid, response: Response) -> Response {
+/// Commits the request's work, with its answer under its key; or, for a 5xx answer, rolls it
+/// all back (the key stays free for a retry).
+async fn finish(
+    txn: BudgetedTransaction,
+    keyed: Option<Keyed>,
+    now: Timestamp,
+    tenant: Uuid,
+    response: Response,
+) -> Result<Response, PushError> {
+    if response.status().is_server_error() {
+        txn.rollback().await?;
+        return Ok(response);
+    }
+    let Some(keyed) = keyed else {
+        txn.commit().await?;
+        return Ok(response);
+    };
     let (parts, body) = response.into_parts();
     let bytes = match axum::body::to_bytes(body, MAX_KEPT_BYTES).await {
         Ok(bytes) => bytes,
         Err(err) => {
-            tracing::warn!(error = %err, "an answer too large to keep for replay");
-            free(db, id).await;
-            return AppError::internal(anyhow::anyhow!("answer not readable: {err}"))
-                .into_response();
+            txn.rollback().await?;
+            return Err(AppError::internal(anyhow::anyhow!("an answer not kept: {err}")).into());
         }
     };
-    if parts.status.is_server_error() {
-        free(db, id).await;
-        return Response::from_parts(parts, Body::from(bytes));
-    }
-    let kept: BTreeMap<String, String> = KEPT_HEADERS
+    let headers: BTreeMap<String, String> = KEPT_HEADERS
         .iter()
         .filter_map(|name| {
             let value = parts.headers.get(name)?.to_str().ok()?;
             Some((name.as_str().to_owned(), value.to_owned()))
         })
         .collect();
-    let stored = record::Entity::update_many()
-        .col_expr(record::Column::State, Expr::value(DONE))
-        .col_expr(
-            record::Column::Status,
-            Expr::value(i32::from(parts.status.as_u16())),
-        )
-        .col_expr(
-            record::Column::Headers,
-            Expr::value(serde_json::to_string(&kept).unwrap_or_default()),
-        )
-        .col_expr(
-            record::Column::Body,
-            Expr::value(String::from_utf8_lossy(&bytes).into_owned()),
-        )
-        .filter(record::Column::Id.eq(id))
-        .exec(db)
-        .await;
-    if let Err(err) = stored {
-        tracing::warn!(error = %err, "an answer could not be kept for replay: key freed");
-        free(db, id).await;
+    let expires = Timestamp::from_millis(now.millis() + TTL.as_millis() as i64).unwrap_or(now);
+    let row = record::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        tenant_id: Set(tenant),
+        idempotency_key: Set(keyed.key.clone()),
+        request_hash: Set(keyed.hash.clone()),
+        state: Set(DONE.to_owned()),
+        status: Set(Some(i32::from(parts.status.as_u16()))),
+        headers: Set(Some(serde_json::to_string(&headers).unwrap_or_default())),
+        body: Set(Some(String::from_utf8_lossy(&bytes).into_owned())),
+        created_at: Set(now),
+        expires_at: Set(expires),
+    };
+    if !keep(&txn, row.clone()).await? {
+        match kept(&*txn, tenant, &keyed.key).await? {
+            // Forgotten (not yet purged): this request takes the key.
+            Some(found) if found.expires_at <= now => {
+                record::Entity::delete_by_id(found.id).exec(&*txn).await?;
+                if !keep(&txn, row).await? {
+                    txn.rollback().await?;
+                    return Err(PushError::InProgress);
+                }
+            }
+            // A request with this key finished before: this one's work is undone, and its
+            // answer is the kept one (or a mismatch).
+            Some(found) => {
+                txn.rollback().await?;
+                return repeat(found, &keyed.hash);
+            }
+            None => {
+                txn.rollback().await?;
+                return Err(PushError::InProgress);
+            }
+        }
     }
-    Response::from_parts(parts, Body::from(bytes))
+    txn.commit().await?;
+    Ok(Response::from_parts(parts, Body::from(bytes)))
 }
 
-async fn free(db: &DatabaseConnection, id: Uuid) {
-    if let Err(err) = record::Entity::delete_by_id(id).exec(db).await {
-        tracing::warn!(error = %err, "an idempotency key could not be freed");
-    }
+/// Inserts `row` unless its key is kept already; whether it did.
+async fn keep(txn: &BudgetedTransaction, row: record::ActiveModel) -> AppResult<bool> {
+    let inserted = record::Entity::insert(row)
+        .on_conflict_do_nothing_on([record::Column::TenantId, record::Column::IdempotencyKey])
+        .exec_without_returning(&**txn)
+        .await?;
+    Ok(matches!(inserted, sea_orm::TryInsertResult::Inserted(1)))
 }
 
 /// Deletes expired keys every ten minutes until told to stop.

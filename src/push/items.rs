@@ -9,12 +9,11 @@ use serde_json::value::RawValue;
 use uuid::Uuid;
 
 use super::PushJson;
-use super::bulk::{
-    BulkAnswer, BulkOutcome, check_bulk_size, entry_key, in_transaction, parse_entry,
-};
+use super::bulk::{BulkAnswer, BulkOutcome, check_bulk_size, entry_key, parse_entry};
 use super::decimal;
 use super::envelope::{PushError, PushResult, Success};
 use super::guard::KeyCaller;
+use super::idempotency::WriteUnit;
 use crate::clock::Timestamp;
 use crate::domain::context::Ctx;
 use crate::domain::items::{self, Item, ItemInput, Upsert};
@@ -138,10 +137,11 @@ impl ItemView {
 /// Upserts one item in its own transaction.
 async fn upsert_one(
     state: &AppState,
+    unit: &WriteUnit,
     caller: &KeyCaller,
     input: &ItemInput,
 ) -> Result<(Upsert, Item), AppError> {
-    in_transaction(state, caller, |here| {
+    unit.run(state, caller, |here| {
         let input = input.clone();
         Box::pin(async move { items::upsert(here, &input).await })
     })
@@ -167,9 +167,10 @@ async fn upsert_one(
 pub async fn upsert(
     State(state): State<AppState>,
     caller: KeyCaller,
+    unit: WriteUnit,
     PushJson(body): PushJson<ItemBody>,
 ) -> PushResult<Success<ItemView>> {
-    let (result, item) = upsert_one(&state, &caller, &body.into()).await?;
+    let (result, item) = upsert_one(&state, &unit, &caller, &body.into()).await?;
     let status = match result {
         Upsert::Created => StatusCode::CREATED,
         Upsert::Updated => StatusCode::OK,
@@ -232,6 +233,7 @@ pub struct BulkItems {
 pub async fn bulk(
     State(state): State<AppState>,
     caller: KeyCaller,
+    unit: WriteUnit,
     PushJson(body): PushJson<BulkItems>,
 ) -> PushResult<BulkAnswer> {
     check_bulk_size(body.items.len(), MAX_BULK_ITEMS, "items")?;
@@ -244,7 +246,7 @@ pub async fn bulk(
             },
             Ok(item) => {
                 let key = item.sku.clone();
-                match upsert_one(&state, &caller, &item.into()).await {
+                match upsert_one(&state, &unit, &caller, &item.into()).await {
                     Ok((result, item)) => BulkOutcome::Done {
                         key,
                         result,

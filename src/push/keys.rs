@@ -266,6 +266,7 @@ pub async fn revoke(
         .await?
         .ok_or_else(not_found)?;
     let revoked = api_keys::revoke(&state.db, state.clock.now(), key).await?;
+    state.push.known_keys.forget(revoked.id);
     tracing::info!(key = %revoked.id, "API key revoked");
     state.push.origins.forget();
     Ok(Success(StatusCode::OK, KeyView::new(&revoked, None)))

@@ -9,11 +9,10 @@ use serde_json::value::RawValue;
 use uuid::Uuid;
 
 use super::PushJson;
-use super::bulk::{
-    BulkAnswer, BulkOutcome, check_bulk_size, entry_key, in_transaction, parse_entry,
-};
+use super::bulk::{BulkAnswer, BulkOutcome, check_bulk_size, entry_key, parse_entry};
 use super::envelope::{PushResult, Success};
 use super::guard::KeyCaller;
+use super::idempotency::WriteUnit;
 use crate::domain::items::Upsert;
 use crate::domain::locations::{self, LocationInput};
 use crate::entities::storage_locations;
@@ -82,15 +81,17 @@ impl LocationView {
 
 async fn upsert_one(
     state: &AppState,
+    unit: &WriteUnit,
     caller: &KeyCaller,
     input: LocationInput,
 ) -> Result<(Upsert, LocationView), AppError> {
     let warehouse_code = input.warehouse_code.trim().to_owned();
-    let (result, row) = in_transaction(state, caller, |here| {
-        let input = input.clone();
-        Box::pin(async move { locations::upsert(here, &input).await })
-    })
-    .await?;
+    let (result, row) = unit
+        .run(state, caller, |here| {
+            let input = input.clone();
+            Box::pin(async move { locations::upsert(here, &input).await })
+        })
+        .await?;
     Ok((result, LocationView::new(row, warehouse_code, result)))
 }
 
@@ -113,9 +114,10 @@ async fn upsert_one(
 pub async fn upsert(
     State(state): State<AppState>,
     caller: KeyCaller,
+    unit: WriteUnit,
     PushJson(body): PushJson<LocationBody>,
 ) -> PushResult<Success<LocationView>> {
-    let (result, view) = upsert_one(&state, &caller, body.into()).await?;
+    let (result, view) = upsert_one(&state, &unit, &caller, body.into()).await?;
     let status = match result {
         Upsert::Created => StatusCode::CREATED,
         Upsert::Updated => StatusCode::OK,
@@ -147,6 +149,7 @@ pub struct BulkLocations {
 pub async fn bulk(
     State(state): State<AppState>,
     caller: KeyCaller,
+    unit: WriteUnit,
     PushJson(body): PushJson<BulkLocations>,
 ) -> PushResult<BulkAnswer> {
     check_bulk_size(body.locations.len(), MAX_BULK_LOCATIONS, "locations")?;
@@ -159,7 +162,7 @@ pub async fn bulk(
             },
             Ok(location) => {
                 let key = location.code.clone();
-                match upsert_one(&state, &caller, location.into()).await {
+                match upsert_one(&state, &unit, &caller, location.into()).await {
                     Ok((result, view)) => BulkOutcome::Done {
                         key,
                         result,

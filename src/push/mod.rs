@@ -53,6 +53,12 @@ pub struct PushState {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Origins some usable key allows (what preflights are checked against).
     pub origins: AllowedOrigins,
+    /// Keys recently authenticated.
+    pub known_keys: guard::KnownKeys,
+    /// Benchmark builds only: when set, the integration routes run as this caller without the
+    /// key guard, the request log and idempotency, to measure what they cost.
+    #[cfg(feature = "bench")]
+    pub bare: std::sync::OnceLock<guard::KeyCaller>,
 }
 
 impl PushState {
@@ -64,6 +70,9 @@ impl PushState {
             pending_log: Mutex::new(Some(pending)),
             trusted_proxies: config.trusted_proxies.clone(),
             origins: AllowedOrigins::new(OriginSource::ApiKeys),
+            known_keys: guard::KnownKeys::default(),
+            #[cfg(feature = "bench")]
+            bare: std::sync::OnceLock::new(),
         }
     }
 
@@ -104,7 +113,19 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/locations", post(locations::upsert))
         .route("/locations/bulk", post(locations::bulk))
         .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
+        .method_not_allowed_fallback(method_not_allowed);
+    #[cfg(feature = "bench")]
+    if let Some(caller) = state.push.bare.get() {
+        let bare = integration
+            .layer(CatchPanicLayer::custom(panicked))
+            .layer(middleware::from_fn_with_state(
+                state.clone(),
+                idempotency::without_keys,
+            ))
+            .layer(axum::Extension(caller.clone()));
+        return door(bare);
+    }
+    let integration = integration
         // Inside the guard and the idempotency keys, so a panicking handler's answer is still
         // counted and logged, and its key freed.
         .layer(CatchPanicLayer::custom(panicked))
@@ -113,6 +134,11 @@ pub fn router(state: AppState) -> Router<AppState> {
             idempotency::middleware,
         ))
         .layer(middleware::from_fn_with_state(state, guard::guard));
+    door(integration)
+}
+
+/// The operators' routes and the integration routes under one request id.
+fn door(integration: Router<AppState>) -> Router<AppState> {
     Router::new()
         .merge(openapi::router())
         .route("/api-keys", post(keys::create).get(keys::list))

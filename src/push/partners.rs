@@ -9,11 +9,10 @@ use serde_json::value::RawValue;
 use uuid::Uuid;
 
 use super::PushJson;
-use super::bulk::{
-    BulkAnswer, BulkOutcome, check_bulk_size, entry_key, in_transaction, parse_entry,
-};
+use super::bulk::{BulkAnswer, BulkOutcome, check_bulk_size, entry_key, parse_entry};
 use super::envelope::{PushResult, Success};
 use super::guard::KeyCaller;
+use super::idempotency::WriteUnit;
 use crate::domain::items::Upsert;
 use crate::domain::partners::{self, Partner, PartnerInput, PartnerKind};
 use crate::error::AppError;
@@ -100,10 +99,11 @@ impl PartnerView {
 
 async fn upsert_one(
     state: &AppState,
+    unit: &WriteUnit,
     caller: &KeyCaller,
     input: PartnerInput,
 ) -> Result<(Upsert, Partner), AppError> {
-    in_transaction(state, caller, |here| {
+    unit.run(state, caller, |here| {
         let input = input.clone();
         Box::pin(async move { partners::upsert(here, &input).await })
     })
@@ -129,9 +129,10 @@ async fn upsert_one(
 pub async fn upsert(
     State(state): State<AppState>,
     caller: KeyCaller,
+    unit: WriteUnit,
     PushJson(body): PushJson<PartnerBody>,
 ) -> PushResult<Success<PartnerView>> {
-    let (result, partner) = upsert_one(&state, &caller, body.into()).await?;
+    let (result, partner) = upsert_one(&state, &unit, &caller, body.into()).await?;
     let status = match result {
         Upsert::Created => StatusCode::CREATED,
         Upsert::Updated => StatusCode::OK,
@@ -163,6 +164,7 @@ pub struct BulkPartners {
 pub async fn bulk(
     State(state): State<AppState>,
     caller: KeyCaller,
+    unit: WriteUnit,
     PushJson(body): PushJson<BulkPartners>,
 ) -> PushResult<BulkAnswer> {
     check_bulk_size(body.partners.len(), MAX_BULK_PARTNERS, "partners")?;
@@ -175,7 +177,7 @@ pub async fn bulk(
             },
             Ok(partner) => {
                 let key = partner.code.clone();
-                match upsert_one(&state, &caller, partner.into()).await {
+                match upsert_one(&state, &unit, &caller, partner.into()).await {
                     Ok((result, partner)) => BulkOutcome::Done {
                         key,
                         result,

@@ -1,8 +1,9 @@
 //! The push API's request log: one row per guarded request in `api_key_requests`, written
 //! after the response and off the request path. A request hands its entry to a bounded queue
-//! without waiting (a full queue drops the entry and counts it); a background task writes the
-//! queue in batches and notes each key's last use. A slow or failing database slows no
-//! request: entries wait in the queue, then are dropped.
+//! without waiting (a full queue drops the entry and counts it); a background task gathers
+//! entries for up to a second (at most 500), then writes them and each key's last use in one
+//! transaction — under load one write a second, not one per request. A slow or failing
+//! database slows no request: entries wait in the queue, then are dropped.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -10,12 +11,13 @@ use std::time::Duration;
 
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
 use crate::background::StopSignal;
 use crate::clock::Timestamp;
+use crate::db::DbBudgets;
 use crate::entities::{api_key_requests, api_keys};
 
 /// Rows written by one statement at most.
@@ -89,26 +91,53 @@ fn clip(text: String) -> String {
     text[..end].to_owned()
 }
 
+/// How long the writer gathers entries after the first of a batch: one write a second under
+/// load rather than one per request (on SQLite every write takes the database's one write turn).
+pub const LINGER: Duration = Duration::from_secs(1);
+
 /// Writes queued entries until told to stop; then writes what is queued and returns.
-pub async fn write_forever(db: DatabaseConnection, pending: Pending, mut stop: StopSignal) {
+pub async fn write_forever(
+    db: DatabaseConnection,
+    budgets: Arc<DbBudgets>,
+    pending: Pending,
+    mut stop: StopSignal,
+) {
     let Pending(mut queue, dropped) = pending;
     let mut batch = Vec::with_capacity(BATCH);
-    loop {
+    let mut stopping = false;
+    while !stopping {
         tokio::select! {
             received = queue.recv_many(&mut batch, BATCH) => {
                 if received == 0 {
                     return;
                 }
             }
-            _ = stop.stopped() => {
-                queue.close();
-                while queue.recv_many(&mut batch, BATCH).await > 0 {
-                    write(&db, &mut batch, &dropped).await;
+            _ = stop.stopped() => stopping = true,
+        }
+        if !stopping {
+            let gathered = tokio::time::sleep(LINGER);
+            tokio::pin!(gathered);
+            while batch.len() < BATCH {
+                let room = BATCH - batch.len();
+                tokio::select! {
+                    _ = &mut gathered => break,
+                    _ = stop.stopped() => {
+                        stopping = true;
+                        break;
+                    }
+                    received = queue.recv_many(&mut batch, room) => {
+                        if received == 0 {
+                            break;
+                        }
+                    }
                 }
-                return;
             }
         }
-        write(&db, &mut batch, &dropped).await;
+        write(&db, &budgets, &mut batch, &dropped).await;
+    }
+    queue.close();
+    while queue.recv_many(&mut batch, BATCH).await > 0 {
+        write(&db, &budgets, &mut batch, &dropped).await;
     }
 }
 
@@ -116,10 +145,15 @@ pub async fn write_forever(db: DatabaseConnection, pending: Pending, mut stop: S
 /// short enough that a drain at shutdown finishes within the background tasks' grace.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(3);
 
-async fn write(db: &DatabaseConnection, batch: &mut Vec<Entry>, dropped: &AtomicU64) {
+async fn write(
+    db: &DatabaseConnection,
+    budgets: &DbBudgets,
+    batch: &mut Vec<Entry>,
+    dropped: &AtomicU64,
+) {
     let entries = std::mem::take(batch);
     let count = entries.len() as u64;
-    let written = tokio::time::timeout(WRITE_TIMEOUT, insert(db, entries)).await;
+    let written = tokio::time::timeout(WRITE_TIMEOUT, insert(db, budgets, entries)).await;
     match written {
         Ok(Ok(())) => {}
         Ok(Err(err)) => {
@@ -133,7 +167,11 @@ async fn write(db: &DatabaseConnection, batch: &mut Vec<Entry>, dropped: &Atomic
     }
 }
 
-async fn insert(db: &DatabaseConnection, entries: Vec<Entry>) -> Result<(), sea_orm::DbErr> {
+async fn insert(
+    db: &DatabaseConnection,
+    budgets: &DbBudgets,
+    entries: Vec<Entry>,
+) -> Result<(), sea_orm::DbErr> {
     if entries.is_empty() {
         return Ok(());
     }
@@ -156,15 +194,15 @@ async fn insert(db: &DatabaseConnection, entries: Vec<Entry>) -> Result<(), sea_
         created_at: Set(e.at),
     });
     // The entries and the keys' last use together, or neither.
-    let txn = db.begin().await?;
+    let txn = budgets.begin_background(db).await?;
     api_key_requests::Entity::insert_many(rows)
-        .exec_without_returning(&txn)
+        .exec_without_returning(&*txn)
         .await?;
     for (key, at) in last_use {
         api_keys::Entity::update_many()
             .col_expr(api_keys::Column::LastUsedAt, Expr::value(at))
             .filter(api_keys::Column::Id.eq(key))
-            .exec(&txn)
+            .exec(&*txn)
             .await?;
     }
     txn.commit().await

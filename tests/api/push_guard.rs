@@ -645,18 +645,27 @@ async fn a_stuck_request_log_slows_no_request() {
         .execute_raw(Statement::from_string(backend, lock))
         .await
         .expect("lock");
-    for _ in 0..20 {
-        let (status, _, _) = tokio::time::timeout(
-            Duration::from_secs(10),
-            call(&app, Method::GET, "/x", &[("x-api-key", DEMO_API_KEY)]),
-        )
-        .await
-        .expect("answered while the log is stuck");
-        assert_eq!(status, StatusCode::NOT_FOUND);
+    for round in 0..2 {
+        for _ in 0..20 {
+            let (status, _, _) = tokio::time::timeout(
+                Duration::from_secs(10),
+                call(&app, Method::GET, "/x", &[("x-api-key", DEMO_API_KEY)]),
+            )
+            .await
+            .expect("answered while the log is stuck");
+            assert_eq!(status, StatusCode::NOT_FOUND);
+        }
+        if round == 0 {
+            // The writer gathers for a while, then is stuck writing its batch.
+            tokio::time::sleep(
+                partner_gateway::push::request_log::LINGER + Duration::from_millis(300),
+            )
+            .await;
+        }
     }
     assert!(
         app.state.push.request_log.dropped() > 0,
-        "a queue of 4 could not hold 20 entries"
+        "a queue of 4 could not hold 20 entries behind a stuck writer"
     );
     blocker.rollback().await.expect("release");
     let written = loop {
@@ -669,7 +678,7 @@ async fn a_stuck_request_log_slows_no_request() {
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
-    assert!(written <= 20 - app.state.push.request_log.dropped());
+    assert!(written <= 40 - app.state.push.request_log.dropped());
 }
 
 #[tokio::test]

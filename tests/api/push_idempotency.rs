@@ -5,11 +5,13 @@ use std::time::Duration;
 
 use partner_gateway::clock::Clock;
 use partner_gateway::demo::DEMO_API_KEY;
-use partner_gateway::entities::{idempotency_records, product_skus};
+use partner_gateway::entities::{idempotency_records, product_skus, products};
 use reqwest::StatusCode;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, Statement,
+    TransactionTrait,
+};
 use serde_json::Value;
-use uuid::Uuid;
 
 use crate::helpers::TestApp;
 
@@ -167,56 +169,62 @@ async fn of_concurrent_requests_with_one_key_exactly_one_runs() {
 }
 
 #[tokio::test]
-async fn a_running_key_answers_in_progress_until_it_is_stale_and_keys_expire_after_a_day() {
+async fn a_running_key_neither_runs_twice_nor_waits_forever_and_keys_expire_after_a_day() {
     let app = TestApp::spawn().await;
     let tenant = app.seed().await.tenant_id;
     let base = app.url("");
     let body = r#"{"sku": "HELD-1", "name": "Held", "baseUomCode": "EA"}"#;
-    // A first request still running (its claim in place).
-    let claim = idempotency_records::ActiveModel {
-        id: Set(Uuid::new_v4()),
-        tenant_id: Set(tenant),
-        idempotency_key: Set("held-key".into()),
-        request_hash: Set(partner_gateway::push::idempotency::request_hash(
-            &reqwest::Method::POST,
-            "/items",
-            body.as_bytes(),
-        )),
-        state: Set("RUNNING".into()),
-        status: Set(None),
-        headers: Set(None),
-        body: Set(None),
-        created_at: Set(app.clock.now()),
-        expires_at: Set(partner_gateway::clock::Timestamp::from_millis(
-            app.clock.now().millis() + 86_400_000,
-        )
-        .expect("in range")),
-    }
-    .insert(&app.state.db)
-    .await
-    .expect("claim");
-    let waiting = post_keyed(&base, &app.client, DEMO_API_KEY, "held-key", body).await;
-    assert_eq!(waiting.status, StatusCode::CONFLICT);
-    assert!(
-        waiting.body.contains("IDEMPOTENCY_KEY_IN_PROGRESS"),
-        "{}",
-        waiting.body
-    );
-    assert_eq!(skus_named(&app, "HELD-1").await, 0, "it did not run twice");
-    // Older than any request may run: its process is gone, the claim is taken over.
-    app.clock.advance(chrono::Duration::seconds(3600));
-    let taken = post_keyed(&base, &app.client, DEMO_API_KEY, "held-key", body).await;
-    assert_eq!(taken.status, StatusCode::CREATED, "{}", taken.body);
-    assert!(!taken.replay);
-    assert_eq!(claim.id, {
-        idempotency_records::Entity::find()
-            .filter(idempotency_records::Column::IdempotencyKey.eq("held-key"))
-            .one(&app.state.db)
+    let backend = app.state.db.get_database_backend();
+    // A first request with the key still running: on PostgreSQL it holds the key's lock, on
+    // SQLite the write lock.
+    let first = app
+        .state
+        .db
+        .begin_with_options(sea_orm::TransactionOptions {
+            sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+            ..Default::default()
+        })
+        .await
+        .expect("first request's transaction");
+    if backend == DbBackend::Postgres {
+        first
+            .execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT pg_advisory_xact_lock($1)",
+                [partner_gateway::push::idempotency::lock_id(tenant, "held-key").into()],
+            ))
             .await
-            .expect("query")
-            .expect("kept")
-            .id
-    });
+            .expect("the key's lock");
+        let waiting = post_keyed(&base, &app.client, DEMO_API_KEY, "held-key", body).await;
+        assert_eq!(waiting.status, StatusCode::CONFLICT);
+        assert!(
+            waiting.body.contains("IDEMPOTENCY_KEY_IN_PROGRESS"),
+            "{}",
+            waiting.body
+        );
+        first.rollback().await.expect("first ends");
+    } else {
+        // The repeat waits for its turn, then runs (the first left nothing).
+        let client = app.client.clone();
+        let url = base.clone();
+        let waiting =
+            tokio::spawn(
+                async move { post_keyed(&url, &client, DEMO_API_KEY, "held-key", body).await },
+            );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(!waiting.is_finished(), "it waits while the first runs");
+        first.rollback().await.expect("first ends");
+        let answered = waiting.await.expect("joins");
+        assert_eq!(answered.status, StatusCode::CREATED, "{}", answered.body);
+    }
+    let ran = post_keyed(&base, &app.client, DEMO_API_KEY, "held-key", body).await;
+    assert_eq!(ran.status, StatusCode::CREATED, "{}", ran.body);
+    assert_eq!(
+        ran.replay,
+        backend != DbBackend::Postgres,
+        "the first to finish ran it, the rest replay"
+    );
+    assert_eq!(skus_named(&app, "HELD-1").await, 1, "it ran once");
 
     // After 24 hours the key is forgotten: the same key with another body runs.
     app.clock.advance(chrono::Duration::seconds(24 * 3600 + 1));
@@ -229,6 +237,7 @@ async fn a_running_key_answers_in_progress_until_it_is_stale_and_keys_expire_aft
     )
     .await;
     assert_eq!(later.status, StatusCode::CREATED, "{}", later.body);
+    assert!(!later.replay);
     // The purge deletes what has expired, and only that.
     app.clock.advance(chrono::Duration::seconds(24 * 3600 + 1));
     let purged = partner_gateway::push::idempotency::purge(&app.state.db, app.clock.now())
@@ -245,41 +254,49 @@ async fn a_running_key_answers_in_progress_until_it_is_stale_and_keys_expire_aft
 }
 
 #[tokio::test]
-async fn a_server_error_frees_the_key_and_keys_outlive_a_restart() {
+async fn a_server_error_leaves_nothing_behind_and_keys_outlive_a_restart() {
     let app = TestApp::spawn().await;
     let tenant = app.seed().await.tenant_id;
-    // A 5xx answer is not kept: the key is free for a retry.
-    let id = Uuid::new_v4();
-    idempotency_records::ActiveModel {
-        id: Set(id),
-        tenant_id: Set(tenant),
-        idempotency_key: Set("failing".into()),
-        request_hash: Set("x".into()),
-        state: Set("RUNNING".into()),
-        status: Set(None),
-        headers: Set(None),
-        body: Set(None),
-        created_at: Set(app.clock.now()),
-        expires_at: Set(app.clock.now()),
-    }
-    .insert(&app.state.db)
-    .await
-    .expect("claim");
-    let failed =
-        axum::response::IntoResponse::into_response(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
-    let answered = partner_gateway::push::idempotency::settle(&app.state.db, id, failed).await;
-    assert_eq!(
-        answered.status(),
-        axum::http::StatusCode::INTERNAL_SERVER_ERROR
-    );
-    assert!(
-        idempotency_records::Entity::find_by_id(id)
-            .one(&app.state.db)
+    let products = || async {
+        products::Entity::find()
+            .count(&app.state.db)
             .await
-            .expect("query")
-            .is_none(),
-        "the key is free again"
+            .expect("count")
+    };
+    let before = products().await;
+    // The SKU table gone: the item's product is written, then its SKU fails with a 500.
+    let db = &app.state.db;
+    db.execute_unprepared("ALTER TABLE product_skus RENAME TO product_skus_away")
+        .await
+        .expect("rename");
+    let body = r#"{"sku": "FAIL-1", "name": "Fails", "baseUomCode": "EA"}"#;
+    let failed = post_keyed(&app.url(""), &app.client, DEMO_API_KEY, "failing", body).await;
+    db.execute_unprepared("ALTER TABLE product_skus_away RENAME TO product_skus")
+        .await
+        .expect("rename back");
+    assert_eq!(
+        failed.status,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "{}",
+        failed.body
     );
+    assert_eq!(
+        products().await,
+        before,
+        "the product written first rolled back too"
+    );
+    assert_eq!(
+        idempotency_records::Entity::find()
+            .count(db)
+            .await
+            .expect("count"),
+        0,
+        "a 5xx answer is not kept"
+    );
+    // The key is free: the retry runs.
+    let retried = post_keyed(&app.url(""), &app.client, DEMO_API_KEY, "failing", body).await;
+    assert_eq!(retried.status, StatusCode::CREATED, "{}", retried.body);
+    assert!(!retried.replay);
 
     // A key used before a restart is replayed after it. (The restarted server is not in demo
     // mode, so it revokes the public demo key: this test uses a key of its own.)

@@ -1,0 +1,182 @@
+#!/usr/bin/env python3
+"""The measuring half of bench/push/run.sh. Standard library only.
+
+For every backend (SQLite, and PostgreSQL when PG_URL is set) and every round, each case runs
+against a fresh database and a fresh server process, the variants of a case one after the
+other (so drifts of the machine hit them alike):
+
+  bulk    POST /items/bulk with 500 new items per request
+  single  POST /items with one new item and its own Idempotency-Key per request
+
+each with the product's machinery (key guard, request log, idempotency: `full`) and without it
+(`bare`); and `single` again with a request log whose queue is never read (`stalled`) or whose
+writes all fail (`failing`). Results go to $OUT/results.json and a Markdown table on stdout.
+"""
+
+import json
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+
+ENV = os.environ
+HERE = os.path.dirname(os.path.abspath(__file__))
+SERVER = ENV["SERVER_BIN"]
+OUT = ENV["OUT"]
+ROUNDS = int(ENV.get("ROUNDS", "3"))
+DURATION = ENV.get("DURATION", "10s")
+THREADS = ENV.get("WRK_THREADS", "2")
+PG_URL = ENV.get("PG_URL", "")
+ONLY = [c for c in re.split(r"[ ,]+", ENV.get("CASES", "")) if c]
+BULK = 500
+
+# (case, variant, items per request, connections, server flags)
+CASES = [
+    ("bulk", "full", BULK, 4, []),
+    ("bulk", "bare", BULK, 4, ["--bare"]),
+    ("single", "full", 1, 8, []),
+    ("single", "bare", 1, 8, ["--bare"]),
+    ("single", "stalled", 1, 8, ["--log-sink", "stalled"]),
+    ("single", "failing", 1, 8, ["--log-sink", "failing"]),
+]
+
+
+def log(*parts):
+    print("[push-bench]", *parts, file=sys.stderr, flush=True)
+
+
+def fresh_database(backend, name):
+    if backend == "sqlite":
+        path = os.path.join(OUT, name + ".db")
+        return "sqlite://" + path
+    subprocess.run(["psql", "-q", PG_URL, "-c", f'CREATE DATABASE "{name}"'], check=True)
+    parts = urllib.parse.urlsplit(PG_URL)
+    return urllib.parse.urlunsplit(parts._replace(path="/" + name))
+
+
+def start(database_url, flags, name):
+    env = dict(ENV, RUST_LOG="warn", JWT_SECRET="bench-secret-bench-secret-bench-secret-0123")
+    env.pop("DATABASE_URL", None)
+    logfile = open(os.path.join(OUT, name + ".log"), "w")
+    server = subprocess.Popen(
+        [SERVER, "--database-url", database_url, "--bind", "127.0.0.1:0", *flags],
+        stdout=subprocess.PIPE, stderr=logfile, env=env, text=True,
+    )
+    line = server.stdout.readline()
+    if not line:
+        server.wait()
+        raise SystemExit(f"the server did not start; see {logfile.name}")
+    return server, json.loads(line)
+
+
+def stop(server):
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+def wrk(port, key, batch, connections, prefix, duration):
+    env = dict(ENV, PUSH_KEY=key, PUSH_BATCH=str(batch), PUSH_PREFIX=prefix)
+    done = subprocess.run(
+        ["wrk", "-t", THREADS, "-c", str(connections), "-d", duration, "--timeout", "30s",
+         "-s", os.path.join(HERE, "wrk.lua"), f"http://127.0.0.1:{port}"],
+        env=env, capture_output=True, text=True, check=True,
+    )
+    if "unexpected status" in done.stderr:
+        raise SystemExit("unexpected answers:\n" + done.stderr)
+    for line in done.stdout.splitlines():
+        if line.startswith("WRKJSON "):
+            result = json.loads(line[len("WRKJSON "):])
+            if any(result["errors"].values()):
+                raise SystemExit(f"errors in the run: {result['errors']}\n{done.stdout}")
+            return result
+    raise SystemExit("wrk printed no result:\n" + done.stdout + done.stderr)
+
+
+def cpu_seconds(pid):
+    """User and system CPU time of the process so far."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_case(backend, round_no, case, variant, batch, connections, flags):
+    name = f"{backend}-{case}-{variant}-{round_no}"
+    database_url = fresh_database(backend, name.replace("-", "_"))
+    server, info = start(database_url, flags, name)
+    try:
+        # A short warm-up on the same database (its own SKUs), then the measured run.
+        wrk(info["port"], info["key"], batch, connections, name + "w", "2s")
+        cpu_before = cpu_seconds(server.pid)
+        result = wrk(info["port"], info["key"], batch, connections, name, DURATION)
+        cpu = cpu_seconds(server.pid) - cpu_before
+    finally:
+        stop(server)
+    seconds = result["duration_us"] / 1e6
+    row = {
+        "backend": backend, "round": round_no, "case": case, "variant": variant,
+        "connections": connections, "requests": result["requests"],
+        "rps": result["requests"] / seconds,
+        "items_per_s": result["requests"] * batch / seconds,
+        "p50_ms": result["latency_p50_us"] / 1000, "p99_ms": result["latency_p99_us"] / 1000,
+        "cpu_us_per_item": cpu * 1e6 / max(1, result["requests"] * batch),
+    }
+    log(f"{name}: {row['rps']:.1f} req/s, {row['items_per_s']:.0f} items/s, "
+        f"p50 {row['p50_ms']:.1f} ms, p99 {row['p99_ms']:.1f} ms, "
+        f"{row['cpu_us_per_item']:.0f} µs CPU per item")
+    return row
+
+
+def main():
+    backends = ["sqlite"] + (["postgres"] if PG_URL else [])
+    rows = []
+    for backend in backends:
+        for round_no in range(1, ROUNDS + 1):
+            for case, variant, batch, connections, flags in CASES:
+                if ONLY and not any(word in f"{case}-{variant}" for word in ONLY):
+                    continue
+                rows.append(run_case(backend, round_no, case, variant, batch, connections, flags))
+                with open(os.path.join(OUT, "results.json"), "w") as f:
+                    json.dump(rows, f, indent=1)
+    report(backends, rows)
+
+
+def report(backends, rows):
+    print("| backend | request | machinery | conn. | requests/s | items/s | p50 ms | p99 ms "
+          "| gateway CPU µs/item | vs. bare: items/s | vs. bare: CPU |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for backend in backends:
+        for case, variant, batch, connections, _ in CASES:
+            mine = [r for r in rows if (r["backend"], r["case"], r["variant"]) == (backend, case, variant)]
+            if not mine:
+                continue
+            bare = [r for r in rows if (r["backend"], r["case"], r["variant"]) == (backend, case, "bare")]
+            med = lambda rs, k: statistics.median(r[k] for r in rs)
+            compare = bare and variant != "bare"
+            versus = f"{(med(mine, 'rps') / med(bare, 'rps') - 1) * 100:+.1f}%" if compare else ""
+            cpu_versus = (f"{(med(mine, 'cpu_us_per_item') / med(bare, 'cpu_us_per_item') - 1) * 100:+.1f}%"
+                          if compare else "")
+            request = "`POST /items/bulk` (500 new items)" if batch > 1 else "`POST /items` + Idempotency-Key"
+            machinery = {
+                "full": "guard, log, idempotency",
+                "bare": "none",
+                "stalled": "all; log queue never read",
+                "failing": "all; log writes fail",
+            }[variant]
+            print(f"| {backend} | {request} | {machinery} | {connections} | {med(mine, 'rps'):.1f} "
+                  f"| {med(mine, 'items_per_s'):.0f} | {med(mine, 'p50_ms'):.1f} | {med(mine, 'p99_ms'):.1f} "
+                  f"| {med(mine, 'cpu_us_per_item'):.0f} | {versus} | {cpu_versus} |")
+    print()
+    print(f"(medians of {ROUNDS} rounds of {DURATION} each after a 2 s warm-up; every run on a fresh "
+          "database and server process; wrk with " + THREADS + " threads)")
+
+
+if __name__ == "__main__":
+    main()
