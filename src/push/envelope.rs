@@ -51,7 +51,8 @@ pub enum PushCode {
     Conflict,
     /// 409: the Idempotency-Key was used with a different request.
     IdempotencyKeyMismatch,
-    /// 409: the first request with this Idempotency-Key is still running.
+    /// 409: the key's kept answer changed while this request ran (it expired and was taken
+    /// again); rare — retry.
     IdempotencyKeyInProgress,
     /// 408: the body did not arrive in time.
     RequestTimeout,

@@ -8,13 +8,12 @@
 //! own, finds the key taken when it comes to keep its answer, is rolled back and answers with
 //! the kept copy and `Idempotent-Replay: true` — or, with another body, 409
 //! `IDEMPOTENCY_KEY_MISMATCH`. A first request so pays one statement for its key, and a
-//! repeat costs what its first run cost. Of concurrent requests with one key exactly one
-//! commits: on PostgreSQL the first holds a transaction-scoped advisory lock on the key and
-//! the others answer 409 `IDEMPOTENCY_KEY_IN_PROGRESS` with `Retry-After: 1` at once; on
-//! SQLite write transactions take turns, so a repeat waits for the first to finish (at most the
-//! pool's acquire timeout) and is replayed. A 5xx answer, a request cut by the time limit or a
-//! process that stops mid-request leave nothing behind: the transaction rolls back, the key
-//! stays free. Expired keys are purged by a background task.
+//! repeat costs what its first run cost. A repeat that comes while the first still runs waits
+//! for it (the unique key on PostgreSQL, the write turn on SQLite; at most the request time
+//! limit) and is then replayed: of concurrent requests with one key exactly one commits. A 5xx
+//! answer, a request cut by the time limit or a process that stops mid-request leave nothing
+//! behind: the transaction rolls back, the key stays free. Expired keys are purged by a
+//! background task.
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -28,10 +27,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sea_orm::ActiveValue::Set;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait, QueryFilter,
-    Statement,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -200,36 +196,6 @@ fn repeat(found: record::Model, hash: &str) -> Result<Response, PushError> {
     Ok(replay(found))
 }
 
-/// The advisory lock that stands for `key` of `tenant` (PostgreSQL).
-pub fn lock_id(tenant: Uuid, key: &str) -> i64 {
-    let digest = Sha256::new()
-        .chain_update(tenant.as_bytes())
-        .chain_update(key.as_bytes())
-        .finalize();
-    let mut first = [0u8; 8];
-    first.copy_from_slice(&digest[..8]);
-    i64::from_be_bytes(first)
-}
-
-/// Takes the key's advisory lock for the transaction, if no one holds it (PostgreSQL; on
-/// SQLite the transaction's write lock already excludes every other writer).
-async fn lock_key(txn: &DatabaseTransaction, tenant: Uuid, key: &str) -> AppResult<bool> {
-    if txn.get_database_backend() != DbBackend::Postgres {
-        return Ok(true);
-    }
-    let row = txn
-        .query_one_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "SELECT pg_try_advisory_xact_lock($1) AS locked",
-            [lock_id(tenant, key).into()],
-        ))
-        .await?;
-    Ok(row
-        .map(|row| row.try_get::<bool>("", "locked"))
-        .transpose()?
-        .unwrap_or(false))
-}
-
 fn replay(found: record::Model) -> Response {
     let status = found
         .status
@@ -325,12 +291,6 @@ async fn run(
         .for_request(&state.db, tenant)
         .begin()
         .await?;
-    if let Some(keyed) = &keyed
-        && !lock_key(&txn, tenant, &keyed.key).await?
-    {
-        txn.rollback().await?;
-        return Err(PushError::InProgress);
-    }
     let unit = WriteUnit(Arc::new(txn));
     parts.extensions.insert(unit.clone());
     let response = next
