@@ -163,6 +163,35 @@ impl Sum for Amount {
 
 crate::storage::i64_value_type!(Amount, |a| a.0, |raw| Ok(Amount(raw)));
 
+/// Rounds to satang (two decimal places), half away from zero: how money amounts are kept.
+pub fn satang(value: Decimal) -> Result<Amount, AmountError> {
+    Amount::round_from_decimal(value, 2)
+}
+
+/// The VAT included in a Thai price (7%): 7/107 of it, in satang.
+pub fn included_vat(gross: Amount) -> Result<Amount, AmountError> {
+    satang(gross.to_decimal() * Decimal::from(7) / Decimal::from(107))
+}
+
+/// Writes an amount as a JSON number in its shortest exact form (the push API's wire and its
+/// events), never through a binary float.
+pub fn json_number<S: serde::Serializer>(value: &Amount, serializer: S) -> Result<S::Ok, S::Error> {
+    serde_json::value::RawValue::from_string(value.to_string())
+        .map_err(serde::ser::Error::custom)?
+        .serialize(serializer)
+}
+
+/// Writes an optional amount as a JSON number or `null`.
+pub fn optional_json_number<S: serde::Serializer>(
+    value: &Option<Amount>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(value) => json_number(value, serializer),
+        None => serializer.serialize_none(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

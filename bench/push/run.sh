@@ -7,7 +7,8 @@
 #   ROUNDS=1 DURATION=3s bench/push/run.sh # a quick check of the harness
 #
 # Environment: ROUNDS [3], DURATION per run [10s], WRK_THREADS [2], CASES (words of
-# "bulk-full single-bare …" to keep) [all], SQLITE_ONLY=1 to skip PostgreSQL, OUT
+# "bulk-full single-bare …" to keep) [all], SQLITE_ONLY=1 to skip PostgreSQL, PG_ONLY=1 to
+# skip SQLite, OUT
 # [target/bench-results/push-<UTC time>]. Needs wrk (installed with apt-get if missing),
 # python3 and, for PostgreSQL, its server binaries (scripts/with-postgres.sh).
 set -euo pipefail

@@ -25,6 +25,7 @@ mod m20261129_000009_application_token_generation;
 mod m20261129_000010_application_allowed_origins;
 mod m20261130_000011_create_api_keys;
 mod m20261130_000012_push_master_data;
+mod m20261130_000013_push_documents;
 
 pub struct Migrator;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000010_application_allowed_origins::Migration),
             Box::new(m20261130_000011_create_api_keys::Migration),
             Box::new(m20261130_000012_push_master_data::Migration),
+            Box::new(m20261130_000013_push_documents::Migration),
         ]
     }
 }

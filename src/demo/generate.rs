@@ -27,8 +27,8 @@ use crate::entities::enums::{
 };
 use crate::entities::{
     branches, customers, inventory_levels, inventory_movements, product_skus, products,
-    purchase_order_items, purchase_orders, sales_order_items, sales_orders, suppliers, tenants,
-    warehouses,
+    purchase_order_items, purchase_orders, sales_order_items, sales_orders, stock_balances,
+    suppliers, tenants, warehouses,
 };
 use crate::money::Amount;
 
@@ -76,7 +76,7 @@ fn dec(amount: Amount) -> Decimal {
 
 /// Rounds to satang (two decimal places), half away from zero.
 fn money(value: Decimal) -> anyhow::Result<Amount> {
-    Amount::round_from_decimal(value, 2).context("demo amount out of range")
+    crate::money::satang(value).context("demo amount out of range")
 }
 
 fn units(n: i64) -> anyhow::Result<Amount> {
@@ -85,7 +85,7 @@ fn units(n: i64) -> anyhow::Result<Amount> {
 
 /// VAT included in a Thai price: 7/107 of it.
 fn included_vat(gross: Amount) -> anyhow::Result<Amount> {
-    money(dec(gross) * Decimal::from(7) / Decimal::from(107))
+    crate::money::included_vat(gross).context("demo amount out of range")
 }
 
 struct Sku {
@@ -253,6 +253,7 @@ impl Stock {
             tenant_id: self.tenant,
             warehouse_id: self.warehouse_ids[warehouse],
             product_sku_id: self.sku_ids[sku],
+            place: stock::Place::ANYWHERE,
             movement_type,
             quantity,
             reference,
@@ -1057,6 +1058,11 @@ pub(super) async fn run(
                 DocumentSource::Pos
             }),
             external_reference: Set(None),
+            warehouse_id: Set(None),
+            required_date: Set(None),
+            priority: Set(None),
+            ship_to_name: Set(None),
+            ship_to_address: Set(None),
             created_at: Set(ts(at)),
             updated_at: Set(ts(updated)),
         });
@@ -1136,6 +1142,7 @@ pub(super) async fn run(
     // Final stock levels and customer statistics.
     let mut rng = root.fork("levels");
     let mut level_rows = Vec::with_capacity(stock.balance.len());
+    let mut balance_rows = Vec::with_capacity(stock.balance.len());
     for (w, warehouse) in warehouse_list.iter().enumerate() {
         let is_store = store_of_branch[warehouse.branch] == w;
         for (s, sku) in skus.iter().enumerate() {
@@ -1146,13 +1153,29 @@ pub(super) async fn run(
             } else {
                 rng.range(2, 10)
             };
+            let id = rng.uuid();
+            let reserved = stock.reserved[slot].min(on_hand.max(Amount::ZERO));
+            // The level's stock lies nowhere in particular and has no lot: one balance.
+            balance_rows.push(stock_balances::ActiveModel {
+                id: Set(id),
+                tenant_id: Set(tenant_id),
+                warehouse_id: Set(warehouse.id),
+                product_sku_id: Set(sku.id),
+                location_id: Set(None),
+                lot_no: Set(String::new()),
+                expiry_date: Set(None),
+                on_hand: Set(on_hand),
+                allocated: Set(reserved),
+                created_at: Set(created),
+                updated_at: Set(ts(stock.last_change[slot])),
+            });
             level_rows.push(inventory_levels::ActiveModel {
-                id: Set(rng.uuid()),
+                id: Set(id),
                 tenant_id: Set(tenant_id),
                 warehouse_id: Set(warehouse.id),
                 product_sku_id: Set(sku.id),
                 on_hand: Set(on_hand),
-                reserved: Set(stock.reserved[slot].min(on_hand.max(Amount::ZERO))),
+                reserved: Set(reserved),
                 reorder_point: Set(if sku.by_weight {
                     units(reorder / 2)?
                 } else {
@@ -1165,6 +1188,7 @@ pub(super) async fn run(
     }
     let txn = db.begin().await?;
     summary.inventory_levels = insert_all(&txn, level_rows).await?;
+    insert_all(&txn, balance_rows).await?;
     for (c, stat) in stats.iter().enumerate().filter(|(_, s)| s.visits > 0) {
         let spent = stat.spent;
         let tier = match spent.to_decimal() {

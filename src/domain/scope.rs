@@ -8,8 +8,9 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Select};
 use uuid::Uuid;
 
 use crate::entities::{
-    api_applications, branches, customers, inventory_levels, inventory_movements, product_skus,
-    products, purchase_order_items, purchase_orders, sales_order_items, sales_orders,
+    api_applications, asn_lines, asns, branches, customers, goods_receipt_lines, goods_receipts,
+    inventory_levels, inventory_movements, product_skus, products, purchase_order_items,
+    purchase_orders, sales_order_items, sales_orders, stock_allocations, stock_balances,
     storage_locations, suppliers, warehouses, webhook_deliveries, webhook_events,
     webhook_subscriptions,
 };
@@ -52,6 +53,12 @@ tenant_owned!(
     webhook_events,
     webhook_deliveries,
     storage_locations,
+    stock_balances,
+    stock_allocations,
+    asns,
+    asn_lines,
+    goods_receipts,
+    goods_receipt_lines,
 );
 
 macro_rules! branch_owned {

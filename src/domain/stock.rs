@@ -1,20 +1,30 @@
-//! Stock posting: every change of a warehouse's stock is a movement that records the quantity,
-//! the document that caused it and the balance it leaves (`balance_after`), so the movements
-//! of a (warehouse, SKU) replay to its level. [`post`] does it in the database, inside the
-//! transaction of the document that causes it (receipts, allocations); the demo generator,
-//! which keeps its balances in memory while it writes in bulk, builds the same rows with
-//! [`movement`].
+//! Stock posting: every change of a warehouse's stock on hand is a movement that records the
+//! quantity, the document that caused it, where it lies (location and lot, when known) and the
+//! balance it leaves in the warehouse (`balance_after`), so the movements of a (warehouse, SKU)
+//! replay to its level. Stock is held per place — (warehouse, SKU, location or none, lot or
+//! none) in `stock_balances`, with what is allocated of it — and summed per (warehouse, SKU) in
+//! `inventory_levels` (`on_hand`, `reserved`), which the partner API reads. [`post`] changes
+//! both and writes the movement; [`allocate`] sets stock aside for a sales order line (first
+//! expiring first) and [`release`] gives an order's allocations back — allocations move no
+//! stock, so they are allocation rows, not movements. Run them inside the transaction of the
+//! document that causes them. The demo generator, which keeps its balances in memory while it
+//! writes in bulk, builds the same movement rows with [`movement`].
 
 use sea_orm::ActiveValue::Set;
-use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 use uuid::Uuid;
 
 use super::context::Ctx;
 use super::inventory::WAREHOUSE_NOT_FOUND;
 use crate::clock::Timestamp;
 use crate::entities::enums::MovementType;
-use crate::entities::{inventory_levels, inventory_movements, product_skus, warehouses};
+use crate::entities::{
+    inventory_levels, inventory_movements, product_skus, stock_allocations, stock_balances,
+    warehouses,
+};
 use crate::error::{AppError, AppResult};
 use crate::money::Amount;
 
@@ -28,6 +38,8 @@ pub enum ReferenceKind {
     SalesOrder,
     /// Stock moved between two warehouses.
     Transfer,
+    /// Stock received by a goods receipt that answers to no purchase order.
+    GoodsReceipt,
 }
 
 impl ReferenceKind {
@@ -36,6 +48,7 @@ impl ReferenceKind {
             ReferenceKind::PurchaseOrder => "PURCHASE_ORDER",
             ReferenceKind::SalesOrder => "SALES_ORDER",
             ReferenceKind::Transfer => "TRANSFER",
+            ReferenceKind::GoodsReceipt => "GOODS_RECEIPT",
         }
     }
 }
@@ -48,6 +61,25 @@ pub struct Reference<'a> {
     pub number: &'a str,
 }
 
+/// Where in a warehouse stock lies: a location (or none) and a lot (or none), with the lot's
+/// expiry.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Place<'a> {
+    pub location_id: Option<Uuid>,
+    /// Empty: no lot.
+    pub lot_no: &'a str,
+    pub expiry_date: Option<chrono::NaiveDate>,
+}
+
+impl Place<'_> {
+    /// Somewhere in the warehouse, no lot: where stock lies when nothing says more.
+    pub const ANYWHERE: Place<'static> = Place {
+        location_id: None,
+        lot_no: "",
+        expiry_date: None,
+    };
+}
+
 /// One change of stock to post.
 #[derive(Clone, Copy, Debug)]
 pub struct Posting<'a> {
@@ -56,6 +88,7 @@ pub struct Posting<'a> {
     pub tenant_id: Uuid,
     pub warehouse_id: Uuid,
     pub product_sku_id: Uuid,
+    pub place: Place<'a>,
     pub movement_type: MovementType,
     /// Signed: positive adds stock, negative takes it.
     pub quantity: Amount,
@@ -83,6 +116,10 @@ pub fn movement(
         reference_id: Set(posting.reference.map(|r| r.id)),
         reference: Set(posting.reference.map(|r| r.number.to_owned())),
         note: Set(posting.note.map(str::to_owned)),
+        location_id: Set(posting.place.location_id),
+        lot_no: Set(Some(posting.place.lot_no)
+            .filter(|lot| !lot.is_empty())
+            .map(str::to_owned)),
         created_at: Set(posting.at),
     };
     (row, after)
@@ -158,10 +195,361 @@ pub async fn post(
             "the level of a warehouse and SKU of the tenant belongs to another tenant"
         ))
     })?;
+    let balance = balance_at(
+        ctx,
+        posting.warehouse_id,
+        posting.product_sku_id,
+        posting.place,
+        posting.at,
+    )
+    .await?;
+    stock_balances::Entity::update_many()
+        .col_expr(
+            stock_balances::Column::OnHand,
+            Expr::col(stock_balances::Column::OnHand).add(posting.quantity.scaled()),
+        )
+        .col_expr(stock_balances::Column::UpdatedAt, Expr::value(posting.at))
+        .filter(stock_balances::Column::Id.eq(balance.id))
+        .exec(db)
+        .await?;
     let (row, _) = movement(posting, level.on_hand - posting.quantity);
     Ok(inventory_movements::Entity::insert(row)
         .exec_with_returning(db)
         .await?)
+}
+
+/// The balance of a SKU at `place` in a warehouse, created at zero if there is none (its
+/// expiry is the first one given for the lot). Locked on PostgreSQL until the transaction ends.
+async fn balance_at(
+    ctx: &Ctx<'_, impl ConnectionTrait>,
+    warehouse_id: Uuid,
+    product_sku_id: Uuid,
+    place: Place<'_>,
+    at: Timestamp,
+) -> AppResult<stock_balances::Model> {
+    let Ctx { db, scope, .. } = *ctx;
+    let fresh = stock_balances::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        tenant_id: Set(scope.tenant_id()),
+        warehouse_id: Set(warehouse_id),
+        product_sku_id: Set(product_sku_id),
+        location_id: Set(place.location_id),
+        lot_no: Set(place.lot_no.to_owned()),
+        expiry_date: Set(place.expiry_date),
+        on_hand: Set(Amount::ZERO),
+        allocated: Set(Amount::ZERO),
+        created_at: Set(at),
+        updated_at: Set(at),
+    };
+    // Either partial unique index may be the one that conflicts: no target names both.
+    stock_balances::Entity::insert(fresh)
+        .on_conflict(OnConflict::new().do_nothing().to_owned())
+        .exec_without_returning(db)
+        .await?;
+    let mut found = stock_balances::Entity::find()
+        .filter(stock_balances::Column::TenantId.eq(scope.tenant_id()))
+        .filter(stock_balances::Column::WarehouseId.eq(warehouse_id))
+        .filter(stock_balances::Column::ProductSkuId.eq(product_sku_id))
+        .filter(stock_balances::Column::LotNo.eq(place.lot_no));
+    found = match place.location_id {
+        Some(location) => found.filter(stock_balances::Column::LocationId.eq(location)),
+        None => found.filter(stock_balances::Column::LocationId.is_null()),
+    };
+    if db.get_database_backend() == DbBackend::Postgres {
+        found = found.lock_exclusive();
+    }
+    found.one(db).await?.ok_or_else(|| {
+        AppError::internal(anyhow::anyhow!(
+            "a stock balance vanished as it was created"
+        ))
+    })
+}
+
+/// Stock set aside for an order line from one balance.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Allocated {
+    pub allocation: stock_allocations::Model,
+    pub balance: stock_balances::Model,
+}
+
+/// What an order line asks of a warehouse's stock.
+#[derive(Clone, Copy, Debug)]
+pub struct Demand {
+    pub sales_order_id: Uuid,
+    pub sales_order_item_id: Uuid,
+    pub warehouse_id: Uuid,
+    pub product_sku_id: Uuid,
+    pub quantity: Amount,
+}
+
+/// Allocates up to `demand.quantity` of the warehouse's available stock (on hand less
+/// allocated) to the order line, first expiring first, then oldest first; what is allocated,
+/// possibly less than asked or nothing. The balances taken from are locked (PostgreSQL) or the
+/// database is (SQLite) until the transaction ends, so two orders never take the same stock.
+pub async fn allocate(
+    ctx: &Ctx<'_, impl ConnectionTrait>,
+    demand: &Demand,
+) -> AppResult<Vec<Allocated>> {
+    let Ctx { db, scope, now, .. } = *ctx;
+    let mut candidates = stock_balances::Entity::find()
+        .filter(stock_balances::Column::TenantId.eq(scope.tenant_id()))
+        .filter(stock_balances::Column::WarehouseId.eq(demand.warehouse_id))
+        .filter(stock_balances::Column::ProductSkuId.eq(demand.product_sku_id))
+        .filter(
+            Expr::col(stock_balances::Column::OnHand)
+                .gt(Expr::col(stock_balances::Column::Allocated)),
+        )
+        .order_by_asc(Expr::col(stock_balances::Column::ExpiryDate).is_null())
+        .order_by_asc(stock_balances::Column::ExpiryDate)
+        .order_by_asc(stock_balances::Column::CreatedAt)
+        .order_by_asc(stock_balances::Column::Id);
+    if db.get_database_backend() == DbBackend::Postgres {
+        candidates = candidates.lock_exclusive();
+    }
+    let mut wanted = demand.quantity;
+    let mut taken = Vec::new();
+    for balance in candidates.all(db).await? {
+        if wanted <= Amount::ZERO {
+            break;
+        }
+        let free = balance.on_hand - balance.allocated;
+        let quantity = if free < wanted { free } else { wanted };
+        if quantity <= Amount::ZERO {
+            continue;
+        }
+        wanted = wanted - quantity;
+        stock_balances::Entity::update_many()
+            .col_expr(
+                stock_balances::Column::Allocated,
+                Expr::col(stock_balances::Column::Allocated).add(quantity.scaled()),
+            )
+            .col_expr(stock_balances::Column::UpdatedAt, Expr::value(now))
+            .filter(stock_balances::Column::Id.eq(balance.id))
+            .exec(db)
+            .await?;
+        let allocation = stock_allocations::Entity::insert(stock_allocations::ActiveModel {
+            id: Set(Uuid::new_v4()),
+            tenant_id: Set(scope.tenant_id()),
+            sales_order_id: Set(demand.sales_order_id),
+            sales_order_item_id: Set(demand.sales_order_item_id),
+            stock_balance_id: Set(balance.id),
+            quantity: Set(quantity),
+            created_at: Set(now),
+            released_at: Set(None),
+        })
+        .exec_with_returning(db)
+        .await?;
+        taken.push(Allocated {
+            allocation,
+            balance: stock_balances::Model {
+                allocated: balance.allocated + quantity,
+                ..balance
+            },
+        });
+    }
+    let total = taken
+        .iter()
+        .fold(Amount::ZERO, |sum, a| sum + a.allocation.quantity);
+    if total > Amount::ZERO {
+        reserve(ctx, demand.warehouse_id, demand.product_sku_id, total).await?;
+    }
+    Ok(taken)
+}
+
+/// Adds `quantity` (signed) to the reserved stock of a (warehouse, SKU) level.
+async fn reserve(
+    ctx: &Ctx<'_, impl ConnectionTrait>,
+    warehouse_id: Uuid,
+    product_sku_id: Uuid,
+    quantity: Amount,
+) -> AppResult<()> {
+    let Ctx { db, scope, now, .. } = *ctx;
+    let updated = inventory_levels::Entity::update_many()
+        .col_expr(
+            inventory_levels::Column::Reserved,
+            Expr::col(inventory_levels::Column::Reserved).add(quantity.scaled()),
+        )
+        .col_expr(inventory_levels::Column::UpdatedAt, Expr::value(now))
+        .filter(inventory_levels::Column::TenantId.eq(scope.tenant_id()))
+        .filter(inventory_levels::Column::WarehouseId.eq(warehouse_id))
+        .filter(inventory_levels::Column::ProductSkuId.eq(product_sku_id))
+        .exec(db)
+        .await?;
+    if updated.rows_affected != 1 {
+        return Err(AppError::internal(anyhow::anyhow!(
+            "stock balances without their warehouse level"
+        )));
+    }
+    Ok(())
+}
+
+/// Gives back every allocation of the order still held; the allocations released.
+pub async fn release(
+    ctx: &Ctx<'_, impl ConnectionTrait>,
+    sales_order_id: Uuid,
+) -> AppResult<Vec<stock_allocations::Model>> {
+    let Ctx { db, scope, now, .. } = *ctx;
+    let held = stock_allocations::Entity::find()
+        .filter(stock_allocations::Column::TenantId.eq(scope.tenant_id()))
+        .filter(stock_allocations::Column::SalesOrderId.eq(sales_order_id))
+        .filter(stock_allocations::Column::ReleasedAt.is_null())
+        .order_by_asc(stock_allocations::Column::CreatedAt)
+        .order_by_asc(stock_allocations::Column::Id)
+        .all(db)
+        .await?;
+    let mut released = Vec::with_capacity(held.len());
+    for allocation in held {
+        let balance = stock_balances::Entity::update_many()
+            .col_expr(
+                stock_balances::Column::Allocated,
+                Expr::col(stock_balances::Column::Allocated).sub(allocation.quantity.scaled()),
+            )
+            .col_expr(stock_balances::Column::UpdatedAt, Expr::value(now))
+            .filter(stock_balances::Column::Id.eq(allocation.stock_balance_id))
+            .exec_with_returning(db)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| {
+                AppError::internal(anyhow::anyhow!("an allocation without its balance"))
+            })?;
+        reserve(
+            ctx,
+            balance.warehouse_id,
+            balance.product_sku_id,
+            -allocation.quantity,
+        )
+        .await?;
+        stock_allocations::Entity::update_many()
+            .col_expr(stock_allocations::Column::ReleasedAt, Expr::value(now))
+            .filter(stock_allocations::Column::Id.eq(allocation.id))
+            .exec(db)
+            .await?;
+        released.push(stock_allocations::Model {
+            released_at: Some(now),
+            ..allocation
+        });
+    }
+    Ok(released)
+}
+
+/// One place's stock in an inquiry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlaceStock {
+    pub warehouse_code: String,
+    pub location_code: Option<String>,
+    pub lot_no: String,
+    pub expiry_date: Option<chrono::NaiveDate>,
+    pub on_hand: Amount,
+    pub allocated: Amount,
+}
+
+/// A SKU's stock by warehouse, location and lot.
+#[derive(Clone, Debug)]
+pub struct StockInquiry {
+    pub sku: product_skus::Model,
+    pub places: Vec<PlaceStock>,
+}
+
+impl StockInquiry {
+    pub fn on_hand(&self) -> Amount {
+        self.places.iter().map(|p| p.on_hand).sum()
+    }
+
+    pub fn allocated(&self) -> Amount {
+        self.places.iter().map(|p| p.allocated).sum()
+    }
+}
+
+/// The stock of the tenant's SKU `sku_code` — in one warehouse (by code) or all, of one lot or
+/// all — place by place, empty places left out. `None`: no such SKU.
+pub async fn inquiry(
+    ctx: &Ctx<'_, impl ConnectionTrait>,
+    sku_code: &str,
+    warehouse_code: Option<&str>,
+    lot_no: Option<&str>,
+) -> AppResult<Option<StockInquiry>> {
+    let Ctx { db, scope, .. } = *ctx;
+    let warehouse = match warehouse_code {
+        None => None,
+        Some(code) => Some(super::inbound::warehouse_by_code(ctx, code).await?),
+    };
+    let Some(sku) = scope
+        .select::<product_skus::Entity>()
+        .filter(product_skus::Column::SkuCode.eq(sku_code.trim()))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let mut balances = scope
+        .select::<stock_balances::Entity>()
+        .filter(stock_balances::Column::ProductSkuId.eq(sku.id))
+        .filter(
+            sea_orm::Condition::any()
+                .add(stock_balances::Column::OnHand.ne(0))
+                .add(stock_balances::Column::Allocated.ne(0)),
+        );
+    if let Some(warehouse) = &warehouse {
+        balances = balances.filter(stock_balances::Column::WarehouseId.eq(warehouse.id));
+    }
+    if let Some(lot) = lot_no {
+        balances = balances.filter(stock_balances::Column::LotNo.eq(lot.trim()));
+    }
+    let balances = balances.all(db).await?;
+    let warehouse_ids: std::collections::HashSet<Uuid> =
+        balances.iter().map(|b| b.warehouse_id).collect();
+    let warehouse_codes: std::collections::HashMap<Uuid, String> = scope
+        .select::<warehouses::Entity>()
+        .filter(warehouses::Column::Id.is_in(warehouse_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|w| (w.id, w.code))
+        .collect();
+    let location_ids: std::collections::HashSet<Uuid> =
+        balances.iter().filter_map(|b| b.location_id).collect();
+    let location_codes: std::collections::HashMap<Uuid, String> = if location_ids.is_empty() {
+        Default::default()
+    } else {
+        scope
+            .select::<crate::entities::storage_locations::Entity>()
+            .filter(crate::entities::storage_locations::Column::Id.is_in(location_ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|l| (l.id, l.code))
+            .collect()
+    };
+    let mut places: Vec<PlaceStock> = balances
+        .into_iter()
+        .map(|b| PlaceStock {
+            warehouse_code: warehouse_codes
+                .get(&b.warehouse_id)
+                .cloned()
+                .unwrap_or_default(),
+            location_code: b
+                .location_id
+                .and_then(|id| location_codes.get(&id).cloned()),
+            lot_no: b.lot_no,
+            expiry_date: b.expiry_date,
+            on_hand: b.on_hand,
+            allocated: b.allocated,
+        })
+        .collect();
+    // By warehouse; located stock first, by location; then by lot.
+    places.sort_by(|a, b| {
+        let key = |p: &PlaceStock| {
+            (
+                p.warehouse_code.clone(),
+                p.location_code.is_none(),
+                p.location_code.clone(),
+                p.lot_no.clone(),
+            )
+        };
+        key(a).cmp(&key(b))
+    });
+    Ok(Some(StockInquiry { sku, places }))
 }
 
 #[cfg(test)]
@@ -185,6 +573,7 @@ mod tests {
             tenant_id: Uuid::from_u128(2),
             warehouse_id: Uuid::from_u128(3),
             product_sku_id: Uuid::from_u128(4),
+            place: Place::ANYWHERE,
             movement_type: MovementType::Sale,
             quantity: amount("-2.5"),
             reference: Some(Reference {

@@ -246,6 +246,19 @@ macro_rules! declare_enums {
 
 with_every_enum!(declare_enums);
 
+string_enum! {
+    /// Where an advance shipping notice stands (the push API's; the partner doors do not show
+    /// ASNs).
+    AsnStatus {
+        /// Expected; nothing received yet.
+        Pending => "PENDING",
+        /// Some lines received, not all in full.
+        Receiving => "RECEIVING",
+        /// Every line received in full.
+        Completed => "COMPLETED",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,6 +20,10 @@ pub struct Model {
     pub reference_id: Option<Uuid>,
     pub reference: Option<String>,
     pub note: Option<String>,
+    /// Where in the warehouse, when the movement names a location.
+    pub location_id: Option<Uuid>,
+    /// The lot, when the stock is tracked by lot.
+    pub lot_no: Option<String>,
     pub created_at: Timestamp,
 }
 

@@ -26,6 +26,14 @@ pub struct Model {
     pub payment_status: PaymentStatus,
     pub source: DocumentSource,
     pub external_reference: Option<String>,
+    /// The warehouse a pushed order is served from (and its stock allocated in).
+    pub warehouse_id: Option<Uuid>,
+    pub required_date: Option<Date>,
+    pub priority: Option<i32>,
+    /// Delivery details of a pushed order (personal data: the push API shows them, the
+    /// partner doors do not).
+    pub ship_to_name: Option<String>,
+    pub ship_to_address: Option<String>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }

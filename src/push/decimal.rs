@@ -3,7 +3,7 @@
 //! exact decimal, never through a binary float.
 
 use serde::de::Error as _;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
 
 use crate::money::Amount;
@@ -39,27 +39,12 @@ pub fn required<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Amount, D:
     parse(raw.get()).map_err(D::Error::custom)
 }
 
-/// Writes an amount as a JSON number in its shortest exact form.
-pub fn number<S: Serializer>(value: &Amount, serializer: S) -> Result<S::Ok, S::Error> {
-    RawValue::from_string(value.to_string())
-        .map_err(serde::ser::Error::custom)?
-        .serialize(serializer)
-}
-
-/// Writes an optional amount as a JSON number or `null`.
-pub fn optional_number<S: Serializer>(
-    value: &Option<Amount>,
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
-    match value {
-        Some(value) => number(value, serializer),
-        None => serializer.serialize_none(),
-    }
-}
+pub use crate::money::{json_number as number, optional_json_number as optional_number};
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde::Serialize;
 
     #[derive(Debug, Deserialize, Serialize)]
     struct Line {

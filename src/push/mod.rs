@@ -8,12 +8,15 @@ pub mod decimal;
 pub mod envelope;
 pub mod guard;
 pub mod idempotency;
+pub mod inbound;
 pub mod items;
 pub mod keys;
 pub mod locations;
 pub mod openapi;
+pub mod orders;
 pub mod partners;
 pub mod request_log;
+pub mod stock;
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -112,6 +115,15 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/partners/bulk", post(partners::bulk))
         .route("/locations", post(locations::upsert))
         .route("/locations/bulk", post(locations::bulk))
+        .route("/asn", post(inbound::create))
+        .route("/asn/bulk", post(inbound::bulk))
+        .route("/asn/{asn_no}", get(inbound::read))
+        .route("/grn", post(inbound::receive))
+        .route("/orders", post(orders::create))
+        .route("/orders/bulk", post(orders::bulk))
+        .route("/orders/{order_no}", get(orders::read))
+        .route("/orders/{order_no}/cancel", post(orders::cancel))
+        .route("/stock", get(stock::read))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed);
     #[cfg(feature = "bench")]

@@ -152,8 +152,10 @@ impl Modify for Security {
     info(
         title = "partner-gateway Push Integration API",
         description = "Write access for ERPs, e-commerce back ends and suppliers: master data \
-                       (items, partners, storage locations) upserted by their codes. What is \
-                       pushed is what partners read through the Partner REST API and GraphQL.\n\n\
+                       (items, partners, storage locations) upserted by their codes; advance \
+                       shipping notices, goods receipts and sales orders, with stock held by \
+                       warehouse, location and lot. What is pushed is what partners read \
+                       through the Partner REST API and GraphQL.\n\n\
                        **Authentication**: an API key in `X-API-Key` (or `Authorization: ApiKey \
                        …`), checked in this order: the key, its IP allow-list, its allowed \
                        origins, its per-minute rate limit, the scope.\n\n\
@@ -179,6 +181,15 @@ impl Modify for Security {
         super::partners::bulk,
         super::locations::upsert,
         super::locations::bulk,
+        super::inbound::create,
+        super::inbound::bulk,
+        super::inbound::read,
+        super::inbound::receive,
+        super::orders::create,
+        super::orders::bulk,
+        super::orders::cancel,
+        super::orders::read,
+        super::stock::read,
     ),
     components(schemas(
         super::envelope::PushCode,
@@ -191,6 +202,9 @@ impl Modify for Security {
     tags(
         (name = "API keys", description = "Keys of this API, for operators"),
         (name = "Push: master data", description = "Items, partners and storage locations"),
+        (name = "Push: inbound", description = "Advance shipping notices and goods receipts"),
+        (name = "Push: outbound", description = "Sales orders, allocated from stock, and their cancellation"),
+        (name = "Push: inquiry", description = "Orders, ASNs and stock as they stand"),
     ),
 )]
 pub struct PushApiDoc;

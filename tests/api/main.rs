@@ -22,6 +22,7 @@ mod partner_sales;
 mod persisted_queries;
 mod pii_columns;
 mod playground;
+mod push_documents;
 mod push_guard;
 mod push_idempotency;
 mod push_items;

@@ -80,6 +80,11 @@ async fn amounts_round_trip_and_sum_exactly_in_the_database() {
             payment_status: Set(PaymentStatus::Paid),
             source: Set(DocumentSource::Pos),
             external_reference: Set(None),
+            warehouse_id: Set(None),
+            required_date: Set(None),
+            priority: Set(None),
+            ship_to_name: Set(None),
+            ship_to_address: Set(None),
             created_at: Set(now),
             updated_at: Set(now),
         });

@@ -92,6 +92,11 @@ fn new_order(
         payment_status: Set(PaymentStatus::Paid),
         source: Set(DocumentSource::Pos),
         external_reference: Set(None),
+        warehouse_id: Set(None),
+        required_date: Set(None),
+        priority: Set(None),
+        ship_to_name: Set(None),
+        ship_to_address: Set(None),
         created_at: Set(at),
         updated_at: Set(at),
     }

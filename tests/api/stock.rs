@@ -94,6 +94,7 @@ fn posting<'a>(place: &Place, kind: MovementType, quantity: &str, at: Timestamp)
         tenant_id: place.tenant_id,
         warehouse_id: place.warehouse_id,
         product_sku_id: place.sku_id,
+        place: stock::Place::ANYWHERE,
         movement_type: kind,
         quantity: amount(quantity),
         reference: None,

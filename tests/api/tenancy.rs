@@ -67,6 +67,11 @@ async fn tenant_with_orders(db: &DatabaseConnection, name: &str, branch_count: u
             payment_status: Set(PaymentStatus::Paid),
             source: Set(DocumentSource::Pos),
             external_reference: Set(None),
+            warehouse_id: Set(None),
+            required_date: Set(None),
+            priority: Set(None),
+            ship_to_name: Set(None),
+            ship_to_address: Set(None),
             created_at: Set(now),
             updated_at: Set(now),
         }

@@ -1,0 +1,709 @@
+//! The Push Integration API's documents: ASNs, GRNs, orders with allocations, cancellation and
+//! the inquiries — stock by warehouse, location and lot, read back through the partner doors.
+
+use partner_gateway::clock::Clock;
+use partner_gateway::demo::DEMO_API_KEY;
+use partner_gateway::entities::enums::{RecordStatus, WarehouseKind};
+use partner_gateway::entities::{
+    branches, inventory_levels, stock_allocations, stock_balances, warehouses, webhook_events,
+};
+use reqwest::StatusCode;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::helpers::TestApp;
+
+const BASE: &str = "/api/v1/integration/v1";
+
+async fn post(app: &TestApp, key: &str, path: &str, body: Value) -> (StatusCode, Value) {
+    let response = app
+        .client
+        .post(app.url(&format!("{BASE}{path}")))
+        .header("x-api-key", key)
+        .json(&body)
+        .send()
+        .await
+        .expect("request");
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn get(app: &TestApp, key: &str, path: &str) -> (StatusCode, Value) {
+    let response = app
+        .client
+        .get(app.url(&format!("{BASE}{path}")))
+        .header("x-api-key", key)
+        .send()
+        .await
+        .expect("request");
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// The demo tenant with a warehouse `WH-T-01` of its own (location `A-01`), supplier
+/// `SUP-T-01`, customer `CUS-T-01` and items `LOT-1` (by lot, EA) and `PLAIN-1` (EA, price
+/// 100 set by the test where needed).
+struct Fixture {
+    app: TestApp,
+    tenant: Uuid,
+    warehouse: Uuid,
+}
+
+async fn fixture() -> Fixture {
+    let app = TestApp::spawn().await;
+    let tenant = app.seed().await.tenant_id;
+    let branch = branches::Entity::find()
+        .filter(branches::Column::TenantId.eq(tenant))
+        .order_by_asc(branches::Column::Code)
+        .one(&app.state.db)
+        .await
+        .expect("query")
+        .expect("a demo branch");
+    let now = app.clock.now();
+    let warehouse = warehouses::Entity::insert(warehouses::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        tenant_id: Set(tenant),
+        branch_id: Set(branch.id),
+        code: Set("WH-T-01".into()),
+        name: Set("Test warehouse".into()),
+        kind: Set(WarehouseKind::Central),
+        status: Set(RecordStatus::Active),
+        created_at: Set(now),
+        updated_at: Set(now),
+    })
+    .exec_with_returning(&app.state.db)
+    .await
+    .expect("warehouse")
+    .id;
+    for (path, body) in [
+        (
+            "/partners",
+            json!({"code": "SUP-T-01", "name": "Test supplier", "type": "supplier"}),
+        ),
+        (
+            "/partners",
+            json!({"code": "CUS-T-01", "name": "Test customer", "type": "customer"}),
+        ),
+        (
+            "/items",
+            json!({"sku": "LOT-1", "name": "Lot item", "baseUomCode": "EA", "tracking": "lot"}),
+        ),
+        (
+            "/items",
+            json!({"sku": "PLAIN-1", "name": "Plain item", "baseUomCode": "EA"}),
+        ),
+        (
+            "/locations",
+            json!({"warehouseCode": "WH-T-01", "code": "A-01"}),
+        ),
+    ] {
+        let (status, answer) = post(&app, DEMO_API_KEY, path, body).await;
+        assert!(status.is_success(), "{path}: {answer}");
+    }
+    Fixture {
+        app,
+        tenant,
+        warehouse,
+    }
+}
+
+impl Fixture {
+    /// Sum of the balances equals the level, for every SKU of the test warehouse.
+    async fn assert_levels_are_sums(&self) {
+        let db = &self.app.state.db;
+        let levels = inventory_levels::Entity::find()
+            .filter(inventory_levels::Column::WarehouseId.eq(self.warehouse))
+            .all(db)
+            .await
+            .expect("levels");
+        assert!(!levels.is_empty());
+        for level in levels {
+            let balances = stock_balances::Entity::find()
+                .filter(stock_balances::Column::WarehouseId.eq(self.warehouse))
+                .filter(stock_balances::Column::ProductSkuId.eq(level.product_sku_id))
+                .all(db)
+                .await
+                .expect("balances");
+            let on_hand: partner_gateway::money::Amount = balances.iter().map(|b| b.on_hand).sum();
+            let allocated: partner_gateway::money::Amount =
+                balances.iter().map(|b| b.allocated).sum();
+            assert_eq!(
+                level.on_hand, on_hand,
+                "on hand of {}",
+                level.product_sku_id
+            );
+            assert_eq!(
+                level.reserved, allocated,
+                "reserved of {}",
+                level.product_sku_id
+            );
+        }
+    }
+
+    async fn events(&self, name: &str) -> Vec<Value> {
+        webhook_events::Entity::find()
+            .filter(webhook_events::Column::TenantId.eq(self.tenant))
+            .filter(webhook_events::Column::EventType.eq(name))
+            .order_by_asc(webhook_events::Column::CreatedAt)
+            .all(&self.app.state.db)
+            .await
+            .expect("events")
+            .into_iter()
+            .map(|e| serde_json::from_str(&e.payload).expect("payload is JSON"))
+            .collect()
+    }
+
+    /// Receives `lines` (no ASN) and answers the GRN.
+    async fn receive(&self, lines: Value) -> Value {
+        let (status, answer) = post(
+            &self.app,
+            DEMO_API_KEY,
+            "/grn",
+            json!({"warehouseCode": "WH-T-01", "lines": lines}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{answer}");
+        answer
+    }
+}
+
+#[tokio::test]
+async fn an_asn_is_received_in_parts_then_completed_and_over_receipt_is_refused() {
+    let f = fixture().await;
+    let app = &f.app;
+    let today = app.clock.now().date().format("%Y%m%d").to_string();
+    let (status, created) = post(
+        app,
+        DEMO_API_KEY,
+        "/asn",
+        json!({
+            "warehouseCode": "WH-T-01",
+            "supplierCode": "SUP-T-01",
+            "expectedDate": "2026-06-15",
+            "referenceNo": "SUPPLIER-REF-1",
+            "lines": [
+                {"lineNo": 1, "sku": "PLAIN-1", "uomCode": "EA", "expectedQty": 50},
+                {"lineNo": 2, "sku": "LOT-1", "expectedQty": 200.5, "lotNo": "LOT-A", "expiryDate": "2027-12-31"}
+            ]
+        }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let asn = &created["data"];
+    let asn_no = asn["asnNo"].as_str().expect("number");
+    assert_eq!(asn_no, format!("ASN-{today}-0001"));
+    assert_eq!(asn["status"], "pending");
+    assert_eq!(
+        asn["purchaseOrderNo"],
+        Value::Null,
+        "no such purchase order"
+    );
+    assert_eq!(asn["lines"][1]["expectedQty"], json!(200.5));
+    assert_eq!(asn["lines"][1]["lotNo"], "LOT-A");
+
+    // Part of line 1, all of line 2 (its lot from the ASN), into location A-01.
+    let (status, grn) = post(
+        app,
+        DEMO_API_KEY,
+        "/grn",
+        json!({
+            "warehouseCode": "WH-T-01",
+            "asnNo": asn_no,
+            "lines": [
+                {"asnLineNo": 1, "sku": "PLAIN-1", "qty": 20, "locationCode": "A-01"},
+                {"asnLineNo": 2, "sku": "LOT-1", "qty": 200.5}
+            ]
+        }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{grn}");
+    assert_eq!(grn["data"]["grnNo"], format!("GRN-{today}-0001"));
+    assert_eq!(grn["data"]["asnStatus"], "receiving");
+    assert_eq!(grn["data"]["lines"][1]["lotNo"], "LOT-A");
+    assert_eq!(grn["data"]["lines"][1]["expiryDate"], "2027-12-31");
+
+    // More than line 1 still expects (30): refused, nothing received.
+    let (status, refused) = post(
+        app,
+        DEMO_API_KEY,
+        "/grn",
+        json!({
+            "warehouseCode": "WH-T-01",
+            "asnNo": asn_no,
+            "lines": [{"asnLineNo": 1, "sku": "PLAIN-1", "qty": 31}]
+        }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
+    assert_eq!(refused["code"], "VALIDATION_FAILED");
+    assert_eq!(refused["details"][0]["field"], "lines[0].qty");
+    let (_, read) = get(app, DEMO_API_KEY, &format!("/asn/{asn_no}")).await;
+    assert_eq!(read["data"]["lines"][0]["receivedQty"], json!(20));
+
+    // The rest: the ASN completes.
+    let (status, last) = post(
+        app,
+        DEMO_API_KEY,
+        "/grn",
+        json!({
+            "warehouseCode": "WH-T-01",
+            "asnNo": asn_no,
+            "lines": [{"asnLineNo": 1, "sku": "PLAIN-1", "qty": 30}]
+        }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{last}");
+    assert_eq!(last["data"]["asnStatus"], "completed");
+    let (status, read) = get(app, DEMO_API_KEY, &format!("/asn/{asn_no}")).await;
+    assert_eq!(status, StatusCode::OK);
+    let read = &read["data"];
+    assert_eq!(read["status"], "completed");
+    assert_eq!(read["lines"][0]["receivedQty"], json!(50));
+    assert_eq!(read["lines"][1]["receivedQty"], json!(200.5));
+    let grns: Vec<&str> = read["grns"]
+        .as_array()
+        .expect("grns")
+        .iter()
+        .map(|g| g["grnNo"].as_str().expect("number"))
+        .collect();
+    assert_eq!(
+        grns,
+        [format!("GRN-{today}-0001"), format!("GRN-{today}-0002")]
+    );
+
+    // Stock by place and lot, in the seed's shape.
+    let (status, stock) = get(
+        app,
+        DEMO_API_KEY,
+        "/stock?sku=PLAIN-1&warehouseCode=WH-T-01",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{stock}");
+    assert_eq!(stock["data"]["totalOnHand"], json!(50));
+    assert_eq!(stock["data"]["totalAvailable"], json!(50));
+    let places = stock["data"]["stocks"].as_array().expect("stocks");
+    assert_eq!(places.len(), 2, "{places:?}");
+    assert_eq!(places[0]["locationCode"], "A-01");
+    assert_eq!(places[0]["qtyOnHand"], json!(20));
+    assert_eq!(places[1]["locationCode"], Value::Null);
+    assert_eq!(places[1]["qtyOnHand"], json!(30));
+    let (_, lot) = get(app, DEMO_API_KEY, "/stock?sku=LOT-1&lotNo=LOT-A").await;
+    assert_eq!(lot["data"]["tracking"], "lot");
+    assert_eq!(lot["data"]["stocks"][0]["lotNo"], "LOT-A");
+    assert_eq!(lot["data"]["stocks"][0]["qtyOnHand"], json!(200.5));
+    f.assert_levels_are_sums().await;
+
+    // One WMS event per receipt; the last says completed. Partners hear of the movements.
+    let received = f.events("asn.received").await;
+    let completed = f.events("asn.completed").await;
+    assert_eq!((received.len(), completed.len()), (1, 1));
+    assert_eq!(completed[0]["event"], "asn.completed");
+    assert_eq!(completed[0]["data"]["asnNo"], asn_no);
+    assert_eq!(completed[0]["data"]["lines"][0]["receivedQty"], json!(50));
+    assert!(
+        completed[0]["timestamp"]
+            .as_str()
+            .is_some_and(|t| t.ends_with('Z'))
+    );
+    let movements = f.events("inventory.movement.created").await;
+    assert_eq!(movements.len(), 2, "one per GRN");
+    let mut counts: Vec<usize> = movements
+        .iter()
+        .map(|e| e["data"]["movements"].as_array().expect("movements").len())
+        .collect();
+    counts.sort_unstable();
+    assert_eq!(
+        counts,
+        [1, 2],
+        "the GRNs' lines, quantities as the partner API's strings"
+    );
+    assert!(
+        movements
+            .iter()
+            .any(|e| e["data"]["movements"][0]["quantity"] == "30")
+    );
+
+    // The partner API sees the sum at the warehouse.
+    let token = app.token("demo-full-access", None).await;
+    let body: Value = app
+        .get_with(
+            &format!("/api/partner/v1/inventory?warehouse_id={}", f.warehouse),
+            &token,
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    let rows = body["data"].as_array().expect("rows");
+    let (_, item) = get(app, DEMO_API_KEY, "/items/PLAIN-1").await;
+    let plain = rows
+        .iter()
+        .find(|r| r["product_sku_id"] == item["data"]["id"])
+        .unwrap_or_else(|| panic!("PLAIN-1 in {body}"));
+    assert_eq!(plain["on_hand"], "50", "{plain}");
+}
+
+#[tokio::test]
+async fn unknown_references_and_bad_lines_are_refused_in_the_seeds_words() {
+    let f = fixture().await;
+    let app = &f.app;
+    let line = json!({"lineNo": 1, "sku": "PLAIN-1", "expectedQty": 5});
+    let asn = |warehouse: &str, supplier: &str, lines: Value| json!({"warehouseCode": warehouse, "supplierCode": supplier, "lines": lines});
+    let cases = [
+        (
+            asn("WH-NOPE", "SUP-T-01", json!([line])),
+            "Warehouse code \"WH-NOPE\" not found.",
+        ),
+        (
+            asn("WH-T-01", "SUP-NOPE", json!([line])),
+            "Supplier code \"SUP-NOPE\" not found.",
+        ),
+        (
+            asn(
+                "WH-T-01",
+                "SUP-T-01",
+                json!([{"lineNo": 1, "sku": "SKU-X", "expectedQty": 1}]),
+            ),
+            "Item SKU \"SKU-X\" not found.",
+        ),
+    ];
+    for (body, message) in cases {
+        let (status, answer) = post(app, DEMO_API_KEY, "/asn", body).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+        assert_eq!(answer["code"], "VALIDATION_FAILED");
+        assert_eq!(answer["message"], message);
+    }
+    // Field by field: a lot item without lot, another unit, a repeated line, no quantity.
+    let (status, answer) = post(
+        app,
+        DEMO_API_KEY,
+        "/asn",
+        asn(
+            "WH-T-01",
+            "SUP-T-01",
+            json!([
+                {"lineNo": 1, "sku": "LOT-1", "expectedQty": 1},
+                {"lineNo": 2, "sku": "PLAIN-1", "uomCode": "CASE", "expectedQty": 1}
+            ]),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let fields: Vec<&str> = answer["details"]
+        .as_array()
+        .expect("details")
+        .iter()
+        .map(|d| d["field"].as_str().expect("field"))
+        .collect();
+    assert_eq!(fields, ["lines[0].lotNo", "lines[1].uomCode"], "{answer}");
+    let (status, answer) = post(
+        app,
+        DEMO_API_KEY,
+        "/asn",
+        asn(
+            "WH-T-01",
+            "SUP-T-01",
+            json!([
+                {"lineNo": 1, "sku": "PLAIN-1", "expectedQty": 0},
+                {"lineNo": 1, "sku": "PLAIN-1", "expectedQty": 1}
+            ]),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let fields: Vec<&str> = answer["details"]
+        .as_array()
+        .expect("details")
+        .iter()
+        .map(|d| d["field"].as_str().expect("field"))
+        .collect();
+    assert_eq!(
+        fields,
+        ["lines[0].expectedQty", "lines[1].lineNo"],
+        "{answer}"
+    );
+    // Not found on inquiry: 404 in the seed's words.
+    let (status, answer) = get(app, DEMO_API_KEY, "/asn/ASN-NOPE").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(answer["message"], "ASN \"ASN-NOPE\" not found.");
+    let (status, answer) = get(app, DEMO_API_KEY, "/orders/SO-NOPE").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(answer["message"], "Order \"SO-NOPE\" not found.");
+    let (status, answer) = get(app, DEMO_API_KEY, "/stock?sku=SKU-NOPE").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(answer["message"], "Item SKU \"SKU-NOPE\" not found.");
+    let (status, answer) = get(app, DEMO_API_KEY, "/stock?warehouseCode=WH-T-01").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(answer["details"][0]["field"], "sku");
+    // Nothing was written by any refusal.
+    assert_eq!(
+        stock_balances::Entity::find()
+            .filter(stock_balances::Column::WarehouseId.eq(f.warehouse))
+            .all(&app.state.db)
+            .await
+            .expect("balances")
+            .len(),
+        0
+    );
+}
+
+#[tokio::test]
+async fn orders_allocate_first_expiring_first_and_cancelling_releases_them() {
+    let f = fixture().await;
+    let app = &f.app;
+    // Two lots of LOT-1: the later expiry received first.
+    f.receive(json!([
+        {"sku": "LOT-1", "qty": 10, "lotNo": "LATE", "expiryDate": "2028-01-31", "locationCode": "A-01"},
+        {"sku": "LOT-1", "qty": 4, "lotNo": "EARLY", "expiryDate": "2027-01-31"},
+        {"sku": "PLAIN-1", "qty": 3}
+    ]))
+    .await;
+    let order = json!({
+        "warehouseCode": "WH-T-01",
+        "customerCode": "CUS-T-01",
+        "requiredDate": "2026-06-20",
+        "priority": 3,
+        "shipTo": {"name": "สมชาย", "address": "123 ถ.สุขุมวิท"},
+        "referenceNo": "EXT-ORDER-1",
+        "lines": [
+            {"lineNo": 1, "sku": "LOT-1", "uomCode": "EA", "qtyOrdered": 6, "unitPrice": 10.70},
+            {"lineNo": 2, "sku": "PLAIN-1", "qtyOrdered": 5, "unitPrice": 21.4}
+        ]
+    });
+    let (status, created) = post(app, DEMO_API_KEY, "/orders", order.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let data = &created["data"];
+    let order_no = data["orderNo"].as_str().expect("number").to_owned();
+    let today = app.clock.now().date().format("%Y%m%d").to_string();
+    assert_eq!(order_no, format!("SO-{today}-0001"));
+    assert_eq!(data["status"], "active");
+    // 4 from the early lot, then 2 from the late one; PLAIN-1 only 3 of 5.
+    let allocations = data["lines"][0]["allocations"]
+        .as_array()
+        .expect("allocations");
+    assert_eq!(allocations.len(), 2, "{allocations:?}");
+    assert_eq!(allocations[0]["lotNo"], "EARLY");
+    assert_eq!(allocations[0]["qty"], json!(4));
+    assert_eq!(allocations[1]["lotNo"], "LATE");
+    assert_eq!(allocations[1]["locationCode"], "A-01");
+    assert_eq!(allocations[1]["qty"], json!(2));
+    assert_eq!(data["lines"][1]["qtyAllocated"], json!(3));
+    assert_eq!(data["summary"]["totalOrdered"], json!(11));
+    assert_eq!(data["summary"]["totalAllocated"], json!(9));
+    assert_eq!(data["summary"]["totalShipped"], json!(0));
+    assert_eq!(data["pickTasks"], json!([]));
+    // Money: 6 × 10.70 + 5 × 21.40 = 171.20, VAT included 7/107 per line (4.20 + 7.00).
+    assert_eq!(data["subtotal"], json!(171.2));
+    assert_eq!(data["totalAmount"], json!(171.2));
+    assert_eq!(data["taxAmount"], json!(11.2));
+    let (_, stock) = get(app, DEMO_API_KEY, "/stock?sku=LOT-1&warehouseCode=WH-T-01").await;
+    assert_eq!(stock["data"]["totalOnHand"], json!(14));
+    assert_eq!(stock["data"]["totalAllocated"], json!(6));
+    assert_eq!(stock["data"]["totalAvailable"], json!(8));
+    f.assert_levels_are_sums().await;
+
+    // The same reference again is a conflict; the inquiry shows the order.
+    let (status, again) = post(app, DEMO_API_KEY, "/orders", order).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{again}");
+    let (status, read) = get(app, DEMO_API_KEY, &format!("/orders/{order_no}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(read["data"]["shipTo"]["name"], "สมชาย");
+    assert_eq!(read["data"]["summary"]["totalAllocated"], json!(9));
+
+    // Partners read it at once, with its items (and no delivery details).
+    let token = app.token("demo-full-access", None).await;
+    let sales: Value = app
+        .get_with("/api/partner/v1/sales?limit=5", &token)
+        .await
+        .json()
+        .await
+        .expect("json");
+    let listed = sales["data"]
+        .as_array()
+        .expect("orders")
+        .iter()
+        .find(|o| o["order_number"] == order_no.as_str())
+        .unwrap_or_else(|| panic!("{order_no} in {sales}"));
+    assert_eq!(listed["order_type"], "DELIVERY");
+    assert_eq!(listed["status"], "ACTIVE");
+    assert_eq!(listed["total_amount"], "171.2");
+    assert!(!listed.to_string().contains("สมชาย"));
+    let graphql: Value = app
+        .client
+        .post(app.url("/graphql"))
+        .bearer_auth(&token)
+        .json(&json!({"query": "{ salesOrders(first: 3) { edges { node { orderNumber items { skuCode quantity } } } } }"}))
+        .send()
+        .await
+        .expect("graphql")
+        .json()
+        .await
+        .expect("json");
+    let node = graphql["data"]["salesOrders"]["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .map(|e| &e["node"])
+        .find(|n| n["orderNumber"] == order_no.as_str())
+        .unwrap_or_else(|| panic!("{order_no} in {graphql}"));
+    assert_eq!(node["items"][0]["skuCode"], "LOT-1");
+
+    // Cancelled: allocations released; a second cancel is a conflict.
+    let (status, cancelled) = post(
+        app,
+        DEMO_API_KEY,
+        &format!("/orders/{order_no}/cancel"),
+        json!(null),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{cancelled}");
+    assert_eq!(cancelled["data"]["status"], "cancelled");
+    assert_eq!(cancelled["data"]["summary"]["totalAllocated"], json!(0));
+    let (_, stock) = get(app, DEMO_API_KEY, "/stock?sku=LOT-1&warehouseCode=WH-T-01").await;
+    assert_eq!(stock["data"]["totalAllocated"], json!(0));
+    f.assert_levels_are_sums().await;
+    let (status, again) = post(
+        app,
+        DEMO_API_KEY,
+        &format!("/orders/{order_no}/cancel"),
+        json!(null),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{again}");
+    let (status, _) = post(app, DEMO_API_KEY, "/orders/SO-NOPE/cancel", json!(null)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        stock_allocations::Entity::find()
+            .filter(stock_allocations::Column::ReleasedAt.is_null())
+            .all(&app.state.db)
+            .await
+            .expect("allocations")
+            .len(),
+        0
+    );
+
+    // Events: one of each catalogue per change.
+    for (name, count) in [
+        ("sales.order.created", 1),
+        ("order.allocated", 1),
+        ("sales.order.cancelled", 1),
+        ("order.cancelled", 1),
+    ] {
+        assert_eq!(f.events(name).await.len(), count, "{name}");
+    }
+    let allocated = &f.events("order.allocated").await[0];
+    assert_eq!(allocated["data"]["lines"][0]["qtyAllocated"], json!(6));
+    let created = &f.events("sales.order.created").await[0];
+    assert_eq!(
+        created["data"]["total_amount"]
+            .as_str()
+            .or(created["data"]["totalAmount"].as_str()),
+        Some("171.2")
+    );
+    assert!(!created.to_string().contains("สมชาย"), "no personal data");
+}
+
+#[tokio::test]
+async fn concurrent_orders_never_allocate_the_same_stock_twice() {
+    let f = fixture().await;
+    f.receive(json!([{"sku": "PLAIN-1", "qty": 10}])).await;
+    let orders = (0..8).map(|n| {
+        let client = f.app.client.clone();
+        let url = f.app.url(&format!("{BASE}/orders"));
+        async move {
+            let response = client
+                .post(url)
+                .header("x-api-key", DEMO_API_KEY)
+                .json(&json!({
+                    "warehouseCode": "WH-T-01",
+                    "referenceNo": format!("RACE-{n}"),
+                    "lines": [{"lineNo": 1, "sku": "PLAIN-1", "qtyOrdered": 3}]
+                }))
+                .send()
+                .await
+                .expect("request");
+            assert_eq!(response.status(), StatusCode::CREATED);
+            let body: Value = response.json().await.expect("json");
+            body["data"]["summary"]["totalAllocated"]
+                .as_f64()
+                .expect("allocated")
+        }
+    });
+    let allocated: f64 = futures_util::future::join_all(orders)
+        .await
+        .into_iter()
+        .sum();
+    assert_eq!(allocated, 10.0, "all the stock, no more");
+    f.assert_levels_are_sums().await;
+    let (_, stock) = get(
+        &f.app,
+        DEMO_API_KEY,
+        "/stock?sku=PLAIN-1&warehouseCode=WH-T-01",
+    )
+    .await;
+    assert_eq!(stock["data"]["totalAvailable"], json!(0));
+}
+
+#[tokio::test]
+async fn bulk_documents_report_each_and_numbers_are_per_tenant() {
+    let f = fixture().await;
+    let app = &f.app;
+    let good = json!({"warehouseCode": "WH-T-01", "supplierCode": "SUP-T-01", "referenceNo": "R-1",
+        "lines": [{"lineNo": 1, "sku": "PLAIN-1", "expectedQty": 1}]});
+    let bad = json!({"warehouseCode": "WH-T-01", "supplierCode": "SUP-T-01", "referenceNo": "R-2",
+        "lines": [{"lineNo": 1, "sku": "SKU-X", "expectedQty": 1}]});
+    let (status, report) = post(app, DEMO_API_KEY, "/asn/bulk", json!({"asns": [good, bad]})).await;
+    assert_eq!(status, StatusCode::MULTI_STATUS, "{report}");
+    assert_eq!(report["created"], 1);
+    assert_eq!(report["errors"][0]["key"], "R-2");
+    assert_eq!(
+        report["errors"][0]["error"],
+        "Item SKU \"SKU-X\" not found."
+    );
+    let too_many: Vec<Value> = (0..101).map(|_| json!({})).collect();
+    let (status, _) = post(
+        app,
+        DEMO_API_KEY,
+        "/orders/bulk",
+        json!({"orders": too_many}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, report) = post(
+        app,
+        DEMO_API_KEY,
+        "/orders/bulk",
+        json!({"orders": [
+            {"warehouseCode": "WH-T-01", "referenceNo": "B-1", "lines": [{"lineNo": 1, "sku": "PLAIN-1", "qtyOrdered": 1}]},
+            {"warehouseCode": "WH-T-01", "referenceNo": "B-2", "lines": [{"lineNo": 1, "sku": "PLAIN-1", "qtyOrdered": 2}]}
+        ]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(report["created"], 2);
+    let today = app.clock.now().date().format("%Y%m%d").to_string();
+    assert_eq!(
+        report["data"][1]["data"]["orderNo"],
+        format!("SO-{today}-0002")
+    );
+
+    // Another tenant's documents are numbered from 1, and it sees none of these.
+    let other = crate::helpers::empty_tenant(app).await;
+    let key = crate::helpers::push_key(app, other, "read write").await;
+    let (status, _) = get(app, &key, &format!("/orders/SO-{today}-0001")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "another tenant's order");
+    let (status, answer) = post(
+        app,
+        &key,
+        "/asn",
+        json!({"warehouseCode": "WH-T-01", "supplierCode": "SUP-T-01",
+        "lines": [{"lineNo": 1, "sku": "PLAIN-1", "expectedQty": 1}]}),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "another tenant's warehouse: {answer}"
+    );
+}
