@@ -293,9 +293,9 @@ pub async fn read(
         .db_budgets
         .for_request(&state.db, caller.key.tenant_id);
     let here = Ctx::new(&db, &caller.tenancy, state.clock.now(), &state.cursors);
-    let asn = inbound::find_asn(&here, &asn_no)
-        .await?
-        .ok_or_else(|| PushError::NotFound(format!("ASN \"{asn_no}\" not found.")))?;
+    let not_found = || PushError::NotFound(format!("ASN \"{asn_no}\" not found."));
+    let code = super::path_code(&asn_no).ok_or_else(not_found)?;
+    let asn = inbound::find_asn(&here, code).await?.ok_or_else(not_found)?;
     Ok(Success(StatusCode::OK, asn.into()))
 }
 

@@ -202,9 +202,9 @@ pub async fn read(
         .db_budgets
         .for_request(&state.db, caller.key.tenant_id);
     let here = Ctx::new(&db, &caller.tenancy, state.clock.now(), &state.cursors);
-    let item = items::find(&here, &sku)
-        .await?
-        .ok_or_else(|| PushError::NotFound(format!("Item SKU \"{sku}\" not found.")))?;
+    let not_found = || PushError::NotFound(format!("Item SKU \"{sku}\" not found."));
+    let code = super::path_code(&sku).ok_or_else(not_found)?;
+    let item = items::find(&here, code).await?.ok_or_else(not_found)?;
     Ok(Success(StatusCode::OK, ItemView::new(item, None)))
 }
 

@@ -192,6 +192,16 @@ fn request_id(request: &Request) -> String {
         .to_owned()
 }
 
+/// A code a request names in its path (`/items/{sku}`) or query (`?sku=`) when it could name
+/// something: 1 to 64 characters, no control characters (PostgreSQL refuses a NUL in text, and
+/// no code holds one). Anything else names nothing: the caller answers 404 without asking the
+/// database.
+pub fn path_code(code: &str) -> Option<&str> {
+    let code = code.trim();
+    let fits = !code.is_empty() && code.chars().count() <= 64;
+    (fits && !code.chars().any(char::is_control)).then_some(code)
+}
+
 /// Whether `path` is this door's.
 pub fn is_push_path(path: &str) -> bool {
     path == PREFIX || path.starts_with("/api/v1/")

@@ -374,14 +374,15 @@ pub async fn cancel(
     unit: WriteUnit,
     Path(order_no): Path<String>,
 ) -> PushResult<Success<OrderView>> {
-    let number = order_no.clone();
+    let not_found = || PushError::NotFound(format!("Order \"{order_no}\" not found."));
+    let number = super::path_code(&order_no).ok_or_else(not_found)?.to_owned();
     let cancelled = unit
         .run(&state, &caller, |here| {
             let number = number.clone();
             Box::pin(async move { outbound::cancel_order(here, &number).await })
         })
         .await?
-        .ok_or_else(|| PushError::NotFound(format!("Order \"{order_no}\" not found.")))?;
+        .ok_or_else(not_found)?;
     Ok(Success(StatusCode::OK, cancelled.into()))
 }
 
@@ -409,8 +410,8 @@ pub async fn read(
         .db_budgets
         .for_request(&state.db, caller.key.tenant_id);
     let here = Ctx::new(&db, &caller.tenancy, state.clock.now(), &state.cursors);
-    let order = outbound::find_order(&here, &order_no)
-        .await?
-        .ok_or_else(|| PushError::NotFound(format!("Order \"{order_no}\" not found.")))?;
+    let not_found = || PushError::NotFound(format!("Order \"{order_no}\" not found."));
+    let code = super::path_code(&order_no).ok_or_else(not_found)?;
+    let order = outbound::find_order(&here, code).await?.ok_or_else(not_found)?;
     Ok(Success(StatusCode::OK, order.into()))
 }

@@ -78,8 +78,11 @@ fn parameters(query: Option<&str>) -> Result<(String, Option<String>, Option<Str
         };
         if slot.is_some() {
             details.push(FieldError::new(name.as_ref(), "is given more than once"));
-        } else if value.trim().is_empty() || value.chars().count() > 64 {
-            details.push(FieldError::new(name.as_ref(), "must be 1 to 64 characters"));
+        } else if super::path_code(&value).is_none() {
+            details.push(FieldError::new(
+                name.as_ref(),
+                "must be 1 to 64 characters, no control characters",
+            ));
         } else {
             *slot = Some(value.trim().to_owned());
         }

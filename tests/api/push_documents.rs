@@ -436,6 +436,15 @@ async fn unknown_references_and_bad_lines_are_refused_in_the_seeds_words() {
     let (status, answer) = get(app, DEMO_API_KEY, "/stock?warehouseCode=WH-T-01").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(answer["details"][0]["field"], "sku");
+    // Codes that cannot name anything (a NUL, which PostgreSQL would refuse) name nothing.
+    for path in ["/orders/%00", "/asn/%00", "/items/%00", &format!("/orders/{}", "x".repeat(65))] {
+        let (status, answer) = get(app, DEMO_API_KEY, path).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}: {answer}");
+    }
+    let (status, _) = post(app, DEMO_API_KEY, "/orders/%00/cancel", json!(null)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, answer) = get(app, DEMO_API_KEY, "/stock?sku=A%00B").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
     // Nothing was written by any refusal.
     assert_eq!(
         stock_balances::Entity::find()
