@@ -112,6 +112,15 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def settle(backend):
+    """Lets the writes of a run reach the disk before the next one starts, so that one run's
+    write-back (the OS's, PostgreSQL's checkpoint) does not land in the next run."""
+    subprocess.run(["sync"], check=False)
+    if backend == "postgres":
+        subprocess.run(["psql", "-q", PG_URL, "-c", "CHECKPOINT"], check=False)
+    time.sleep(2)
+
+
 def run_case(backend, round_no, case, variant, batch, connections, flags):
     name = f"{backend}-{case}-{variant}-{round_no}"
     database_url = fresh_database(backend, name.replace("-", "_"))
@@ -124,6 +133,7 @@ def run_case(backend, round_no, case, variant, batch, connections, flags):
         cpu = cpu_seconds(server.pid) - cpu_before
     finally:
         stop(server)
+        settle(backend)
     seconds = result["duration_us"] / 1e6
     row = {
         "backend": backend, "round": round_no, "case": case, "variant": variant,
@@ -139,12 +149,22 @@ def run_case(backend, round_no, case, variant, batch, connections, flags):
     return row
 
 
+def pairs_reversed():
+    """The cases grouped by request, each group's variants in reverse order."""
+    groups = {}
+    for row in CASES:
+        groups.setdefault(row[0], []).append(row)
+    return [list(reversed(rows)) for rows in groups.values()]
+
+
 def main():
     backends = ([] if ENV.get("PG_ONLY") == "1" else ["sqlite"]) + (["postgres"] if PG_URL else [])
     rows = []
     for backend in backends:
         for round_no in range(1, ROUNDS + 1):
-            for case, variant, batch, connections, flags in CASES:
+            # Every other round runs the variants of a case in the opposite order.
+            cases = CASES if round_no % 2 else [c for pair in pairs_reversed() for c in pair]
+            for case, variant, batch, connections, flags in cases:
                 if ONLY and not any(word in f"{case}-{variant}" for word in ONLY):
                     continue
                 rows.append(run_case(backend, round_no, case, variant, batch, connections, flags))
@@ -180,7 +200,8 @@ def report(backends, rows):
                   f"| {med(mine, 'cpu_us_per_item'):.0f} | {versus} | {cpu_versus} |")
     print()
     print(f"(medians of {ROUNDS} rounds of {DURATION} each after a 2 s warm-up; every run on a fresh "
-          "database and server process; wrk with " + THREADS + " threads)")
+          "database and server process, the machine's writes flushed between runs, the variants' "
+          "order reversed every other round; wrk with " + THREADS + " threads)")
 
 
 if __name__ == "__main__":

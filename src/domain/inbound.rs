@@ -127,6 +127,23 @@ pub struct Receipt {
     pub lines: Vec<GrnLine>,
 }
 
+/// The most one line may carry (a billion units, or a billion baht a unit): far beyond any real
+/// document, so that amounts and sums stay within exact range.
+pub fn max_line_quantity() -> Amount {
+    Amount::from_scaled(1_000_000_000 * 10_000)
+}
+
+/// What is wrong with a line's quantity, if anything.
+pub fn quantity_problem(quantity: Amount) -> Option<String> {
+    if quantity <= Amount::ZERO {
+        Some("must be greater than zero".to_owned())
+    } else if quantity > max_line_quantity() {
+        Some(format!("must be at most {}", max_line_quantity()))
+    } else {
+        None
+    }
+}
+
 /// Problems of a document's body, each at its JSON path.
 #[derive(Debug, Default)]
 struct Details(Vec<FieldError>);
@@ -280,11 +297,8 @@ pub async fn create_asn(ctx: &Ctx<'_, impl ConnectionTrait>, input: &AsnInput) -
         details.code(&format!("lines[{i}].sku"), &line.sku);
         details.optional_code(&format!("lines[{i}].uomCode"), line.uom_code.as_deref());
         details.optional_code(&format!("lines[{i}].lotNo"), line.lot_no.as_deref());
-        if line.expected_qty <= Amount::ZERO {
-            details.add(
-                format!("lines[{i}].expectedQty"),
-                "must be greater than zero",
-            );
+        if let Some(problem) = quantity_problem(line.expected_qty) {
+            details.add(format!("lines[{i}].expectedQty"), problem);
         }
     }
     details.check()?;
@@ -615,8 +629,8 @@ pub async fn receive(ctx: &Ctx<'_, impl ConnectionTrait>, input: &GrnInput) -> A
             &format!("lines[{i}].locationCode"),
             line.location_code.as_deref(),
         );
-        if line.qty <= Amount::ZERO {
-            details.add(format!("lines[{i}].qty"), "must be greater than zero");
+        if let Some(problem) = quantity_problem(line.qty) {
+            details.add(format!("lines[{i}].qty"), problem);
         }
         match (line.asn_line_no, &input.asn_no) {
             (Some(_), None) => {
@@ -650,14 +664,21 @@ pub async fn receive(ctx: &Ctx<'_, impl ConnectionTrait>, input: &GrnInput) -> A
                     "ASN",
                 )
             })?;
+            let refuse = |field: &str, message: String| AppError::Unprocessable {
+                message: VALIDATION_FAILED.to_owned(),
+                details: vec![FieldError::new(field, message)],
+            };
             if asn.warehouse_id != warehouse.id {
-                return Err(AppError::Unprocessable {
-                    message: VALIDATION_FAILED.to_owned(),
-                    details: vec![FieldError::new(
-                        "warehouseCode",
-                        format!("ASN {asn_no} is for another warehouse"),
-                    )],
-                });
+                return Err(refuse(
+                    "warehouseCode",
+                    format!("ASN {asn_no} is for another warehouse"),
+                ));
+            }
+            if asn.status == AsnStatus::Completed {
+                return Err(refuse(
+                    "asnNo",
+                    format!("ASN {asn_no} is completed: every line is received in full"),
+                ));
             }
             Some(asn)
         }
@@ -707,42 +728,65 @@ pub async fn receive(ctx: &Ctx<'_, impl ConnectionTrait>, input: &GrnInput) -> A
     let mut planned = Vec::with_capacity(input.lines.len());
     for (i, line) in input.lines.iter().enumerate() {
         let sku = skus[line.sku.trim()].clone();
-        let asn_line = match line.asn_line_no {
-            None => None,
-            Some(n) => {
-                let n = i32::try_from(n).unwrap_or(i32::MAX);
-                match asn_lines_by_no.get(&n) {
+        // Without a line number, a GRN against an ASN receives the first line of the item
+        // (and lot, when given) that still expects some.
+        let line_no = match (line.asn_line_no, &asn) {
+            (Some(n), _) => Some(i32::try_from(n).unwrap_or(i32::MAX)),
+            (None, None) => None,
+            (None, Some(asn)) => {
+                let wanted_lot = line.lot_no.as_deref().map(str::trim);
+                let found = asn_lines_by_no.values().find(|l| {
+                    l.product_sku_id == sku.id
+                        && wanted_lot.is_none_or(|lot| lot == l.lot_no)
+                        && outstanding
+                            .get(&l.line_no)
+                            .is_some_and(|left| *left > Amount::ZERO)
+                });
+                match found {
+                    Some(l) => Some(l.line_no),
                     None => {
                         details.add(
-                            format!("lines[{i}].asnLineNo"),
-                            format!("the ASN has no line {n}"),
-                        );
-                        None
-                    }
-                    Some(asn_line) if asn_line.product_sku_id != sku.id => {
-                        details.add(
                             format!("lines[{i}].sku"),
-                            format!("ASN line {n} is for another item"),
+                            format!("no line of ASN {} still expects this item", asn.asn_no),
                         );
                         None
-                    }
-                    Some(asn_line) => {
-                        let left = outstanding.entry(n).or_insert(Amount::ZERO);
-                        if line.qty > *left {
-                            details.add(
-                                format!("lines[{i}].qty"),
-                                format!(
-                                    "exceeds what ASN line {n} still expects ({}): over-receipt \
-                                     is refused",
-                                    std::cmp::max(*left, Amount::ZERO)
-                                ),
-                            );
-                        }
-                        *left = *left - line.qty;
-                        Some(asn_line.clone())
                     }
                 }
             }
+        };
+        let asn_line = match line_no {
+            None => None,
+            Some(n) => match asn_lines_by_no.get(&n) {
+                None => {
+                    details.add(
+                        format!("lines[{i}].asnLineNo"),
+                        format!("the ASN has no line {n}"),
+                    );
+                    None
+                }
+                Some(asn_line) if asn_line.product_sku_id != sku.id => {
+                    details.add(
+                        format!("lines[{i}].sku"),
+                        format!("ASN line {n} is for another item"),
+                    );
+                    None
+                }
+                Some(asn_line) => {
+                    let left = outstanding.entry(n).or_insert(Amount::ZERO);
+                    if line.qty > *left {
+                        details.add(
+                            format!("lines[{i}].qty"),
+                            format!(
+                                "exceeds what ASN line {n} still expects ({}): over-receipt \
+                                     is refused",
+                                std::cmp::max(*left, Amount::ZERO)
+                            ),
+                        );
+                    }
+                    *left = *left - line.qty;
+                    Some(asn_line.clone())
+                }
+            },
         };
         let location = match line.location_code.as_deref().map(str::trim) {
             None => None,
@@ -780,14 +824,35 @@ pub async fn receive(ctx: &Ctx<'_, impl ConnectionTrait>, input: &GrnInput) -> A
     }
     details.check()?;
 
+    // The ASN's purchase order, locked like the ASN: receipts against it take turns.
     let purchase_order = match asn.as_ref().and_then(|a| a.purchase_order_id) {
         None => None,
         Some(id) => {
-            scope
+            let mut found = scope
                 .select::<purchase_orders::Entity>()
-                .filter(purchase_orders::Column::Id.eq(id))
-                .one(db)
-                .await?
+                .filter(purchase_orders::Column::Id.eq(id));
+            if db.get_database_backend() == DbBackend::Postgres {
+                found = found.lock_exclusive();
+            }
+            let order = found.one(db).await?;
+            if let Some(order) = &order
+                && !matches!(
+                    order.status,
+                    PurchaseOrderStatus::Ordered | PurchaseOrderStatus::PartiallyReceived
+                )
+            {
+                return Err(AppError::Unprocessable {
+                    message: VALIDATION_FAILED.to_owned(),
+                    details: vec![FieldError::new(
+                        "asnNo",
+                        format!(
+                            "the ASN's purchase order {} is {} and takes no receipts",
+                            order.po_number, order.status
+                        ),
+                    )],
+                });
+            }
+            order
         }
     };
     let grn_no = numbering::next(ctx, Series::Grn).await?;
@@ -815,8 +880,12 @@ pub async fn receive(ctx: &Ctx<'_, impl ConnectionTrait>, input: &GrnInput) -> A
     };
     let note = purchase_order.as_ref().map(|_| grn_no.as_str());
     let mut lines = Vec::with_capacity(planned.len());
-    let mut movements: Vec<(inventory_movements::Model, String)> = Vec::new();
-    for (i, plan) in planned.iter().enumerate() {
+    let mut movements: Vec<(usize, inventory_movements::Model, String)> = Vec::new();
+    // Posted SKU by SKU in id order: levels are always locked in one order.
+    let mut by_sku: Vec<usize> = (0..planned.len()).collect();
+    by_sku.sort_by_key(|&i| (planned[i].sku.id, i));
+    for i in by_sku {
+        let plan = &planned[i];
         let movement = stock::post(
             ctx,
             &Posting {
@@ -868,7 +937,7 @@ pub async fn receive(ctx: &Ctx<'_, impl ConnectionTrait>, input: &GrnInput) -> A
         if let Some(order) = &purchase_order {
             receive_on_order(ctx, order.id, plan.sku.id, plan.input.qty).await?;
         }
-        movements.push((movement, plan.sku.sku_code.clone()));
+        movements.push((i, movement, plan.sku.sku_code.clone()));
         lines.push(GrnLine {
             line: row,
             sku: plan.sku.clone(),
@@ -876,6 +945,8 @@ pub async fn receive(ctx: &Ctx<'_, impl ConnectionTrait>, input: &GrnInput) -> A
             asn_line_no: plan.asn_line.as_ref().map(|l| l.line_no),
         });
     }
+    lines.sort_by_key(|l| l.line.line_no);
+    movements.sort_by_key(|(i, _, _)| *i);
 
     // The ASN's status follows what it has received.
     let asn = match asn {
@@ -937,20 +1008,18 @@ pub async fn receive(ctx: &Ctx<'_, impl ConnectionTrait>, input: &GrnInput) -> A
                     })
                     .collect(),
             };
-            // One WMS event per receipt: the last one that completes the ASN says so.
-            let kind = if complete {
-                Event::AsnCompleted
-            } else {
-                Event::AsnReceived
-            };
-            outbox::record(ctx, kind, Some(warehouse.branch_id), &event).await?;
+            // Every receipt against the ASN (seed 003 §6), and its completion once: two facts.
+            outbox::record(ctx, Event::AsnReceived, Some(warehouse.branch_id), &event).await?;
+            if complete {
+                outbox::record(ctx, Event::AsnCompleted, Some(warehouse.branch_id), &event).await?;
+            }
             Some(updated)
         }
     };
 
     let shown: Vec<MovementEvent<'_>> = movements
         .iter()
-        .map(|(m, code)| movement_event(m, code))
+        .map(|(_, m, code)| movement_event(m, code))
         .collect();
     match &purchase_order {
         Some(order) => {

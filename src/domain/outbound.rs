@@ -26,7 +26,10 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::context::Ctx;
-use super::inbound::{MAX_LINES, VALIDATION_FAILED, skus_by_code, warehouse_by_code};
+use super::inbound::{
+    MAX_LINES, VALIDATION_FAILED, max_line_quantity, quantity_problem, skus_by_code,
+    warehouse_by_code,
+};
 use super::numbering::{self, Series};
 use super::outbox::{self, Event};
 use super::stock::{self, Demand};
@@ -325,16 +328,16 @@ pub async fn create_order(
             MAX_CODE,
             true,
         );
-        if line.qty_ordered <= Amount::ZERO {
-            details.push(FieldError::new(
-                format!("lines[{i}].qtyOrdered"),
-                "must be greater than zero",
-            ));
+        if let Some(problem) = quantity_problem(line.qty_ordered) {
+            details.push(FieldError::new(format!("lines[{i}].qtyOrdered"), problem));
         }
-        if line.unit_price.is_some_and(|p| p < Amount::ZERO) {
+        if line
+            .unit_price
+            .is_some_and(|p| p < Amount::ZERO || p > max_line_quantity())
+        {
             details.push(FieldError::new(
                 format!("lines[{i}].unitPrice"),
-                "must not be negative",
+                format!("must be between 0 and {}", max_line_quantity()),
             ));
         }
     }
@@ -414,8 +417,12 @@ pub async fn create_order(
     for line in sorted {
         let sku = skus[line.sku.trim()].clone();
         let price = line.unit_price.unwrap_or(sku.price);
-        let amount = satang(line.qty_ordered.to_decimal() * price.to_decimal())
-            .map_err(|_| out_of_range())?;
+        let product = line
+            .qty_ordered
+            .to_decimal()
+            .checked_mul(price.to_decimal())
+            .ok_or_else(out_of_range)?;
+        let amount = satang(product).map_err(|_| out_of_range())?;
         let line_tax = included_vat(amount).map_err(|_| out_of_range())?;
         subtotal = subtotal.checked_add(amount).ok_or_else(out_of_range)?;
         tax = tax + line_tax;
@@ -478,34 +485,41 @@ pub async fn create_order(
         })
         .exec_with_returning(db)
         .await?;
+        lines.push(OrderLine {
+            item,
+            unit: sku.unit.clone(),
+            allocations: Vec::new(),
+        });
+    }
+    // Allocated SKU by SKU in id order: levels are always locked in one order.
+    let mut by_sku: Vec<usize> = (0..lines.len()).collect();
+    by_sku.sort_by_key(|&i| (lines[i].item.product_sku_id, lines[i].item.line_no));
+    for i in by_sku {
+        let item = &lines[i].item;
         let taken = stock::allocate(
             ctx,
             &Demand {
                 sales_order_id: order.id,
                 sales_order_item_id: item.id,
                 warehouse_id: warehouse.id,
-                product_sku_id: sku.id,
-                quantity: line.qty_ordered,
+                product_sku_id: item.product_sku_id,
+                quantity: item.quantity,
             },
         )
         .await?;
         let location_codes = location_codes(ctx, taken.iter().map(|t| &t.balance)).await?;
-        lines.push(OrderLine {
-            item,
-            unit: sku.unit.clone(),
-            allocations: taken
-                .into_iter()
-                .map(|t| LineAllocation {
-                    location_code: t
-                        .balance
-                        .location_id
-                        .and_then(|id| location_codes.get(&id).cloned()),
-                    lot_no: t.balance.lot_no,
-                    expiry_date: t.balance.expiry_date,
-                    allocation: t.allocation,
-                })
-                .collect(),
-        });
+        lines[i].allocations = taken
+            .into_iter()
+            .map(|t| LineAllocation {
+                location_code: t
+                    .balance
+                    .location_id
+                    .and_then(|id| location_codes.get(&id).cloned()),
+                lot_no: t.balance.lot_no,
+                expiry_date: t.balance.expiry_date,
+                allocation: t.allocation,
+            })
+            .collect();
     }
     let order = Order {
         order,

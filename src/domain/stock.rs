@@ -125,6 +125,12 @@ pub fn movement(
     (row, after)
 }
 
+/// The most stock one warehouse may hold of one SKU: a trillion units, far beyond any real
+/// stock, so that sums over places and warehouses stay within exact range.
+pub fn max_level() -> Amount {
+    Amount::from_scaled(1_000_000_000_000 * 10_000)
+}
+
 /// What a posting names that its tenant does not have.
 pub const SKU_NOT_FOUND: AppError = AppError::NotFound("SKU not found");
 
@@ -195,6 +201,19 @@ pub async fn post(
             "the level of a warehouse and SKU of the tenant belongs to another tenant"
         ))
     })?;
+    if level.on_hand > max_level() {
+        // Rolled back with the document: far beyond any real stock, and the sums stay exact.
+        return Err(AppError::Unprocessable {
+            message: "Validation failed".to_owned(),
+            details: vec![crate::error::FieldError::new(
+                "qty",
+                format!(
+                    "would bring the warehouse's stock of the item past {}",
+                    max_level()
+                ),
+            )],
+        });
+    }
     let balance = balance_at(
         ctx,
         posting.warehouse_id,
@@ -208,6 +227,13 @@ pub async fn post(
             stock_balances::Column::OnHand,
             Expr::col(stock_balances::Column::OnHand).add(posting.quantity.scaled()),
         )
+        .col_expr(
+            stock_balances::Column::ExpiryDate,
+            Expr::expr(sea_orm::sea_query::Func::if_null(
+                Expr::col(stock_balances::Column::ExpiryDate),
+                Expr::value(posting.place.expiry_date),
+            )),
+        )
         .col_expr(stock_balances::Column::UpdatedAt, Expr::value(posting.at))
         .filter(stock_balances::Column::Id.eq(balance.id))
         .exec(db)
@@ -218,8 +244,9 @@ pub async fn post(
         .await?)
 }
 
-/// The balance of a SKU at `place` in a warehouse, created at zero if there is none (its
-/// expiry is the first one given for the lot). Locked on PostgreSQL until the transaction ends.
+/// The balance of a SKU at `place` in a warehouse, created at zero if there is none. Call it
+/// with the (warehouse, SKU) level locked: that lock, taken first by every change of the
+/// level's balances, is what keeps their changes in turn.
 async fn balance_at(
     ctx: &Ctx<'_, impl ConnectionTrait>,
     warehouse_id: Uuid,
@@ -246,18 +273,15 @@ async fn balance_at(
         .on_conflict(OnConflict::new().do_nothing().to_owned())
         .exec_without_returning(db)
         .await?;
-    let mut found = stock_balances::Entity::find()
+    let found = stock_balances::Entity::find()
         .filter(stock_balances::Column::TenantId.eq(scope.tenant_id()))
         .filter(stock_balances::Column::WarehouseId.eq(warehouse_id))
         .filter(stock_balances::Column::ProductSkuId.eq(product_sku_id))
         .filter(stock_balances::Column::LotNo.eq(place.lot_no));
-    found = match place.location_id {
+    let found = match place.location_id {
         Some(location) => found.filter(stock_balances::Column::LocationId.eq(location)),
         None => found.filter(stock_balances::Column::LocationId.is_null()),
     };
-    if db.get_database_backend() == DbBackend::Postgres {
-        found = found.lock_exclusive();
-    }
     found.one(db).await?.ok_or_else(|| {
         AppError::internal(anyhow::anyhow!(
             "a stock balance vanished as it was created"
@@ -283,15 +307,22 @@ pub struct Demand {
 }
 
 /// Allocates up to `demand.quantity` of the warehouse's available stock (on hand less
-/// allocated) to the order line, first expiring first, then oldest first; what is allocated,
-/// possibly less than asked or nothing. The balances taken from are locked (PostgreSQL) or the
-/// database is (SQLite) until the transaction ends, so two orders never take the same stock.
+/// allocated) to the order line, first expiring first, then oldest first; expired lots are
+/// left alone. What is allocated, possibly less than asked or nothing. The (warehouse, SKU)
+/// level is locked first (PostgreSQL; SQLite's write lock does it there), as every change of
+/// its balances does, so two orders never take the same stock and locks are always taken in
+/// one order: documents, then levels (callers go through their SKUs in id order), then
+/// balances.
 pub async fn allocate(
     ctx: &Ctx<'_, impl ConnectionTrait>,
     demand: &Demand,
 ) -> AppResult<Vec<Allocated>> {
     let Ctx { db, scope, now, .. } = *ctx;
-    let mut candidates = stock_balances::Entity::find()
+    if !lock_level(ctx, demand.warehouse_id, demand.product_sku_id).await? {
+        return Ok(Vec::new());
+    }
+    let today = now.date();
+    let candidates = stock_balances::Entity::find()
         .filter(stock_balances::Column::TenantId.eq(scope.tenant_id()))
         .filter(stock_balances::Column::WarehouseId.eq(demand.warehouse_id))
         .filter(stock_balances::Column::ProductSkuId.eq(demand.product_sku_id))
@@ -299,13 +330,15 @@ pub async fn allocate(
             Expr::col(stock_balances::Column::OnHand)
                 .gt(Expr::col(stock_balances::Column::Allocated)),
         )
+        .filter(
+            sea_orm::Condition::any()
+                .add(stock_balances::Column::ExpiryDate.is_null())
+                .add(stock_balances::Column::ExpiryDate.gte(today)),
+        )
         .order_by_asc(Expr::col(stock_balances::Column::ExpiryDate).is_null())
         .order_by_asc(stock_balances::Column::ExpiryDate)
         .order_by_asc(stock_balances::Column::CreatedAt)
         .order_by_asc(stock_balances::Column::Id);
-    if db.get_database_backend() == DbBackend::Postgres {
-        candidates = candidates.lock_exclusive();
-    }
     let mut wanted = demand.quantity;
     let mut taken = Vec::new();
     for balance in candidates.all(db).await? {
@@ -356,6 +389,24 @@ pub async fn allocate(
     Ok(taken)
 }
 
+/// Locks the (warehouse, SKU) level until the transaction ends (PostgreSQL); whether there is
+/// one.
+async fn lock_level(
+    ctx: &Ctx<'_, impl ConnectionTrait>,
+    warehouse_id: Uuid,
+    product_sku_id: Uuid,
+) -> AppResult<bool> {
+    let Ctx { db, scope, .. } = *ctx;
+    let mut level = inventory_levels::Entity::find()
+        .filter(inventory_levels::Column::TenantId.eq(scope.tenant_id()))
+        .filter(inventory_levels::Column::WarehouseId.eq(warehouse_id))
+        .filter(inventory_levels::Column::ProductSkuId.eq(product_sku_id));
+    if db.get_database_backend() == DbBackend::Postgres {
+        level = level.lock_exclusive();
+    }
+    Ok(level.one(db).await?.is_some())
+}
+
 /// Adds `quantity` (signed) to the reserved stock of a (warehouse, SKU) level.
 async fn reserve(
     ctx: &Ctx<'_, impl ConnectionTrait>,
@@ -397,38 +448,55 @@ pub async fn release(
         .order_by_asc(stock_allocations::Column::Id)
         .all(db)
         .await?;
-    let mut released = Vec::with_capacity(held.len());
-    for allocation in held {
-        let balance = stock_balances::Entity::update_many()
-            .col_expr(
-                stock_balances::Column::Allocated,
-                Expr::col(stock_balances::Column::Allocated).sub(allocation.quantity.scaled()),
-            )
-            .col_expr(stock_balances::Column::UpdatedAt, Expr::value(now))
-            .filter(stock_balances::Column::Id.eq(allocation.stock_balance_id))
-            .exec_with_returning(db)
+    // Level by level, in (warehouse, SKU) order, each level locked before its balances.
+    let balance_ids: std::collections::HashSet<Uuid> =
+        held.iter().map(|a| a.stock_balance_id).collect();
+    let balances: std::collections::HashMap<Uuid, stock_balances::Model> =
+        stock_balances::Entity::find()
+            .filter(stock_balances::Column::TenantId.eq(scope.tenant_id()))
+            .filter(stock_balances::Column::Id.is_in(balance_ids))
+            .all(db)
             .await?
             .into_iter()
-            .next()
-            .ok_or_else(|| {
-                AppError::internal(anyhow::anyhow!("an allocation without its balance"))
-            })?;
-        reserve(
-            ctx,
-            balance.warehouse_id,
-            balance.product_sku_id,
-            -allocation.quantity,
-        )
-        .await?;
-        stock_allocations::Entity::update_many()
-            .col_expr(stock_allocations::Column::ReleasedAt, Expr::value(now))
-            .filter(stock_allocations::Column::Id.eq(allocation.id))
-            .exec(db)
-            .await?;
-        released.push(stock_allocations::Model {
-            released_at: Some(now),
-            ..allocation
-        });
+            .map(|b| (b.id, b))
+            .collect();
+    let mut by_level: std::collections::BTreeMap<(Uuid, Uuid), Vec<stock_allocations::Model>> =
+        std::collections::BTreeMap::new();
+    for allocation in held {
+        let balance = balances.get(&allocation.stock_balance_id).ok_or_else(|| {
+            AppError::internal(anyhow::anyhow!("an allocation without its balance"))
+        })?;
+        by_level
+            .entry((balance.warehouse_id, balance.product_sku_id))
+            .or_default()
+            .push(allocation);
+    }
+    let mut released = Vec::new();
+    for ((warehouse_id, product_sku_id), allocations) in by_level {
+        lock_level(ctx, warehouse_id, product_sku_id).await?;
+        let mut total = Amount::ZERO;
+        for allocation in allocations {
+            stock_balances::Entity::update_many()
+                .col_expr(
+                    stock_balances::Column::Allocated,
+                    Expr::col(stock_balances::Column::Allocated).sub(allocation.quantity.scaled()),
+                )
+                .col_expr(stock_balances::Column::UpdatedAt, Expr::value(now))
+                .filter(stock_balances::Column::Id.eq(allocation.stock_balance_id))
+                .exec(db)
+                .await?;
+            stock_allocations::Entity::update_many()
+                .col_expr(stock_allocations::Column::ReleasedAt, Expr::value(now))
+                .filter(stock_allocations::Column::Id.eq(allocation.id))
+                .exec(db)
+                .await?;
+            total = total + allocation.quantity;
+            released.push(stock_allocations::Model {
+                released_at: Some(now),
+                ..allocation
+            });
+        }
+        reserve(ctx, warehouse_id, product_sku_id, -total).await?;
     }
     Ok(released)
 }

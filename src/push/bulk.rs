@@ -24,6 +24,17 @@ pub enum BulkOutcome {
     },
 }
 
+impl BulkOutcome {
+    /// An entry refused by the rules; a server-side failure (a database error, a timeout) fails
+    /// the whole request instead, so that nothing is kept and a retry runs every entry again.
+    pub fn failed(key: String, error: AppError) -> Result<Self, PushError> {
+        if error.status().is_server_error() {
+            return Err(PushError::App(error));
+        }
+        Ok(Self::Failed { key, error })
+    }
+}
+
 /// The seed's bulk answer: 200 when every entry passed, 207 otherwise.
 #[derive(Debug)]
 pub struct BulkAnswer(pub Vec<BulkOutcome>);

@@ -28,7 +28,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter};
-use serde_json::Value;
+use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -55,37 +55,68 @@ const MAX_KEPT_BYTES: usize = 4 * 1024 * 1024;
 const DONE: &str = "DONE";
 
 /// A request's fingerprint: method, path and body — JSON canonically (object keys sorted,
-/// insignificant blanks dropped), anything else as its bytes.
+/// insignificant blanks dropped, strings in one escaping, numbers exactly as written: two
+/// quantities that differ in their last digit never share a fingerprint), anything else as its
+/// bytes.
 pub fn request_hash(method: &Method, path: &str, body: &[u8]) -> String {
     let mut hasher = Sha256::new();
     hasher.update(method.as_str().as_bytes());
     hasher.update(b"\0");
     hasher.update(path.as_bytes());
     hasher.update(b"\0");
-    match serde_json::from_slice::<Value>(body) {
-        Ok(value) => hasher.update(canonical(&value).as_bytes()),
+    let mut text = String::new();
+    match serde_json::from_slice::<Box<RawValue>>(body)
+        .and_then(|raw| canonical(&raw, 0, &mut text))
+    {
+        Ok(()) => hasher.update(text.as_bytes()),
         Err(_) => hasher.update(body),
     }
     hex::encode(hasher.finalize())
 }
 
-fn canonical(value: &Value) -> String {
-    match value {
-        Value::Object(map) => {
-            let sorted: BTreeMap<&String, String> =
-                map.iter().map(|(k, v)| (k, canonical(v))).collect();
-            let fields: Vec<String> = sorted
-                .into_iter()
-                .map(|(k, v)| format!("{}:{v}", Value::String(k.clone())))
-                .collect();
-            format!("{{{}}}", fields.join(","))
-        }
-        Value::Array(items) => {
-            let items: Vec<String> = items.iter().map(canonical).collect();
-            format!("[{}]", items.join(","))
-        }
-        other => other.to_string(),
+/// Nesting beyond which values are kept as written (each level is read again, so the work
+/// stays a small multiple of the body's size; real documents are three levels deep).
+const CANONICAL_DEPTH: usize = 16;
+
+fn canonical(raw: &RawValue, depth: usize, out: &mut String) -> Result<(), serde_json::Error> {
+    let text = raw.get().trim();
+    if depth >= CANONICAL_DEPTH {
+        out.push_str(text);
+        return Ok(());
     }
+    match text.as_bytes().first() {
+        Some(b'{') => {
+            let fields: BTreeMap<String, Box<RawValue>> = serde_json::from_str(text)?;
+            out.push('{');
+            for (i, (name, value)) in fields.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&serde_json::to_string(name)?);
+                out.push(':');
+                canonical(value, depth + 1, out)?;
+            }
+            out.push('}');
+        }
+        Some(b'[') => {
+            let items: Vec<Box<RawValue>> = serde_json::from_str(text)?;
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                canonical(item, depth + 1, out)?;
+            }
+            out.push(']');
+        }
+        Some(b'"') => {
+            let string: String = serde_json::from_str(text)?;
+            out.push_str(&serde_json::to_string(&string)?);
+        }
+        // Numbers, true, false, null: as written.
+        _ => out.push_str(text),
+    }
+    Ok(())
 }
 
 fn invalid_key(message: &str) -> PushError {
@@ -440,6 +471,16 @@ mod tests {
         assert_ne!(
             request_hash(&Method::POST, "/p", b"[1,2]"),
             request_hash(&Method::POST, "/p", b"[2,1]")
+        );
+        // Numbers exactly as written, beyond what a float holds.
+        assert_ne!(
+            request_hash(&Method::POST, "/p", br#"{"qty":12345678901234.5678}"#),
+            request_hash(&Method::POST, "/p", br#"{"qty":12345678901234.5679}"#)
+        );
+        // One string, two escapings.
+        assert_eq!(
+            request_hash(&Method::POST, "/p", br#"{"sku":"A\u0042"}"#),
+            request_hash(&Method::POST, "/p", br#"{"sku":"AB"}"#)
         );
         // Not JSON: its bytes.
         assert_ne!(

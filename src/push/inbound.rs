@@ -255,14 +255,14 @@ pub async fn bulk(
     for raw in &body.asns {
         let key = entry_key(raw, "referenceNo");
         outcomes.push(match parse_entry::<AsnBody>(raw) {
-            Err(error) => BulkOutcome::Failed { key, error },
+            Err(error) => BulkOutcome::failed(key, error)?,
             Ok(asn) => match create_one(&state, &unit, &caller, asn.into()).await {
                 Ok(view) => BulkOutcome::Done {
                     key,
                     result: Upsert::Created,
                     data: json!({ "id": view.id, "asnNo": view.asn_no }),
                 },
-                Err(error) => BulkOutcome::Failed { key, error },
+                Err(error) => BulkOutcome::failed(key, error)?,
             },
         });
     }
@@ -295,7 +295,9 @@ pub async fn read(
     let here = Ctx::new(&db, &caller.tenancy, state.clock.now(), &state.cursors);
     let not_found = || PushError::NotFound(format!("ASN \"{asn_no}\" not found."));
     let code = super::path_code(&asn_no).ok_or_else(not_found)?;
-    let asn = inbound::find_asn(&here, code).await?.ok_or_else(not_found)?;
+    let asn = inbound::find_asn(&here, code)
+        .await?
+        .ok_or_else(not_found)?;
     Ok(Success(StatusCode::OK, asn.into()))
 }
 

@@ -252,7 +252,7 @@ pub async fn bulk(
                         result,
                         data: json!({ "id": item.sku.id, "sku": item.sku.sku_code }),
                     },
-                    Err(error) => BulkOutcome::Failed { key, error },
+                    Err(error) => BulkOutcome::failed(key, error)?,
                 }
             }
         };

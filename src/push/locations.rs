@@ -168,7 +168,7 @@ pub async fn bulk(
                         result,
                         data: json!(view),
                     },
-                    Err(error) => BulkOutcome::Failed { key, error },
+                    Err(error) => BulkOutcome::failed(key, error)?,
                 }
             }
         });

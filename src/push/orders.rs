@@ -335,7 +335,7 @@ pub async fn bulk(
     for raw in &body.orders {
         let key = entry_key(raw, "referenceNo");
         outcomes.push(match parse_entry::<OrderBody>(raw) {
-            Err(error) => BulkOutcome::Failed { key, error },
+            Err(error) => BulkOutcome::failed(key, error)?,
             Ok(order) => match create_one(&state, &unit, &caller, order.into()).await {
                 Ok(view) => BulkOutcome::Done {
                     key,
@@ -346,7 +346,7 @@ pub async fn bulk(
                         "summary": view.summary,
                     }),
                 },
-                Err(error) => BulkOutcome::Failed { key, error },
+                Err(error) => BulkOutcome::failed(key, error)?,
             },
         });
     }
@@ -375,7 +375,9 @@ pub async fn cancel(
     Path(order_no): Path<String>,
 ) -> PushResult<Success<OrderView>> {
     let not_found = || PushError::NotFound(format!("Order \"{order_no}\" not found."));
-    let number = super::path_code(&order_no).ok_or_else(not_found)?.to_owned();
+    let number = super::path_code(&order_no)
+        .ok_or_else(not_found)?
+        .to_owned();
     let cancelled = unit
         .run(&state, &caller, |here| {
             let number = number.clone();
@@ -412,6 +414,8 @@ pub async fn read(
     let here = Ctx::new(&db, &caller.tenancy, state.clock.now(), &state.cursors);
     let not_found = || PushError::NotFound(format!("Order \"{order_no}\" not found."));
     let code = super::path_code(&order_no).ok_or_else(not_found)?;
-    let order = outbound::find_order(&here, code).await?.ok_or_else(not_found)?;
+    let order = outbound::find_order(&here, code)
+        .await?
+        .ok_or_else(not_found)?;
     Ok(Success(StatusCode::OK, order.into()))
 }

@@ -183,7 +183,7 @@ pub async fn bulk(
                         result,
                         data: json!(PartnerView::new(partner, result)),
                     },
-                    Err(error) => BulkOutcome::Failed { key, error },
+                    Err(error) => BulkOutcome::failed(key, error)?,
                 }
             }
         });

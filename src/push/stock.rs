@@ -114,8 +114,7 @@ fn parameters(query: Option<&str>) -> Result<(String, Option<String>, Option<Str
     security(("apiKey" = ["read"])),
     responses(
         (status = 200, description = "The SKU's stock", body = super::openapi::SuccessBody<StockView>),
-        (status = 400, description = "VALIDATION_FAILED, or an unknown warehouse code", body = super::envelope::PushErrorBody),
-        (status = 404, description = "NOT_FOUND: `Item SKU \"X\" not found.`", body = super::envelope::PushErrorBody),
+        (status = 400, description = "VALIDATION_FAILED, or an unknown SKU (`Item SKU \"X\" not found.`) or warehouse code", body = super::envelope::PushErrorBody),
         super::openapi::GuardedErrors,
     )
 )]
@@ -129,9 +128,10 @@ pub async fn read(
         .db_budgets
         .for_request(&state.db, caller.key.tenant_id);
     let here = Ctx::new(&db, &caller.tenancy, state.clock.now(), &state.cursors);
+    // A SKU named in the query is a reference: 400 in the seed's words, like one in a body.
     let found = stock::inquiry(&here, &sku, warehouse.as_deref(), lot.as_deref())
         .await?
-        .ok_or_else(|| PushError::NotFound(format!("Item SKU \"{sku}\" not found.")))?;
+        .ok_or_else(|| crate::domain::inbound::unknown_sku(&sku, "sku".to_owned()))?;
     let (on_hand, allocated) = (found.on_hand(), found.allocated());
     Ok(Success(
         StatusCode::OK,
