@@ -281,15 +281,18 @@ impl MigrationTrait for Migration {
                 unique("goods_receipts", "tenant_number", &["tenant_id", "grn_no"]),
                 index("goods_receipts", "asn", &["asn_id"]),
                 index("goods_receipt_lines", "receipt", &["goods_receipt_id"]),
-                // A reference pushed twice is one order.
-                unique(
-                    "sales_orders",
-                    "tenant_source_reference",
-                    &["tenant_id", "source", "external_reference"],
-                ),
             ],
         )
-        .await
+        .await?;
+        // A reference pushed twice is one order. Partial: a plain index led by tenant_id
+        // would tempt PostgreSQL's planner away from the sales lists' (tenant_id, order_date)
+        // index for every tenant-wide page.
+        db.execute_unprepared(
+            "CREATE UNIQUE INDEX uq_sales_orders_tenant_source_reference ON sales_orders \
+             (tenant_id, source, external_reference) WHERE external_reference IS NOT NULL",
+        )
+        .await?;
+        Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
