@@ -429,15 +429,18 @@ pub async fn create_order(
         priced.push((line, sku, price, amount, line_tax));
     }
 
-    let order_number = numbering::next(ctx, Series::SalesOrder).await?;
+    // Numbered last: the tenant's counter row is held from then to the commit, so orders of
+    // different SKUs allocate side by side and only take turns for their numbers.
+    let id = Uuid::new_v4();
     let ship_to = input.ship_to.clone().unwrap_or_default();
     let clean = |text: Option<String>| text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
     let order = sales_orders::Entity::insert(sales_orders::ActiveModel {
-        id: Set(Uuid::new_v4()),
+        id: Set(id),
         tenant_id: Set(scope.tenant_id()),
         branch_id: Set(warehouse.branch_id),
         customer_id: Set(customer.as_ref().map(|c| c.id)),
-        order_number: Set(order_number),
+        // Unique until the number is taken (no number holds a UUID).
+        order_number: Set(id.to_string()),
         order_date: Set(now),
         status: Set(SalesStatus::Active),
         order_type: Set(OrderType::Delivery),
@@ -521,6 +524,15 @@ pub async fn create_order(
             })
             .collect();
     }
+    let number = numbering::next(ctx, Series::SalesOrder).await?;
+    let order = sales_orders::Entity::update_many()
+        .col_expr(sales_orders::Column::OrderNumber, Expr::value(number))
+        .filter(sales_orders::Column::Id.eq(order.id))
+        .exec_with_returning(db)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("an order vanished")))?;
     let order = Order {
         order,
         warehouse: Some(warehouse),

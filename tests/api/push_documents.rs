@@ -5,7 +5,8 @@ use partner_gateway::clock::Clock;
 use partner_gateway::demo::DEMO_API_KEY;
 use partner_gateway::entities::enums::{RecordStatus, WarehouseKind};
 use partner_gateway::entities::{
-    branches, inventory_levels, stock_allocations, stock_balances, warehouses, webhook_events,
+    branches, inventory_levels, inventory_movements, stock_allocations, stock_balances, warehouses,
+    webhook_events,
 };
 use reqwest::StatusCode;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
@@ -133,6 +134,16 @@ impl Fixture {
                 "on hand of {}",
                 level.product_sku_id
             );
+            let moved: partner_gateway::money::Amount = inventory_movements::Entity::find()
+                .filter(inventory_movements::Column::WarehouseId.eq(self.warehouse))
+                .filter(inventory_movements::Column::ProductSkuId.eq(level.product_sku_id))
+                .all(db)
+                .await
+                .expect("movements")
+                .iter()
+                .map(|m| m.quantity)
+                .sum();
+            assert_eq!(level.on_hand, moved, "on hand = the movements' sum");
             assert_eq!(
                 level.reserved, allocated,
                 "reserved of {}",
@@ -1007,4 +1018,54 @@ async fn receipts_orders_and_cancels_at_once_keep_the_books_straight() {
         );
     }
     f.assert_levels_are_sums().await;
+}
+
+#[tokio::test]
+async fn a_keyed_order_is_replayed_not_placed_twice() {
+    let f = fixture().await;
+    let app = &f.app;
+    f.receive(json!([{"sku": "PLAIN-1", "qty": 5}])).await;
+    let send = |body: Value| {
+        let client = app.client.clone();
+        let url = app.url(&format!("{BASE}/orders"));
+        async move {
+            let response = client
+                .post(url)
+                .header("x-api-key", DEMO_API_KEY)
+                .header("idempotency-key", "ext-order-777")
+                .json(&body)
+                .send()
+                .await
+                .expect("request");
+            let replay = response.headers().get("idempotent-replay").is_some();
+            (
+                response.status(),
+                replay,
+                response.text().await.expect("body"),
+            )
+        }
+    };
+    let order = json!({"warehouseCode": "WH-T-01", "referenceNo": "EXT-777", "lines": [
+        {"lineNo": 1, "sku": "PLAIN-1", "qtyOrdered": 3}
+    ]});
+    let (status, replay, first) = send(order.clone()).await;
+    assert_eq!((status, replay), (StatusCode::CREATED, false), "{first}");
+    let (status, replay, again) = send(order).await;
+    assert_eq!((status, replay), (StatusCode::CREATED, true));
+    assert_eq!(again, first, "the same answer, byte for byte");
+    let (status, _, other) = send(json!({"warehouseCode": "WH-T-01", "referenceNo": "EXT-778",
+        "lines": [{"lineNo": 1, "sku": "PLAIN-1", "qtyOrdered": 1}]}))
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{other}");
+    assert!(other.contains("IDEMPOTENCY_KEY_MISMATCH"));
+    // One order, one allocation, one of each event.
+    let (_, stock) = get(
+        app,
+        DEMO_API_KEY,
+        "/stock?sku=PLAIN-1&warehouseCode=WH-T-01",
+    )
+    .await;
+    assert_eq!(stock["data"]["totalAllocated"], json!(3));
+    assert_eq!(f.events("sales.order.created").await.len(), 1);
+    assert_eq!(f.events("order.allocated").await.len(), 1);
 }
