@@ -99,6 +99,34 @@ impl IntoResponse for BulkAnswer {
     }
 }
 
+/// What writing one bulk entry did, and what the report shows of it.
+pub type Written<'a> = std::pin::Pin<
+    Box<dyn std::future::Future<Output = Result<(Upsert, Value), AppError>> + Send + 'a>,
+>;
+
+/// Writes each entry of a bulk request on its own, in order: an entry that cannot be read, or
+/// that the rules refuse, fails alone (its `key` is its `key_field` as sent); one that fails on
+/// the server's side fails the whole request. `write` answers what was done and what to show.
+pub async fn each<'a, B: serde::de::DeserializeOwned>(
+    entries: &[Box<RawValue>],
+    key_field: &str,
+    mut write: impl FnMut(B) -> Written<'a>,
+) -> Result<BulkAnswer, PushError> {
+    let mut outcomes = Vec::with_capacity(entries.len());
+    for raw in entries {
+        let key = entry_key(raw, key_field);
+        let outcome = match parse_entry::<B>(raw) {
+            Err(error) => BulkOutcome::Failed { key, error },
+            Ok(body) => match write(body).await {
+                Ok((result, data)) => BulkOutcome::Done { key, result, data },
+                Err(error) => BulkOutcome::failed(key, error)?,
+            },
+        };
+        outcomes.push(outcome);
+    }
+    Ok(BulkAnswer(outcomes))
+}
+
 /// Refuses a bulk request over its limit (or empty) before anything is touched.
 pub fn check_bulk_size(len: usize, max: usize, field: &str) -> Result<(), PushError> {
     if (1..=max).contains(&len) {

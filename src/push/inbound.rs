@@ -11,7 +11,7 @@ use serde_json::value::RawValue;
 use uuid::Uuid;
 
 use super::PushJson;
-use super::bulk::{BulkAnswer, BulkOutcome, check_bulk_size, entry_key, parse_entry};
+use super::bulk::{self, BulkAnswer, check_bulk_size};
 use super::decimal;
 use super::envelope::{PushError, PushResult, Success};
 use super::guard::KeyCaller;
@@ -251,22 +251,17 @@ pub async fn bulk(
     PushJson(body): PushJson<BulkAsns>,
 ) -> PushResult<BulkAnswer> {
     check_bulk_size(body.asns.len(), MAX_BULK_ASNS, "asns")?;
-    let mut outcomes = Vec::with_capacity(body.asns.len());
-    for raw in &body.asns {
-        let key = entry_key(raw, "referenceNo");
-        outcomes.push(match parse_entry::<AsnBody>(raw) {
-            Err(error) => BulkOutcome::failed(key, error)?,
-            Ok(asn) => match create_one(&state, &unit, &caller, asn.into()).await {
-                Ok(view) => BulkOutcome::Done {
-                    key,
-                    result: Upsert::Created,
-                    data: json!({ "id": view.id, "asnNo": view.asn_no }),
-                },
-                Err(error) => BulkOutcome::failed(key, error)?,
-            },
-        });
-    }
-    Ok(BulkAnswer(outcomes))
+    let (state, unit, caller) = (&state, &unit, &caller);
+    bulk::each(&body.asns, "referenceNo", |asn: AsnBody| {
+        Box::pin(async move {
+            let view = create_one(state, unit, caller, asn.into()).await?;
+            Ok((
+                Upsert::Created,
+                json!({ "id": view.id, "asnNo": view.asn_no }),
+            ))
+        })
+    })
+    .await
 }
 
 /// `GET /asn/{asnNo}`.

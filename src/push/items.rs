@@ -9,7 +9,7 @@ use serde_json::value::RawValue;
 use uuid::Uuid;
 
 use super::PushJson;
-use super::bulk::{BulkAnswer, BulkOutcome, check_bulk_size, entry_key, parse_entry};
+use super::bulk::{self, BulkAnswer, check_bulk_size};
 use super::decimal;
 use super::envelope::{PushError, PushResult, Success};
 use super::guard::KeyCaller;
@@ -237,26 +237,15 @@ pub async fn bulk(
     PushJson(body): PushJson<BulkItems>,
 ) -> PushResult<BulkAnswer> {
     check_bulk_size(body.items.len(), MAX_BULK_ITEMS, "items")?;
-    let mut outcomes = Vec::with_capacity(body.items.len());
-    for raw in &body.items {
-        let outcome = match parse_entry::<ItemBody>(raw) {
-            Err(error) => BulkOutcome::Failed {
-                key: entry_key(raw, "sku"),
-                error,
-            },
-            Ok(item) => {
-                let key = item.sku.clone();
-                match upsert_one(&state, &unit, &caller, &item.into()).await {
-                    Ok((result, item)) => BulkOutcome::Done {
-                        key,
-                        result,
-                        data: json!({ "id": item.sku.id, "sku": item.sku.sku_code }),
-                    },
-                    Err(error) => BulkOutcome::failed(key, error)?,
-                }
-            }
-        };
-        outcomes.push(outcome);
-    }
-    Ok(BulkAnswer(outcomes))
+    let (state, unit, caller) = (&state, &unit, &caller);
+    bulk::each(&body.items, "sku", |item: ItemBody| {
+        Box::pin(async move {
+            let (result, item) = upsert_one(state, unit, caller, &item.into()).await?;
+            Ok((
+                result,
+                json!({ "id": item.sku.id, "sku": item.sku.sku_code }),
+            ))
+        })
+    })
+    .await
 }

@@ -9,7 +9,7 @@ use serde_json::value::RawValue;
 use uuid::Uuid;
 
 use super::PushJson;
-use super::bulk::{BulkAnswer, BulkOutcome, check_bulk_size, entry_key, parse_entry};
+use super::bulk::{self, BulkAnswer, check_bulk_size};
 use super::envelope::{PushResult, Success};
 use super::guard::KeyCaller;
 use super::idempotency::WriteUnit;
@@ -153,25 +153,12 @@ pub async fn bulk(
     PushJson(body): PushJson<BulkLocations>,
 ) -> PushResult<BulkAnswer> {
     check_bulk_size(body.locations.len(), MAX_BULK_LOCATIONS, "locations")?;
-    let mut outcomes = Vec::with_capacity(body.locations.len());
-    for raw in &body.locations {
-        outcomes.push(match parse_entry::<LocationBody>(raw) {
-            Err(error) => BulkOutcome::Failed {
-                key: entry_key(raw, "code"),
-                error,
-            },
-            Ok(location) => {
-                let key = location.code.clone();
-                match upsert_one(&state, &unit, &caller, location.into()).await {
-                    Ok((result, view)) => BulkOutcome::Done {
-                        key,
-                        result,
-                        data: json!(view),
-                    },
-                    Err(error) => BulkOutcome::failed(key, error)?,
-                }
-            }
-        });
-    }
-    Ok(BulkAnswer(outcomes))
+    let (state, unit, caller) = (&state, &unit, &caller);
+    bulk::each(&body.locations, "code", |location: LocationBody| {
+        Box::pin(async move {
+            let (result, view) = upsert_one(state, unit, caller, location.into()).await?;
+            Ok((result, json!(view)))
+        })
+    })
+    .await
 }

@@ -11,7 +11,7 @@ use serde_json::value::RawValue;
 use uuid::Uuid;
 
 use super::PushJson;
-use super::bulk::{BulkAnswer, BulkOutcome, check_bulk_size, entry_key, parse_entry};
+use super::bulk::{self, BulkAnswer, check_bulk_size};
 use super::decimal;
 use super::envelope::{PushError, PushResult, Success};
 use super::guard::KeyCaller;
@@ -331,26 +331,17 @@ pub async fn bulk(
     PushJson(body): PushJson<BulkOrders>,
 ) -> PushResult<BulkAnswer> {
     check_bulk_size(body.orders.len(), MAX_BULK_ORDERS, "orders")?;
-    let mut outcomes = Vec::with_capacity(body.orders.len());
-    for raw in &body.orders {
-        let key = entry_key(raw, "referenceNo");
-        outcomes.push(match parse_entry::<OrderBody>(raw) {
-            Err(error) => BulkOutcome::failed(key, error)?,
-            Ok(order) => match create_one(&state, &unit, &caller, order.into()).await {
-                Ok(view) => BulkOutcome::Done {
-                    key,
-                    result: Upsert::Created,
-                    data: json!({
-                        "id": view.id,
-                        "orderNo": view.order_no,
-                        "summary": view.summary,
-                    }),
-                },
-                Err(error) => BulkOutcome::failed(key, error)?,
-            },
-        });
-    }
-    Ok(BulkAnswer(outcomes))
+    let (state, unit, caller) = (&state, &unit, &caller);
+    bulk::each(&body.orders, "referenceNo", |order: OrderBody| {
+        Box::pin(async move {
+            let view = create_one(state, unit, caller, order.into()).await?;
+            Ok((
+                Upsert::Created,
+                json!({ "id": view.id, "orderNo": view.order_no, "summary": view.summary }),
+            ))
+        })
+    })
+    .await
 }
 
 /// `POST /orders/{orderNo}/cancel`.

@@ -9,7 +9,7 @@ use serde_json::value::RawValue;
 use uuid::Uuid;
 
 use super::PushJson;
-use super::bulk::{BulkAnswer, BulkOutcome, check_bulk_size, entry_key, parse_entry};
+use super::bulk::{self, BulkAnswer, check_bulk_size};
 use super::envelope::{PushResult, Success};
 use super::guard::KeyCaller;
 use super::idempotency::WriteUnit;
@@ -168,25 +168,12 @@ pub async fn bulk(
     PushJson(body): PushJson<BulkPartners>,
 ) -> PushResult<BulkAnswer> {
     check_bulk_size(body.partners.len(), MAX_BULK_PARTNERS, "partners")?;
-    let mut outcomes = Vec::with_capacity(body.partners.len());
-    for raw in &body.partners {
-        outcomes.push(match parse_entry::<PartnerBody>(raw) {
-            Err(error) => BulkOutcome::Failed {
-                key: entry_key(raw, "code"),
-                error,
-            },
-            Ok(partner) => {
-                let key = partner.code.clone();
-                match upsert_one(&state, &unit, &caller, partner.into()).await {
-                    Ok((result, partner)) => BulkOutcome::Done {
-                        key,
-                        result,
-                        data: json!(PartnerView::new(partner, result)),
-                    },
-                    Err(error) => BulkOutcome::failed(key, error)?,
-                }
-            }
-        });
-    }
-    Ok(BulkAnswer(outcomes))
+    let (state, unit, caller) = (&state, &unit, &caller);
+    bulk::each(&body.partners, "code", |partner: PartnerBody| {
+        Box::pin(async move {
+            let (result, partner) = upsert_one(state, unit, caller, partner.into()).await?;
+            Ok((result, json!(PartnerView::new(partner, result))))
+        })
+    })
+    .await
 }
