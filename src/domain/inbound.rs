@@ -488,14 +488,12 @@ async fn assemble(ctx: &Ctx<'_, impl ConnectionTrait>, asn: asns::Model) -> AppR
     let Ctx { db, scope, .. } = *ctx;
     let missing = |what: &str| AppError::internal(anyhow::anyhow!("an ASN without its {what}"));
     let warehouse = scope
-        .select::<warehouses::Entity>()
-        .filter(warehouses::Column::Id.eq(asn.warehouse_id))
+        .select_id::<warehouses::Entity>(asn.warehouse_id)
         .one(db)
         .await?
         .ok_or_else(|| missing("warehouse"))?;
     let supplier = scope
-        .select::<suppliers::Entity>()
-        .filter(suppliers::Column::Id.eq(asn.supplier_id))
+        .select_id::<suppliers::Entity>(asn.supplier_id)
         .one(db)
         .await?
         .ok_or_else(|| missing("supplier"))?;
@@ -503,8 +501,7 @@ async fn assemble(ctx: &Ctx<'_, impl ConnectionTrait>, asn: asns::Model) -> AppR
         None => None,
         Some(id) => {
             scope
-                .select::<purchase_orders::Entity>()
-                .filter(purchase_orders::Column::Id.eq(id))
+                .select_id::<purchase_orders::Entity>(id)
                 .one(db)
                 .await?
         }
@@ -828,9 +825,7 @@ pub async fn receive(ctx: &Ctx<'_, impl ConnectionTrait>, input: &GrnInput) -> A
     let purchase_order = match asn.as_ref().and_then(|a| a.purchase_order_id) {
         None => None,
         Some(id) => {
-            let mut found = scope
-                .select::<purchase_orders::Entity>()
-                .filter(purchase_orders::Column::Id.eq(id));
+            let mut found = scope.select_id::<purchase_orders::Entity>(id);
             if db.get_database_backend() == DbBackend::Postgres {
                 found = found.lock_exclusive();
             }
@@ -981,8 +976,7 @@ pub async fn receive(ctx: &Ctx<'_, impl ConnectionTrait>, input: &GrnInput) -> A
             for row in &rows {
                 if !skus_by_id.contains_key(&row.product_sku_id)
                     && let Some(sku) = scope
-                        .select::<product_skus::Entity>()
-                        .filter(product_skus::Column::Id.eq(row.product_sku_id))
+                        .select_id::<product_skus::Entity>(row.product_sku_id)
                         .one(db)
                         .await?
                 {

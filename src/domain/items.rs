@@ -95,8 +95,7 @@ pub async fn find(
         return Ok(None);
     };
     let product = scope
-        .select::<products::Entity>()
-        .filter(products::Column::Id.eq(found.product_id))
+        .select_id::<products::Entity>(found.product_id)
         .one(db)
         .await?;
     Ok(product.map(|product| Item {

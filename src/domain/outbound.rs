@@ -612,23 +612,11 @@ async fn assemble(
     let Ctx { db, scope, .. } = *ctx;
     let warehouse = match order.warehouse_id {
         None => None,
-        Some(id) => {
-            scope
-                .select::<warehouses::Entity>()
-                .filter(warehouses::Column::Id.eq(id))
-                .one(db)
-                .await?
-        }
+        Some(id) => scope.select_id::<warehouses::Entity>(id).one(db).await?,
     };
     let customer = match order.customer_id {
         None => None,
-        Some(id) => {
-            scope
-                .select::<customers::Entity>()
-                .filter(customers::Column::Id.eq(id))
-                .one(db)
-                .await?
-        }
+        Some(id) => scope.select_id::<customers::Entity>(id).one(db).await?,
     };
     let items = scope
         .select::<sales_order_items::Entity>()

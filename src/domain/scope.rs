@@ -18,6 +18,8 @@ use crate::entities::{
 /// Rows that belong to exactly one tenant.
 pub trait TenantOwned: EntityTrait {
     fn tenant_column() -> Self::Column;
+    /// The row's id (every tenant-owned table has one).
+    fn id_column() -> Self::Column;
 }
 
 /// Rows that also belong to one branch (and so follow branch scoping).
@@ -30,6 +32,9 @@ macro_rules! tenant_owned {
         $(impl TenantOwned for $module::Entity {
             fn tenant_column() -> Self::Column {
                 $module::Column::TenantId
+            }
+            fn id_column() -> Self::Column {
+                $module::Column::Id
             }
         })+
     };
@@ -144,6 +149,11 @@ impl TenantScope {
     /// All rows of `E` belonging to this tenant.
     pub fn select<E: TenantOwned>(&self) -> Select<E> {
         E::find().filter(E::tenant_column().eq(self.tenant_id))
+    }
+
+    /// The row of `E` with `id`, if it is this tenant's.
+    pub fn select_id<E: TenantOwned>(&self, id: Uuid) -> Select<E> {
+        self.select::<E>().filter(E::id_column().eq(id))
     }
 
     /// Rows of `E` in this tenant and in the effective branches for `requested`.

@@ -152,16 +152,14 @@ pub async fn post(
         )));
     }
     let warehouse = scope
-        .select::<warehouses::Entity>()
-        .filter(warehouses::Column::Id.eq(posting.warehouse_id))
+        .select_id::<warehouses::Entity>(posting.warehouse_id)
         .one(db)
         .await?;
     if warehouse.is_none() {
         return Err(WAREHOUSE_NOT_FOUND);
     }
     let sku = scope
-        .select::<product_skus::Entity>()
-        .filter(product_skus::Column::Id.eq(posting.product_sku_id))
+        .select_id::<product_skus::Entity>(posting.product_sku_id)
         .one(db)
         .await?;
     if sku.is_none() {

@@ -30,6 +30,22 @@ pub struct KeyCaller {
     pub tenancy: TenantScope,
 }
 
+impl KeyCaller {
+    /// A connection for one request of the key's tenant, within its connection budgets.
+    pub fn db(&self, state: &AppState) -> crate::db::BudgetedDb {
+        state.db_budgets.for_request(&state.db, self.key.tenant_id)
+    }
+
+    /// The context of a domain call as this caller, on `db`.
+    pub fn ctx<'a, C: sea_orm::ConnectionTrait>(
+        &'a self,
+        state: &'a AppState,
+        db: &'a C,
+    ) -> crate::domain::context::Ctx<'a, C> {
+        crate::domain::context::Ctx::new(db, &self.tenancy, state.clock.now(), &state.cursors)
+    }
+}
+
 /// The raw key of a request: `X-API-Key`, else `Authorization: ApiKey <key>`.
 fn presented_key(headers: &HeaderMap) -> Option<&str> {
     if let Some(key) = headers.get("x-api-key").and_then(|v| v.to_str().ok()) {

@@ -17,7 +17,6 @@ use super::envelope::{PushError, PushResult, Success};
 use super::guard::KeyCaller;
 use super::idempotency::WriteUnit;
 use crate::clock::Timestamp;
-use crate::domain::context::Ctx;
 use crate::domain::inbound::{self, Asn, AsnInput, AsnLineInput, GrnInput, GrnLineInput, Receipt};
 use crate::domain::items::Upsert;
 use crate::entities::enums::AsnStatus;
@@ -284,10 +283,8 @@ pub async fn read(
     caller: KeyCaller,
     Path(asn_no): Path<String>,
 ) -> PushResult<Success<AsnView>> {
-    let db = state
-        .db_budgets
-        .for_request(&state.db, caller.key.tenant_id);
-    let here = Ctx::new(&db, &caller.tenancy, state.clock.now(), &state.cursors);
+    let db = caller.db(&state);
+    let here = caller.ctx(&state, &db);
     let not_found = || PushError::NotFound(format!("ASN \"{asn_no}\" not found."));
     let code = super::path_code(&asn_no).ok_or_else(not_found)?;
     let asn = inbound::find_asn(&here, code)

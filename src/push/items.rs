@@ -15,7 +15,6 @@ use super::envelope::{PushError, PushResult, Success};
 use super::guard::KeyCaller;
 use super::idempotency::WriteUnit;
 use crate::clock::Timestamp;
-use crate::domain::context::Ctx;
 use crate::domain::items::{self, Item, ItemInput, Upsert};
 use crate::entities::enums::Tracking;
 use crate::error::AppError;
@@ -134,7 +133,7 @@ impl ItemView {
     }
 }
 
-/// Upserts one item in its own transaction.
+/// Upserts one item in a savepoint of the request's transaction.
 async fn upsert_one(
     state: &AppState,
     unit: &WriteUnit,
@@ -198,10 +197,8 @@ pub async fn read(
     caller: KeyCaller,
     Path(sku): Path<String>,
 ) -> PushResult<Success<ItemView>> {
-    let db = state
-        .db_budgets
-        .for_request(&state.db, caller.key.tenant_id);
-    let here = Ctx::new(&db, &caller.tenancy, state.clock.now(), &state.cursors);
+    let db = caller.db(&state);
+    let here = caller.ctx(&state, &db);
     let not_found = || PushError::NotFound(format!("Item SKU \"{sku}\" not found."));
     let code = super::path_code(&sku).ok_or_else(not_found)?;
     let item = items::find(&here, code).await?.ok_or_else(not_found)?;

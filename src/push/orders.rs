@@ -17,7 +17,6 @@ use super::envelope::{PushError, PushResult, Success};
 use super::guard::KeyCaller;
 use super::idempotency::WriteUnit;
 use crate::clock::Timestamp;
-use crate::domain::context::Ctx;
 use crate::domain::items::Upsert;
 use crate::domain::outbound::{self, Order, OrderInput, OrderLineInput, ShipTo, wire_status};
 use crate::error::AppError;
@@ -399,10 +398,8 @@ pub async fn read(
     caller: KeyCaller,
     Path(order_no): Path<String>,
 ) -> PushResult<Success<OrderView>> {
-    let db = state
-        .db_budgets
-        .for_request(&state.db, caller.key.tenant_id);
-    let here = Ctx::new(&db, &caller.tenancy, state.clock.now(), &state.cursors);
+    let db = caller.db(&state);
+    let here = caller.ctx(&state, &db);
     let not_found = || PushError::NotFound(format!("Order \"{order_no}\" not found."));
     let code = super::path_code(&order_no).ok_or_else(not_found)?;
     let order = outbound::find_order(&here, code)

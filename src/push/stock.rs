@@ -10,7 +10,6 @@ use super::decimal;
 use super::envelope::{PushError, PushResult, Success, VALIDATION_FAILED};
 use super::guard::KeyCaller;
 use super::items::TrackingWire;
-use crate::domain::context::Ctx;
 use crate::domain::stock;
 use crate::error::FieldError;
 use crate::money::Amount;
@@ -124,10 +123,8 @@ pub async fn read(
     RawQuery(query): RawQuery,
 ) -> PushResult<Success<StockView>> {
     let (sku, warehouse, lot) = parameters(query.as_deref())?;
-    let db = state
-        .db_budgets
-        .for_request(&state.db, caller.key.tenant_id);
-    let here = Ctx::new(&db, &caller.tenancy, state.clock.now(), &state.cursors);
+    let db = caller.db(&state);
+    let here = caller.ctx(&state, &db);
     // A SKU named in the query is a reference: 400 in the seed's words, like one in a body.
     let found = stock::inquiry(&here, &sku, warehouse.as_deref(), lot.as_deref())
         .await?
