@@ -103,7 +103,7 @@ impl std::fmt::Display for KeyScopes {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiKeyError {
-    #[error("name must be 1 to {MAX_NAME_CHARS} characters")]
+    #[error("name must be 1 to {MAX_NAME_CHARS} characters, no control characters")]
     BadName,
     #[error("at least one scope is required (read, write, admin)")]
     NoScopes,
@@ -189,7 +189,10 @@ pub async fn create_with_raw_key(
     raw_key: &str,
 ) -> Result<CreatedKey, ApiKeyError> {
     let name = new.name.trim();
-    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
+    if name.is_empty()
+        || name.chars().count() > MAX_NAME_CHARS
+        || name.chars().any(char::is_control)
+    {
         return Err(ApiKeyError::BadName);
     }
     if new.scopes.is_empty() {

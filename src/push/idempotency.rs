@@ -9,8 +9,8 @@
 //! the kept copy and `Idempotent-Replay: true` — or, with another body, 409
 //! `IDEMPOTENCY_KEY_MISMATCH`. A first request so pays one statement for its key, and a
 //! repeat costs what its first run cost. A repeat that comes while the first still runs waits
-//! for it (the unique key on PostgreSQL, the write turn on SQLite; at most the request time
-//! limit) and is then replayed: of concurrent requests with one key exactly one commits. A 5xx
+//! for it (at the unique key on PostgreSQL, for at most the request time limit; for the write
+//! turn on SQLite, at most the pool's acquire timeout, then 503) and is then replayed: of concurrent requests with one key exactly one commits. A 5xx
 //! answer, a request cut by the time limit or a process that stops mid-request leave nothing
 //! behind: the transaction rolls back, the key stays free. Expired keys are purged by a
 //! background task.
@@ -74,6 +74,32 @@ pub fn request_hash(method: &Method, path: &str, body: &[u8]) -> String {
     hex::encode(hasher.finalize())
 }
 
+/// An object's fields as written, repeats included.
+struct Fields(Vec<(String, Box<RawValue>)>);
+
+impl<'de> serde::Deserialize<'de> for Fields {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Fields;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Fields, A::Error> {
+                let mut fields = Vec::new();
+                while let Some(field) = map.next_entry::<String, Box<RawValue>>()? {
+                    fields.push(field);
+                }
+                Ok(Fields(fields))
+            }
+        }
+        deserializer.deserialize_map(Visit)
+    }
+}
+
 /// Nesting beyond which values are kept as written (each level is read again, so the work
 /// stays a small multiple of the body's size; real documents are three levels deep).
 const CANONICAL_DEPTH: usize = 16;
@@ -86,7 +112,14 @@ fn canonical(raw: &RawValue, depth: usize, out: &mut String) -> Result<(), serde
     }
     match text.as_bytes().first() {
         Some(b'{') => {
-            let fields: BTreeMap<String, Box<RawValue>> = serde_json::from_str(text)?;
+            let Fields(listed) = serde_json::from_str(text)?;
+            let count = listed.len();
+            let fields: BTreeMap<String, Box<RawValue>> = listed.into_iter().collect();
+            if fields.len() != count {
+                // A name given twice has no one meaning: such a body is fingerprinted as its
+                // bytes (so `{"a":1,"a":2}` and `{"a":2}` never share one).
+                return Err(serde::de::Error::custom("a repeated field name"));
+            }
             out.push('{');
             for (i, (name, value)) in fields.iter().enumerate() {
                 if i > 0 {
@@ -169,12 +202,7 @@ impl WriteUnit {
         loop {
             attempt += 1;
             let savepoint = sea_orm::TransactionTrait::begin(&**self.0).await?;
-            let here = Ctx::new(
-                &savepoint,
-                &caller.tenancy,
-                state.clock.now(),
-                &state.cursors,
-            );
+            let here = caller.ctx(state, &savepoint);
             let outcome = work(&here).await;
             match outcome {
                 Ok(done) => {
@@ -317,11 +345,7 @@ async fn run(
         hash: request_hash(&parts.method, parts.uri.path(), &bytes),
         key,
     });
-    let txn = state
-        .db_budgets
-        .for_request(&state.db, tenant)
-        .begin()
-        .await?;
+    let txn = caller.db(state).begin().await?;
     let unit = WriteUnit(Arc::new(txn));
     parts.extensions.insert(unit.clone());
     let response = next
@@ -481,6 +505,11 @@ mod tests {
         assert_eq!(
             request_hash(&Method::POST, "/p", br#"{"sku":"A\u0042"}"#),
             request_hash(&Method::POST, "/p", br#"{"sku":"AB"}"#)
+        );
+        // A field named twice: its bytes, so never the same as the field named once.
+        assert_ne!(
+            request_hash(&Method::POST, "/p", br#"{"sku":"A","sku":"B"}"#),
+            request_hash(&Method::POST, "/p", br#"{"sku":"B"}"#)
         );
         // Not JSON: its bytes.
         assert_ne!(

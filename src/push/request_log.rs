@@ -184,7 +184,7 @@ async fn insert(
         id: Set(Uuid::new_v4()),
         tenant_id: Set(e.tenant_id),
         api_key_id: Set(e.api_key_id),
-        method: Set(e.method),
+        method: Set(clip(e.method)),
         endpoint: Set(clip(e.endpoint)),
         ip: Set(e.ip),
         origin: Set(e.origin.map(clip)),

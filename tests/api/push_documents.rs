@@ -659,12 +659,7 @@ async fn orders_allocate_first_expiring_first_and_cancelling_releases_them() {
     let allocated = &f.events("order.allocated").await[0];
     assert_eq!(allocated["data"]["lines"][0]["qtyAllocated"], json!(6));
     let created = &f.events("sales.order.created").await[0];
-    assert_eq!(
-        created["data"]["total_amount"]
-            .as_str()
-            .or(created["data"]["totalAmount"].as_str()),
-        Some("171.2")
-    );
+    assert_eq!(created["data"]["totalAmount"], "171.2");
     assert!(!created.to_string().contains("สมชาย"), "no personal data");
 }
 
@@ -1010,10 +1005,11 @@ async fn receipts_orders_and_cancels_at_once_keep_the_books_straight() {
         }
     });
     let statuses = futures_util::future::join_all(tasks).await;
-    for status in &statuses {
-        // A cancel may come before its order exists (404); nothing fails on the server side.
+    for (n, status) in statuses.iter().enumerate() {
+        // Orders and receipts all go through; a cancel may come before its order exists (404).
+        let cancel = n % 3 == 2;
         assert!(
-            status.is_success() || *status == StatusCode::NOT_FOUND,
+            status.is_success() || (cancel && *status == StatusCode::NOT_FOUND),
             "{statuses:?}"
         );
     }

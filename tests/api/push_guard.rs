@@ -156,6 +156,17 @@ async fn operators_create_list_and_revoke_keys_and_the_raw_key_is_shown_once() {
     assert_eq!(created["rateLimitPerMinute"], 120);
     let id = created["id"].as_str().expect("id").to_owned();
 
+    // A name with a control character (a NUL, which PostgreSQL refuses) is a 400, not a 500.
+    let refused = app
+        .client
+        .post(app.url("/api/v1/api-keys"))
+        .bearer_auth(operator_token(&app))
+        .json(&json!({"name": "ERP\u{0}", "scopes": ["read"], "tenantId": seeded.tenant_id}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+
     // Stored as a hash: no column of any key holds the raw text.
     let rows = api_keys::Entity::find()
         .all(&app.state.db)
@@ -595,6 +606,7 @@ async fn every_guarded_request_of_a_known_key_is_logged_after_its_answer() {
         StatusCode::UNAUTHORIZED,
         "no key: nothing to log it under"
     );
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
     loop {
         let n = api_key_requests::Entity::find()
             .count(&app.state.db)
@@ -603,6 +615,10 @@ async fn every_guarded_request_of_a_known_key_is_logged_after_its_answer() {
         if n > 0 {
             break;
         }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the entry is written within seconds"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     // Anything else queued would have been written by now.
@@ -647,8 +663,10 @@ async fn a_stuck_request_log_slows_no_request() {
         .expect("lock");
     for round in 0..2 {
         for _ in 0..20 {
+            // Well under the writer's own 3 s give-up: a request that waited for the stuck
+            // writer would miss this.
             let (status, _, _) = tokio::time::timeout(
-                Duration::from_secs(10),
+                Duration::from_secs(2),
                 call(&app, Method::GET, "/x", &[("x-api-key", DEMO_API_KEY)]),
             )
             .await
@@ -668,6 +686,7 @@ async fn a_stuck_request_log_slows_no_request() {
         "a queue of 4 could not hold 20 entries behind a stuck writer"
     );
     blocker.rollback().await.expect("release");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
     let written = loop {
         let n = api_key_requests::Entity::find()
             .count(db)
@@ -676,6 +695,10 @@ async fn a_stuck_request_log_slows_no_request() {
         if n > 0 {
             break n;
         }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "what the queue kept is written once the database is free"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
     assert!(written <= 40 - app.state.push.request_log.dropped());

@@ -127,6 +127,7 @@ async fn an_item_is_created_then_updated_and_partners_read_it_at_once() {
     assert_eq!(data["barcode"], "8850000000001", "kept");
     assert_eq!(data["tracking"], "lot", "kept");
     assert_eq!(data["shelfLifeDays"], 365, "kept");
+    assert!(created["data"]["id"].is_string(), "{created}");
     assert_eq!(created["data"]["id"], data["id"], "the same SKU");
 
     // Read back through this door.
@@ -354,6 +355,7 @@ async fn partners_are_upserted_by_type_and_code_and_partners_read_them() {
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{text}");
+    assert!(created["data"]["id"].is_string(), "{created}");
     assert_eq!(updated["data"]["id"], created["data"]["id"]);
     let token = app.token("demo-full-access", None).await;
     let suppliers: Value = app
@@ -466,6 +468,7 @@ async fn locations_belong_to_a_warehouse_named_by_its_code() {
     )
     .await;
     assert_eq!(status, StatusCode::OK);
+    assert!(created["data"]["id"].is_string(), "{created}");
     assert_eq!(updated["data"]["id"], created["data"]["id"]);
     assert_eq!(updated["data"]["zone"], "A", "kept");
     assert_eq!(updated["data"]["pickFace"], false);
