@@ -319,7 +319,7 @@ async fn begin_in_turn(
     })
 }
 
-/// A transaction started by [`BudgetedDb::begin`]; dropped without [`commit`](Self::commit),
+/// A transaction started by [`BudgetedDb::begin`] or [`DbBudgets::begin_background`]; dropped without [`commit`](Self::commit),
 /// it rolls back. Its statements run through it as a [`sea_orm::DatabaseTransaction`].
 /// Commit or roll back explicitly: a dropped transaction's rollback is only queued, so its
 /// permits return before its connection does.

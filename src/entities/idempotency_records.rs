@@ -12,7 +12,8 @@ pub struct Model {
     pub idempotency_key: String,
     /// SHA-256 of the method, path and canonical JSON body of the first request.
     pub request_hash: String,
-    /// `RUNNING` or `DONE`.
+    /// Always `DONE`: an answer is kept in the transaction that produced it, so no other
+    /// state is ever visible (the column dates from the first design).
     pub state: String,
     pub status: Option<i32>,
     /// JSON object of the headers to replay.

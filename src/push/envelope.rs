@@ -86,7 +86,8 @@ pub enum PushError {
         message: String,
         details: Vec<FieldError>,
     },
-    /// 409 while the first request with the same key still runs.
+    /// 409: the key's kept answer changed while this request ran (it expired and was taken by
+    /// another request); rare — retry.
     InProgress,
     /// 405: the path exists, the method does not.
     MethodNotAllowed,
@@ -247,8 +248,8 @@ impl IntoResponse for PushError {
                 StatusCode::CONFLICT,
                 envelope(
                     PushCode::IdempotencyKeyInProgress,
-                    "A request with this Idempotency-Key is still being processed; retry \
-                     after it has finished"
+                    "The answer kept for this Idempotency-Key changed while this request ran; \
+                     retry"
                         .to_owned(),
                     None,
                 ),

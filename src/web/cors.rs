@@ -179,7 +179,7 @@ impl AllowedOrigins {
         }
     }
 
-    /// Whether some active application allows `origin`.
+    /// Whether `origin` is in this source's set (active applications' or usable keys' origins).
     pub async fn allows(
         &self,
         db: &sea_orm::DatabaseConnection,
