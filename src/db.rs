@@ -337,6 +337,36 @@ impl BudgetedTransaction {
     pub async fn rollback(self) -> Result<(), DbErr> {
         self.txn.rollback().await
     }
+
+    /// Runs `statements` (SQL without parameters, values inlined by the caller) as the
+    /// transaction's last work and commits. On PostgreSQL the statements and the `COMMIT` go
+    /// in one message, a round trip saved: PostgreSQL runs a simple query's statements in
+    /// order and skips the rest after an error, so a failing statement leaves the work
+    /// uncommitted (and is rolled back here). The message ends in a `BEGIN` of an empty
+    /// transaction that stands for the committed one until this one is dropped: its rollback
+    /// is queued and sent with the connection's check on release to the pool.
+    pub async fn commit_after(self, statements: &str) -> Result<(), DbErr> {
+        if self.txn.get_database_backend() != sea_orm::DbBackend::Postgres {
+            return match self.txn.execute_unprepared(statements).await {
+                Ok(_) => self.txn.commit().await,
+                Err(err) => Err(self.undo(err).await),
+            };
+        }
+        let message = format!("{statements};\nCOMMIT;\nBEGIN");
+        match self.txn.execute_unprepared(&message).await {
+            Ok(_) => Ok(()),
+            Err(err) => Err(self.undo(err).await),
+        }
+    }
+
+    /// Rolls back after `err`, which it returns (a failed rollback is only logged: the
+    /// connection is then closed by the pool, and `err` is what the caller must see).
+    async fn undo(self, err: DbErr) -> DbErr {
+        if let Err(undo) = self.txn.rollback().await {
+            tracing::warn!(error = %undo, "a rollback after a failed statement failed");
+        }
+        err
+    }
 }
 
 impl std::ops::Deref for BudgetedTransaction {

@@ -356,13 +356,14 @@ async fn run(
             "a write's transaction outlived its handler"
         ))
     })?;
-    finish(txn, keyed, now, tenant, response).await
+    finish(txn, caller.db(state), keyed, now, tenant, response).await
 }
 
 /// Commits the request's work, with its answer under its key; or, for a 5xx answer, rolls it
 /// all back (the key stays free for a retry).
 async fn finish(
     txn: BudgetedTransaction,
+    db: crate::db::BudgetedDb,
     keyed: Option<Keyed>,
     now: Timestamp,
     tenant: Uuid,
@@ -392,6 +393,35 @@ async fn finish(
         })
         .collect();
     let expires = Timestamp::from_millis(now.millis() + TTL.as_millis() as i64).unwrap_or(now);
+    let headers = serde_json::to_string(&headers).unwrap_or_default();
+    let body = String::from_utf8_lossy(&bytes);
+    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        let kept_answer = Kept {
+            tenant,
+            keyed: &keyed,
+            status: parts.status.as_u16(),
+            headers: &headers,
+            body: &body,
+            now,
+            expires,
+        };
+        return match txn.commit_after(&kept_answer.postgres()).await {
+            Ok(()) => Ok(Response::from_parts(parts, Body::from(bytes))),
+            // Taken by a request that committed first: its answer (or a mismatch).
+            Err(err)
+                if matches!(
+                    err.sql_err(),
+                    Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+                ) =>
+            {
+                match kept(&db, tenant, &keyed.key).await? {
+                    Some(found) => repeat(found, &keyed.hash),
+                    None => Err(PushError::InProgress),
+                }
+            }
+            Err(err) => Err(AppError::from(err).into()),
+        };
+    }
     let row = record::ActiveModel {
         id: Set(Uuid::new_v4()),
         tenant_id: Set(tenant),
@@ -399,8 +429,8 @@ async fn finish(
         request_hash: Set(keyed.hash.clone()),
         state: Set(DONE.to_owned()),
         status: Set(Some(i32::from(parts.status.as_u16()))),
-        headers: Set(Some(serde_json::to_string(&headers).unwrap_or_default())),
-        body: Set(Some(String::from_utf8_lossy(&bytes).into_owned())),
+        headers: Set(Some(headers.clone())),
+        body: Set(Some(body.into_owned())),
         created_at: Set(now),
         expires_at: Set(expires),
     };
@@ -428,6 +458,50 @@ async fn finish(
     }
     txn.commit().await?;
     Ok(Response::from_parts(parts, Body::from(bytes)))
+}
+
+/// An answer to keep, for PostgreSQL's one-message keep-and-commit.
+struct Kept<'a> {
+    tenant: Uuid,
+    keyed: &'a Keyed,
+    status: u16,
+    headers: &'a str,
+    body: &'a str,
+    now: Timestamp,
+    expires: Timestamp,
+}
+
+impl Kept<'_> {
+    /// The statements that keep this answer, values inlined (the simple-query protocol takes
+    /// no parameters): numbers and UUIDs as written, text as the hex of its bytes, so nothing
+    /// in a body, header or key can end its literal. A key forgotten but not yet purged is
+    /// taken over; a key kept by a request that committed first fails the insert.
+    fn postgres(&self) -> String {
+        let tenant = self.tenant;
+        let key = pg_text(&self.keyed.key);
+        let now = self.now.millis();
+        format!(
+            "DELETE FROM idempotency_records WHERE tenant_id = '{tenant}' \
+             AND idempotency_key = {key} AND expires_at <= {now};\n\
+             INSERT INTO idempotency_records (id, tenant_id, idempotency_key, request_hash, \
+             state, status, headers, body, created_at, expires_at) VALUES ('{id}', '{tenant}', \
+             {key}, {hash}, '{DONE}', {status}, {headers}, {body}, {now}, {expires})",
+            id = Uuid::new_v4(),
+            hash = pg_text(&self.keyed.hash),
+            status = self.status,
+            headers = pg_text(self.headers),
+            body = pg_text(self.body),
+            expires = self.expires.millis(),
+        )
+    }
+}
+
+/// `text` as a PostgreSQL expression: its UTF-8 bytes in hex, decoded by the server.
+fn pg_text(text: &str) -> String {
+    format!(
+        "convert_from(decode('{}', 'hex'), 'UTF8')",
+        hex::encode(text)
+    )
 }
 
 /// Inserts `row` unless its key is kept already; whether it did.

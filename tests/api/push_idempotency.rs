@@ -393,3 +393,69 @@ async fn two_servers_on_one_database_run_a_keyed_request_once() {
         .expect("joins")
         .expect("serves");
 }
+
+#[tokio::test]
+async fn keys_and_answers_are_kept_exactly_as_sent_whatever_they_hold() {
+    let app = TestApp::spawn().await;
+    app.seed().await;
+    let base = app.url("");
+    // Quotes, a backslash, a semicolon and SQL in the key and in what the answer echoes.
+    let key = r#"it's\a "key"; DELETE FROM idempotency_records; --"#;
+    let body = r#"{"sku": "QUOTE-1", "name": "ข้าว 'jasmine'); DROP TABLE products; -- \\", "baseUomCode": "EA"}"#;
+    let first = post_keyed(&base, &app.client, DEMO_API_KEY, key, body).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
+    assert!(first.body.contains("DROP TABLE products"), "{}", first.body);
+    let again = post_keyed(&base, &app.client, DEMO_API_KEY, key, body).await;
+    assert!(again.replay, "{}", again.body);
+    assert_eq!(again.body, first.body, "the kept answer, byte for byte");
+    let kept = idempotency_records::Entity::find()
+        .filter(idempotency_records::Column::IdempotencyKey.eq(key))
+        .one(&app.state.db)
+        .await
+        .expect("query")
+        .expect("the key is kept as sent");
+    assert_eq!(kept.body.as_deref(), Some(first.body.as_str()));
+    assert_eq!(skus_named(&app, "QUOTE-1").await, 1);
+
+    // PostgreSQL commits a kept answer in the message that keeps it; the connection goes back
+    // to the pool out of any transaction (none is left idle in one).
+    if app.state.db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        for n in 0..20 {
+            let item = format!(r#"{{"sku": "POOL-{n}", "name": "Item", "baseUomCode": "EA"}}"#);
+            let answer = post_keyed(
+                &base,
+                &app.client,
+                DEMO_API_KEY,
+                &format!("pool-{n}"),
+                &item,
+            )
+            .await;
+            assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+        }
+        let idle_in_transaction = sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() \
+             AND state LIKE 'idle in transaction%' AND pid <> pg_backend_pid()",
+        );
+        let mut left = i64::MAX;
+        for _ in 0..50 {
+            let row = app
+                .state
+                .db
+                .query_one_raw(idle_in_transaction.clone())
+                .await
+                .expect("query")
+                .expect("a row");
+            left = row.try_get("", "n").expect("count");
+            if left == 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(left, 0, "connections left idle in a transaction");
+        // And the pooled connections work: every item is there.
+        for n in 0..20 {
+            assert_eq!(skus_named(&app, &format!("POOL-{n}")).await, 1);
+        }
+    }
+}
