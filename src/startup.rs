@@ -78,7 +78,7 @@ pub async fn build_state_with(
             "outside demo mode: applications with public demo secrets were revoked"
         );
     }
-    Ok(AppState {
+    Ok(AppState::new(crate::state::Shared {
         revoked_demo_apps: Arc::new(revoked_demo_apps),
         db,
         config: Arc::new(config),
@@ -94,7 +94,7 @@ pub async fn build_state_with(
         push,
         allowed_origins: Arc::default(),
         background: Default::default(),
-    })
+    }))
 }
 
 /// The complete router with its middleware.

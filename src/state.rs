@@ -24,8 +24,28 @@ impl AppState {
     }
 }
 
+/// The state every handler is given: one pointer (a request clones it once per layer that
+/// takes it), to the [`Shared`] parts.
 #[derive(Clone, Debug)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl AppState {
+    pub fn new(shared: Shared) -> Self {
+        Self(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// What [`AppState`] points to.
+#[derive(Debug)]
+pub struct Shared {
     pub db: DatabaseConnection,
     pub config: Arc<Config>,
     pub clock: SharedClock,

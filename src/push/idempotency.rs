@@ -473,8 +473,7 @@ struct Kept<'a> {
 
 impl Kept<'_> {
     /// The statements that keep this answer, values inlined (the simple-query protocol takes
-    /// no parameters): numbers and UUIDs as written, text as the hex of its bytes, so nothing
-    /// in a body, header or key can end its literal. A key forgotten but not yet purged is
+    /// no parameters): numbers and UUIDs as written, text by [`pg_text`]. A key forgotten but not yet purged is
     /// taken over; a key kept by a request that committed first fails the insert.
     fn postgres(&self) -> String {
         let tenant = self.tenant;
@@ -496,12 +495,23 @@ impl Kept<'_> {
     }
 }
 
-/// `text` as a PostgreSQL expression: its UTF-8 bytes in hex, decoded by the server.
+/// `text` as a PostgreSQL escape string constant (`E'…'`): backslashes and quotes doubled, so
+/// whatever `text` holds ends only where this literal ends (`E` makes backslashes escapes
+/// whatever `standard_conforming_strings` says). A NUL, which no PostgreSQL text can hold,
+/// is written as the escape `\0`, which the server refuses (an error, never another statement).
 fn pg_text(text: &str) -> String {
-    format!(
-        "convert_from(decode('{}', 'hex'), 'UTF8')",
-        hex::encode(text)
-    )
+    let mut literal = String::with_capacity(text.len() + 8);
+    literal.push_str("E'");
+    for c in text.chars() {
+        match c {
+            '\\' => literal.push_str("\\\\"),
+            '\'' => literal.push_str("''"),
+            '\0' => literal.push_str("\\0"),
+            c => literal.push(c),
+        }
+    }
+    literal.push('\'');
+    literal
 }
 
 /// Inserts `row` unless its key is kept already; whether it did.
@@ -590,6 +600,14 @@ mod tests {
             request_hash(&Method::POST, "/p", b"not json"),
             request_hash(&Method::POST, "/p", b"not  json")
         );
+    }
+
+    #[test]
+    fn text_for_postgresql_ends_only_where_its_literal_ends() {
+        assert_eq!(pg_text("plain ข้าว"), "E'plain ข้าว'");
+        assert_eq!(pg_text(r"it's \'; --"), r"E'it''s \\''; --'");
+        // Raw NUL never reaches the query text (it would end the message's string early).
+        assert_eq!(pg_text("a\0b"), r"E'a\0b'");
     }
 
     #[test]
