@@ -87,22 +87,32 @@ def stop(server):
         server.wait()
 
 
-def wrk(port, key, batch, connections, prefix, duration):
+def wrk_start(port, key, batch, connections, prefix, duration):
     env = dict(ENV, PUSH_KEY=key, PUSH_BATCH=str(batch), PUSH_PREFIX=prefix)
-    done = subprocess.run(
-        ["wrk", "-t", THREADS, "-c", str(connections), "-d", duration, "--timeout", "30s",
+    return subprocess.Popen(
+        ["wrk", "-t", str(min(int(THREADS), connections)), "-c", str(connections), "-d", duration, "--timeout", "30s",
          "-s", os.path.join(HERE, "wrk.lua"), f"http://127.0.0.1:{port}"],
-        env=env, capture_output=True, text=True, check=True,
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
-    if "unexpected status" in done.stderr:
-        raise SystemExit("unexpected answers:\n" + done.stderr)
-    for line in done.stdout.splitlines():
+
+
+def wrk_result(running):
+    stdout, stderr = running.communicate()
+    if running.returncode != 0:
+        raise SystemExit("wrk failed:\n" + stdout + stderr)
+    if "unexpected status" in stderr:
+        raise SystemExit("unexpected answers:\n" + stderr)
+    for line in stdout.splitlines():
         if line.startswith("WRKJSON "):
             result = json.loads(line[len("WRKJSON "):])
             if any(result["errors"].values()):
-                raise SystemExit(f"errors in the run: {result['errors']}\n{done.stdout}")
+                raise SystemExit(f"errors in the run: {result['errors']}\n{stdout}")
             return result
-    raise SystemExit("wrk printed no result:\n" + done.stdout + done.stderr)
+    raise SystemExit("wrk printed no result:\n" + stdout + stderr)
+
+
+def wrk(port, key, batch, connections, prefix, duration):
+    return wrk_result(wrk_start(port, key, batch, connections, prefix, duration))
 
 
 def cpu_seconds(pid):
@@ -149,6 +159,48 @@ def run_case(backend, round_no, case, variant, batch, connections, flags):
     return row
 
 
+def run_side_by_side(backend, round_no, case, variants):
+    """The variants of a case at the same time, each with its own server, database and wrk:
+    whatever the machine does during the run (its speed drifted by a factor of two between
+    runs on the machine these figures come from) it does to all of them, and the ratio of their
+    throughputs is what the difference in their work costs."""
+    running = []
+    try:
+        for variant, batch, connections, flags in variants:
+            name = f"{backend}-{case}-{variant}-{round_no}-sbs"
+            server, info = start(fresh_database(backend, name.replace("-", "_")), flags, name)
+            running.append((variant, batch, connections, name, server, info))
+        warm = [wrk_start(i["port"], i["key"], b, c, n + "w", "2s") for _, b, c, n, _, i in running]
+        for w in warm:
+            wrk_result(w)
+        cpu_before = [cpu_seconds(server.pid) for *_, server, _ in running]
+        measured = [wrk_start(i["port"], i["key"], b, c, n, DURATION) for _, b, c, n, _, i in running]
+        results = [wrk_result(m) for m in measured]
+        cpu = [cpu_seconds(server.pid) - before
+               for (*_, server, _), before in zip(running, cpu_before)]
+    finally:
+        for *_, server, _ in running:
+            stop(server)
+        settle(backend)
+    rows = []
+    for (variant, batch, connections, name, _, _), result, seconds_cpu in zip(running, results, cpu):
+        seconds = result["duration_us"] / 1e6
+        row = {
+            "backend": backend, "round": round_no, "case": case, "variant": variant,
+            "connections": connections, "requests": result["requests"],
+            "rps": result["requests"] / seconds,
+            "items_per_s": result["requests"] * batch / seconds,
+            "p50_ms": result["latency_p50_us"] / 1000, "p99_ms": result["latency_p99_us"] / 1000,
+            "cpu_us_per_item": seconds_cpu * 1e6 / max(1, result["requests"] * batch),
+            "side_by_side": True,
+        }
+        log(f"{name}: {row['rps']:.1f} req/s, {row['items_per_s']:.0f} items/s, "
+            f"p50 {row['p50_ms']:.1f} ms, p99 {row['p99_ms']:.1f} ms, "
+            f"{row['cpu_us_per_item']:.0f} µs CPU per item")
+        rows.append(row)
+    return rows
+
+
 def pairs_reversed():
     """The cases grouped by request, each group's variants in reverse order."""
     groups = {}
@@ -160,6 +212,20 @@ def pairs_reversed():
 def main():
     backends = ([] if ENV.get("PG_ONLY") == "1" else ["sqlite"]) + (["postgres"] if PG_URL else [])
     rows = []
+    if ENV.get("SIDE_BY_SIDE") == "1":
+        for backend in backends:
+            for round_no in range(1, ROUNDS + 1):
+                for case in ["bulk", "single"]:
+                    variants = [(v, b, c, f) for k, v, b, c, f in CASES
+                                if k == case and v in ("full", "bare")
+                                and (not ONLY or any(w in f"{k}-{v}" for w in ONLY))]
+                    if len(variants) < 2:
+                        continue
+                    rows.extend(run_side_by_side(backend, round_no, case, variants))
+                    with open(os.path.join(OUT, "results.json"), "w") as f:
+                        json.dump(rows, f, indent=1)
+        report_side_by_side(backends, rows)
+        return
     for backend in backends:
         for round_no in range(1, ROUNDS + 1):
             # Every other round runs the variants of a case in the opposite order.
@@ -202,6 +268,31 @@ def report(backends, rows):
     print(f"(medians of {ROUNDS} rounds of {DURATION} each after a 2 s warm-up; every run on a fresh "
           "database and server process, the machine's writes flushed between runs, the variants' "
           "order reversed every other round; wrk with " + THREADS + " threads)")
+
+
+def report_side_by_side(backends, rows):
+    print("| backend | request | conn. each | full: requests/s | bare: requests/s "
+          "| full vs. bare, each round | median | gateway CPU µs/item full / bare |")
+    print("|---|---|---|---|---|---|---|---|")
+    for backend in backends:
+        for case in ["bulk", "single"]:
+            full = {r["round"]: r for r in rows if (r["backend"], r["case"], r["variant"]) == (backend, case, "full")}
+            bare = {r["round"]: r for r in rows if (r["backend"], r["case"], r["variant"]) == (backend, case, "bare")}
+            rounds = sorted(set(full) & set(bare))
+            if not rounds:
+                continue
+            ratios = [full[n]["items_per_s"] / bare[n]["items_per_s"] - 1 for n in rounds]
+            med = lambda rs, k: statistics.median(r[k] for r in rs)
+            request = "`POST /items/bulk` (500 new items)" if case == "bulk" else "`POST /items` + Idempotency-Key"
+            each = ", ".join(f"{r * 100:+.1f}%" for r in ratios)
+            print(f"| {backend} | {request} | {full[rounds[0]]['connections']} "
+                  f"| {med(full.values(), 'rps'):.1f} | {med(bare.values(), 'rps'):.1f} | {each} "
+                  f"| {statistics.median(ratios) * 100:+.1f}% "
+                  f"| {med(full.values(), 'cpu_us_per_item'):.0f} / {med(bare.values(), 'cpu_us_per_item'):.0f} |")
+    print()
+    print(f"({ROUNDS} rounds of {DURATION} after a 2 s warm-up; in each the two variants ran at the "
+          "same time, each with its own server, database and wrk (" + THREADS + " threads), so the "
+          "machine's drifts hit both alike)")
 
 
 if __name__ == "__main__":

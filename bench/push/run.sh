@@ -5,10 +5,12 @@
 #
 #   bench/push/run.sh                      # Markdown table for BENCHMARKS.md on stdout
 #   ROUNDS=1 DURATION=3s bench/push/run.sh # a quick check of the harness
+#   bench/push/run.sh documents            # orders, GRNs and the stock inquiry (PostgreSQL;
+#                                          # see bench/push/documents.py)
 #
 # Environment: ROUNDS [3], DURATION per run [10s], WRK_THREADS [2], CASES (words of
 # "bulk-full single-bare …" to keep) [all], SQLITE_ONLY=1 to skip PostgreSQL, PG_ONLY=1 to
-# skip SQLite, OUT
+# skip SQLite, SIDE_BY_SIDE=1 to run full and bare at the same time (see measure.py), OUT
 # [target/bench-results/push-<UTC time>]. Needs wrk (installed with apt-get if missing),
 # python3 and, for PostgreSQL, its server binaries (scripts/with-postgres.sh).
 set -euo pipefail
@@ -23,7 +25,9 @@ export SERVER_BIN=${CARGO_TARGET_DIR:-target}/release/examples/push-bench-server
 export OUT=${OUT:-target/bench-results/push-$(date -u +%Y%m%dT%H%M%SZ)}
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
-if [ "${SQLITE_ONLY:-0}" = 1 ]; then
+if [ "${1:-}" = documents ]; then
+  scripts/with-postgres.sh python3 bench/push/documents.py
+elif [ "${SQLITE_ONLY:-0}" = 1 ]; then
   python3 bench/push/measure.py
 else
   # PG_URL points at the throw-away cluster; measure.py makes a database per run in it.

@@ -7,7 +7,8 @@
 //! - `--log-sink stalled|failing`: the request log's queue is never read (it fills, then drops)
 //!   or its batches go to a database without the table (every write fails).
 //!
-//! It prints one JSON line (`{"key": …, "port": …}`) on stdout once it listens.
+//! It makes a warehouse `WH-BENCH` for the documents' benchmarks and prints one JSON line
+//! (`{"key": …, "port": …, "warehouse": …}`) on stdout once it listens.
 
 use std::sync::Arc;
 
@@ -62,6 +63,7 @@ async fn main() -> anyhow::Result<()> {
         Plan::Enterprise,
     )
     .await?;
+    warehouse(&state.db, tenant.id, now).await?;
     let created = api_keys::create(
         &state.db,
         now,
@@ -103,9 +105,57 @@ async fn main() -> anyhow::Result<()> {
     let app = Application::bind(state.clone()).await?;
     println!(
         "{}",
-        serde_json::json!({ "key": created.raw_key, "port": app.local_addr()?.port() })
+        serde_json::json!({
+            "key": created.raw_key,
+            "port": app.local_addr()?.port(),
+            "warehouse": WAREHOUSE,
+        })
     );
     app.run_until(startup::shutdown_signal()).await?;
     drop(stalled);
+    Ok(())
+}
+
+/// The warehouse the documents' benchmarks receive into and allocate from (the push API has no
+/// endpoint for warehouses).
+const WAREHOUSE: &str = "WH-BENCH";
+
+async fn warehouse(
+    db: &sea_orm::DatabaseConnection,
+    tenant: uuid::Uuid,
+    now: partner_gateway::clock::Timestamp,
+) -> anyhow::Result<()> {
+    use partner_gateway::entities::enums::{RecordStatus, WarehouseKind};
+    use partner_gateway::entities::{branches, warehouses};
+    use sea_orm::{ActiveValue::Set, EntityTrait};
+    let branch = uuid::Uuid::new_v4();
+    branches::Entity::insert(branches::ActiveModel {
+        id: Set(branch),
+        tenant_id: Set(tenant),
+        code: Set("BR-BENCH".into()),
+        name: Set("Benchmark branch".into()),
+        status: Set(RecordStatus::Active),
+        address: Set(None),
+        city: Set(None),
+        phone: Set(None),
+        timezone: Set("Asia/Bangkok".into()),
+        created_at: Set(now),
+        updated_at: Set(now),
+    })
+    .exec_without_returning(db)
+    .await?;
+    warehouses::Entity::insert(warehouses::ActiveModel {
+        id: Set(uuid::Uuid::new_v4()),
+        tenant_id: Set(tenant),
+        branch_id: Set(branch),
+        code: Set(WAREHOUSE.into()),
+        name: Set("Benchmark warehouse".into()),
+        kind: Set(WarehouseKind::Central),
+        status: Set(RecordStatus::Active),
+        created_at: Set(now),
+        updated_at: Set(now),
+    })
+    .exec_without_returning(db)
+    .await?;
     Ok(())
 }

@@ -850,11 +850,15 @@ pub async fn receive(ctx: &Ctx<'_, impl ConnectionTrait>, input: &GrnInput) -> A
             order
         }
     };
-    let grn_no = numbering::next(ctx, Series::Grn).await?;
+    // Numbered last (below): the tenant's counter row is then held from the numbering to the
+    // commit, not while the lines are posted, and receipts of other SKUs run side by side.
+    // Until then the GRN (seen by no one else) carries a placeholder.
+    let grn_id = Uuid::new_v4();
+    let pending = format!("{}-PENDING-{grn_id}", Series::Grn.prefix());
     let grn = goods_receipts::Entity::insert(goods_receipts::ActiveModel {
-        id: Set(Uuid::new_v4()),
+        id: Set(grn_id),
         tenant_id: Set(scope.tenant_id()),
-        grn_no: Set(grn_no.clone()),
+        grn_no: Set(pending.clone()),
         warehouse_id: Set(warehouse.id),
         asn_id: Set(asn.as_ref().map(|a| a.id)),
         created_at: Set(now),
@@ -870,10 +874,10 @@ pub async fn receive(ctx: &Ctx<'_, impl ConnectionTrait>, input: &GrnInput) -> A
         None => Reference {
             kind: ReferenceKind::GoodsReceipt,
             id: grn.id,
-            number: &grn_no,
+            number: &pending,
         },
     };
-    let note = purchase_order.as_ref().map(|_| grn_no.as_str());
+    let note = purchase_order.as_ref().map(|_| pending.as_str());
     let mut lines = Vec::with_capacity(planned.len());
     let mut movements: Vec<(usize, inventory_movements::Model, String)> = Vec::new();
     // Posted SKU by SKU in id order: levels are always locked in one order.
@@ -942,6 +946,36 @@ pub async fn receive(ctx: &Ctx<'_, impl ConnectionTrait>, input: &GrnInput) -> A
     }
     lines.sort_by_key(|l| l.line.line_no);
     movements.sort_by_key(|(i, _, _)| *i);
+
+    let grn_no = numbering::next(ctx, Series::Grn).await?;
+    let grn = goods_receipts::Entity::update_many()
+        .col_expr(goods_receipts::Column::GrnNo, Expr::value(grn_no.clone()))
+        .filter(goods_receipts::Column::Id.eq(grn.id))
+        .exec_with_returning(db)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("a GRN vanished")))?;
+    // The movements name the GRN: as their reference, or (against a purchase order, their
+    // reference) in their note.
+    let named = if purchase_order.is_some() {
+        inventory_movements::Column::Note
+    } else {
+        inventory_movements::Column::Reference
+    };
+    inventory_movements::Entity::update_many()
+        .col_expr(named, Expr::value(grn_no.clone()))
+        .filter(inventory_movements::Column::Id.is_in(movements.iter().map(|(_, m, _)| m.id)))
+        .exec(db)
+        .await?;
+    for (_, movement, _) in &mut movements {
+        let field = if purchase_order.is_some() {
+            &mut movement.note
+        } else {
+            &mut movement.reference
+        };
+        *field = Some(grn_no.clone());
+    }
 
     // The ASN's status follows what it has received.
     let asn = match asn {

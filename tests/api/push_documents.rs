@@ -3,7 +3,7 @@
 
 use partner_gateway::clock::Clock;
 use partner_gateway::demo::DEMO_API_KEY;
-use partner_gateway::entities::enums::{RecordStatus, WarehouseKind};
+use partner_gateway::entities::enums::{MovementType, RecordStatus, WarehouseKind};
 use partner_gateway::entities::{
     branches, inventory_levels, inventory_movements, stock_allocations, stock_balances, warehouses,
     webhook_events,
@@ -165,6 +165,19 @@ impl Fixture {
             .collect()
     }
 
+    /// The (reference, note) of every receipt movement in the test warehouse.
+    async fn receipt_names(&self) -> Vec<(Option<String>, Option<String>)> {
+        inventory_movements::Entity::find()
+            .filter(inventory_movements::Column::WarehouseId.eq(self.warehouse))
+            .filter(inventory_movements::Column::MovementType.eq(MovementType::Receive))
+            .all(&self.app.state.db)
+            .await
+            .expect("movements")
+            .into_iter()
+            .map(|m| (m.reference, m.note))
+            .collect()
+    }
+
     /// Receives `lines` (no ASN) and answers the GRN.
     async fn receive(&self, lines: Value) -> Value {
         let (status, answer) = post(
@@ -230,6 +243,11 @@ async fn an_asn_is_received_in_parts_then_completed_and_over_receipt_is_refused(
     .await;
     assert_eq!(status, StatusCode::CREATED, "{grn}");
     assert_eq!(grn["data"]["grnNo"], format!("GRN-{today}-0001"));
+    // Its movements name it (it is numbered after they are posted).
+    let grn_no = Some(format!("GRN-{today}-0001"));
+    assert_eq!(f.receipt_names().await, vec![(grn_no.clone(), None); 2]);
+    let shown = f.events("inventory.movement.created").await;
+    assert_eq!(shown[0]["data"]["movements"][1]["reference"], json!(grn_no));
     assert_eq!(grn["data"]["asnStatus"], "receiving");
     assert_eq!(grn["data"]["lines"][1]["lotNo"], "LOT-A");
     assert_eq!(grn["data"]["lines"][1]["expiryDate"], "2027-12-31");
@@ -909,6 +927,18 @@ async fn an_asn_for_a_purchase_order_receives_into_the_order_and_partners_see_it
         .collect();
     assert_eq!(receipts.len(), 2, "{graphql}");
     assert!(receipts.contains(&"4") && receipts.contains(&"6"));
+    // Against a purchase order the movements' reference is the order and their note the GRN.
+    let today = app.clock.now().date().format("%Y%m%d").to_string();
+    let mut names = f.receipt_names().await;
+    names.sort();
+    let po = Some("PO-T-0001".to_owned());
+    assert_eq!(
+        names,
+        vec![
+            (po.clone(), Some(format!("GRN-{today}-0001"))),
+            (po, Some(format!("GRN-{today}-0002"))),
+        ]
+    );
     // A received order takes no more: a newer ASN for it is refused.
     let (status, _) = post(
         app,
