@@ -42,6 +42,12 @@ impl Timestamp {
         self.to_datetime().date_naive()
     }
 
+    /// `by` later, clamped into the representable range.
+    pub fn plus(self, by: std::time::Duration) -> Self {
+        let millis = i64::try_from(by.as_millis()).unwrap_or(i64::MAX);
+        Self::saturating_from_millis(self.0.saturating_add(millis))
+    }
+
     pub fn checked_add(self, duration: Duration) -> Option<Self> {
         self.0
             .checked_add(duration.num_milliseconds())

@@ -272,6 +272,24 @@ pub struct ConfigArgs {
     )]
     pub request_log_queue: usize,
 
+    /// Let webhooks reach private, loopback and link-local addresses (default: only in demo
+    /// mode, so a receiver on this machine works there; never in production).
+    #[arg(long, env = "WEBHOOK_ALLOW_PRIVATE_TARGETS", global = true)]
+    pub webhook_allow_private_targets: Option<bool>,
+
+    /// Seconds one webhook attempt may take, connecting and reading the answer included.
+    #[arg(long, env = "WEBHOOK_TIMEOUT_SECONDS", default_value_t = 10, global = true)]
+    pub webhook_timeout_seconds: u64,
+
+    /// Attempts at a webhook delivery before it is marked failed (retries back off
+    /// exponentially from 5 s up to an hour).
+    #[arg(long, env = "WEBHOOK_MAX_ATTEMPTS", default_value_t = 8, global = true)]
+    pub webhook_max_attempts: i32,
+
+    /// Webhook attempts in flight at once in this process (at most 4 per subscription).
+    #[arg(long, env = "WEBHOOK_CONCURRENCY", default_value_t = 32, global = true)]
+    pub webhook_concurrency: usize,
+
     /// Seconds to let in-flight requests finish after a shutdown signal.
     #[arg(
         long,
@@ -358,6 +376,7 @@ pub struct Config {
     pub http: HttpLimits,
     pub oauth: OauthLimits,
     pub push: PushConfig,
+    pub webhooks: crate::webhooks::WebhookConfig,
 }
 
 /// The Push Integration API's settings.
@@ -503,6 +522,15 @@ impl Config {
         if !(1..=1_000_000).contains(&args.request_log_queue) {
             problems.push("REQUEST_LOG_QUEUE must be between 1 and 1000000".to_owned());
         }
+        if !(1..=60).contains(&args.webhook_timeout_seconds) {
+            problems.push("WEBHOOK_TIMEOUT_SECONDS must be between 1 and 60".to_owned());
+        }
+        if !(1..=50).contains(&args.webhook_max_attempts) {
+            problems.push("WEBHOOK_MAX_ATTEMPTS must be between 1 and 50".to_owned());
+        }
+        if !(1..=1024).contains(&args.webhook_concurrency) {
+            problems.push("WEBHOOK_CONCURRENCY must be between 1 and 1024".to_owned());
+        }
 
         let bind = match args.bind.parse::<SocketAddr>() {
             Ok(addr) => Some(addr),
@@ -641,6 +669,14 @@ impl Config {
                 push: PushConfig {
                     trusted_proxies,
                     request_log_queue: args.request_log_queue,
+                },
+                webhooks: crate::webhooks::WebhookConfig {
+                    targets: crate::webhooks::target::TargetPolicy {
+                        allow_private: args.webhook_allow_private_targets.unwrap_or(demo),
+                    },
+                    timeout: Duration::from_secs(args.webhook_timeout_seconds),
+                    max_attempts: args.webhook_max_attempts,
+                    concurrency: args.webhook_concurrency,
                 },
             }),
             _ => Err(ConfigError(problems)),

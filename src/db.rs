@@ -94,6 +94,16 @@ fn ensure_sqlite_parent_dir(url: &str) -> anyhow::Result<()> {
 
 /// Applies pending migrations.
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
+    if db.get_database_backend() == sea_orm::DbBackend::Sqlite {
+        // On SQLite every migration step runs on one connection, in one transaction: a step
+        // that fails leaves nothing behind, and no pooled connection with an older copy of the
+        // schema sees a table or index dropped and created again as still there.
+        let txn = sea_orm::TransactionTrait::begin(db).await?;
+        Migrator::up(&txn, None)
+            .await
+            .context("database migration failed")?;
+        return txn.commit().await.context("database migration failed");
+    }
     Migrator::up(db, None)
         .await
         .context("database migration failed")

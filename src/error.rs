@@ -143,6 +143,8 @@ pub enum ErrorCode {
     UnprocessableEntity,
     /// An idempotency key sent again with a different request.
     IdempotencyKeyMismatch,
+    /// The plan's quota of webhook subscriptions is used up.
+    LimitReached,
 }
 
 impl ErrorCode {
@@ -164,12 +166,14 @@ impl ErrorCode {
             Self::Conflict => "conflict",
             Self::UnprocessableEntity => "unprocessable_entity",
             Self::IdempotencyKeyMismatch => "idempotency_key_mismatch",
+            Self::LimitReached => "limit_reached",
         }
     }
 
-    /// The codes the partner API (REST and GraphQL) answers today: what its OpenAPI document
-    /// lists. The write-side codes join it with the first partner endpoint that writes.
-    pub const PARTNER_API: [ErrorCode; 13] = [
+    /// The codes the partner API (REST and GraphQL) answers: what its OpenAPI document lists.
+    /// Its only writes are webhook subscriptions, which add `limit_reached` (and may meet
+    /// `conflict` in a race on the same subscription).
+    pub const PARTNER_API: [ErrorCode; 15] = [
         Self::InvalidRequest,
         Self::InvalidToken,
         Self::InvalidClient,
@@ -183,6 +187,8 @@ impl ErrorCode {
         Self::RequestTimeout,
         Self::ServiceUnavailable,
         Self::ServerError,
+        Self::Conflict,
+        Self::LimitReached,
     ];
 }
 
@@ -288,6 +294,9 @@ pub enum AppError {
     TooFast { retry_after_secs: u64 },
     #[error("request body too large")]
     PayloadTooLarge { max_bytes: usize },
+    /// The owner's quota of webhook subscriptions is used up.
+    #[error("webhook subscription limit reached")]
+    LimitReached { limit: u64 },
     /// The client did not send its request body in time.
     #[error("request body timed out")]
     SlowBody,
@@ -351,6 +360,7 @@ impl AppError {
             Self::IdempotencyKeyMismatch => ErrorCode::IdempotencyKeyMismatch,
             Self::RateLimited { .. } | Self::TooFast { .. } => ErrorCode::RateLimited,
             Self::PayloadTooLarge { .. } => ErrorCode::PayloadTooLarge,
+            Self::LimitReached { .. } => ErrorCode::LimitReached,
             Self::Timeout { .. } | Self::SlowBody => ErrorCode::RequestTimeout,
             Self::Unavailable { .. } => ErrorCode::ServiceUnavailable,
             Self::Internal(_) => ErrorCode::ServerError,
@@ -364,9 +374,10 @@ impl AppError {
             | Self::UnsupportedGrantType
             | Self::InvalidScope { .. } => StatusCode::BAD_REQUEST,
             Self::InvalidToken(_) | Self::InvalidClient(_) => StatusCode::UNAUTHORIZED,
-            Self::AccessDenied | Self::OriginNotAllowed { .. } | Self::InsufficientScope { .. } => {
-                StatusCode::FORBIDDEN
-            }
+            Self::AccessDenied
+            | Self::OriginNotAllowed { .. }
+            | Self::InsufficientScope { .. }
+            | Self::LimitReached { .. } => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict { .. } | Self::IdempotencyKeyMismatch => StatusCode::CONFLICT,
             Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
@@ -428,6 +439,9 @@ impl AppError {
             Self::PayloadTooLarge { max_bytes } => {
                 format!("Request body is larger than {max_bytes} bytes")
             }
+            Self::LimitReached { limit } => format!(
+                "You have reached the webhook subscription limit ({limit} on this plan)."
+            ),
             Self::SlowBody => "The request body did not arrive in time".into(),
             Self::Timeout { seconds } => {
                 format!("The request did not finish within {seconds} seconds and was stopped")

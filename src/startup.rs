@@ -94,6 +94,7 @@ pub async fn build_state_with(
         push,
         allowed_origins: Arc::default(),
         background: Default::default(),
+        webhook_wake: Arc::default(),
     }))
 }
 
@@ -362,6 +363,16 @@ impl Application {
             let purged = state.clone();
             state.background.spawn("idempotency-purge", |stop| {
                 crate::push::idempotency::purge_forever(purged, stop)
+            });
+            let worker = crate::webhooks::Worker {
+                db: state.db.clone(),
+                budgets: state.db_budgets.clone(),
+                clock: state.clock.clone(),
+                config: state.config.webhooks,
+                wake: state.webhook_wake.clone(),
+            };
+            state.background.spawn("webhook-worker", |stop| {
+                crate::webhooks::work_forever(worker, stop)
             });
             if let Some(pending) = state.push.take_pending_log() {
                 let db = state.db.clone();

@@ -69,4 +69,6 @@ pub struct Shared {
     pub push: Arc<crate::push::PushState>,
     /// The server's background tasks (their health is part of `/readyz`).
     pub background: crate::background::Background,
+    /// Rung after a commit that wrote webhook events: the delivery worker looks at once.
+    pub webhook_wake: Arc<crate::webhooks::Wake>,
 }

@@ -26,6 +26,7 @@ mod m20261129_000010_application_allowed_origins;
 mod m20261130_000011_create_api_keys;
 mod m20261130_000012_push_master_data;
 mod m20261130_000013_push_documents;
+mod m20261130_000014_webhook_delivery;
 
 pub struct Migrator;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000011_create_api_keys::Migration),
             Box::new(m20261130_000012_push_master_data::Migration),
             Box::new(m20261130_000013_push_documents::Migration),
+            Box::new(m20261130_000014_webhook_delivery::Migration),
         ]
     }
 }

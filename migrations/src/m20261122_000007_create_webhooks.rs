@@ -8,6 +8,60 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        create_subscriptions(manager).await?;
+        // The durable outbox: written in the same transaction as the change it describes.
+        manager
+            .create_table(
+                Table::create()
+                    .table("webhook_events")
+                    .col(id())
+                    .col(tenant_id())
+                    .col(text("event_type"))
+                    // The branch the change belongs to, for branch-restricted subscribers.
+                    .col(reference("branch_id", false))
+                    .col(schema::text("payload"))
+                    .col(timestamp("created_at"))
+                    .col(timestamp_null("dispatched_at"))
+                    .foreign_key(&mut tenant_fk("webhook_events"))
+                    .take(),
+            )
+            .await?;
+
+        create_deliveries(manager).await?;
+        create_indexes(
+            manager,
+            vec![
+                index(
+                    "webhook_events",
+                    "pending",
+                    &["dispatched_at", "created_at"],
+                ),
+                index(
+                    "webhook_events",
+                    "tenant_created",
+                    &["tenant_id", "-created_at"],
+                ),
+            ],
+        )
+        .await?;
+        create_subscription_and_delivery_indexes(manager).await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        drop_tables(
+            manager,
+            &[
+                "webhook_deliveries",
+                "webhook_events",
+                "webhook_subscriptions",
+            ],
+        )
+        .await
+    }
+}
+
+/// The subscriptions table as this migration made it (000014 puts it back on its way down).
+pub(crate) async fn create_subscriptions(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
         manager
             .create_table(
                 audit_columns(
@@ -33,26 +87,11 @@ impl MigrationTrait for Migration {
                 )
                 .take(),
             )
-            .await?;
+            .await
+}
 
-        // The durable outbox: written in the same transaction as the change it describes.
-        manager
-            .create_table(
-                Table::create()
-                    .table("webhook_events")
-                    .col(id())
-                    .col(tenant_id())
-                    .col(text("event_type"))
-                    // The branch the change belongs to, for branch-restricted subscribers.
-                    .col(reference("branch_id", false))
-                    .col(schema::text("payload"))
-                    .col(timestamp("created_at"))
-                    .col(timestamp_null("dispatched_at"))
-                    .foreign_key(&mut tenant_fk("webhook_events"))
-                    .take(),
-            )
-            .await?;
-
+/// The deliveries table as this migration made it (000014 puts it back on its way down).
+pub(crate) async fn create_deliveries(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
         manager
             .create_table(
                 Table::create()
@@ -85,48 +124,29 @@ impl MigrationTrait for Migration {
                     ))
                     .take(),
             )
-            .await?;
+            .await
+}
 
-        create_indexes(
-            manager,
-            vec![
-                index(
-                    "webhook_subscriptions",
-                    "application_created",
-                    &["api_application_id", "-created_at", "-id"],
-                ),
-                index("webhook_subscriptions", "tenant", &["tenant_id"]),
-                index(
-                    "webhook_events",
-                    "pending",
-                    &["dispatched_at", "created_at"],
-                ),
-                index(
-                    "webhook_events",
-                    "tenant_created",
-                    &["tenant_id", "-created_at"],
-                ),
-                index(
-                    "webhook_deliveries",
-                    "subscription_created",
-                    &["subscription_id", "-created_at", "-id"],
-                ),
-                index("webhook_deliveries", "due", &["status", "next_attempt_at"]),
-                index("webhook_deliveries", "event", &["event_id"]),
-            ],
-        )
-        .await
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        drop_tables(
-            manager,
-            &[
-                "webhook_deliveries",
-                "webhook_events",
+pub(crate) async fn create_subscription_and_delivery_indexes(
+    manager: &SchemaManager<'_>,
+) -> Result<(), DbErr> {
+    create_indexes(
+        manager,
+        vec![
+            index(
                 "webhook_subscriptions",
-            ],
-        )
-        .await
-    }
+                "application_created",
+                &["api_application_id", "-created_at", "-id"],
+            ),
+            index("webhook_subscriptions", "tenant", &["tenant_id"]),
+            index(
+                "webhook_deliveries",
+                "subscription_created",
+                &["subscription_id", "-created_at", "-id"],
+            ),
+            index("webhook_deliveries", "due", &["status", "next_attempt_at"]),
+            index("webhook_deliveries", "event", &["event_id"]),
+        ],
+    )
+    .await
 }

@@ -30,3 +30,4 @@ pub mod scopes;
 pub mod secrets;
 pub mod stock;
 pub mod tenants;
+pub mod webhooks;

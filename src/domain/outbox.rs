@@ -23,43 +23,154 @@ pub enum Catalogue {
     Wms,
 }
 
-/// The events this system writes, and the catalogue each belongs to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Every event of the two catalogues, whether this system emits it today or not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Event {
     SalesOrderCreated,
+    SalesOrderCompleted,
+    SalesOrderRefunded,
     SalesOrderCancelled,
     InventoryMovementCreated,
+    PurchaseOrderCreated,
     PurchaseOrderReceived,
+    Ping,
     AsnReceived,
     AsnCompleted,
     OrderAllocated,
+    OrderReleased,
+    OrderShipped,
     OrderCancelled,
+    StockAdjusted,
+    CyclecountVariance,
 }
 
 impl Event {
+    pub const ALL: [Event; 16] = [
+        Event::SalesOrderCreated,
+        Event::SalesOrderCompleted,
+        Event::SalesOrderRefunded,
+        Event::SalesOrderCancelled,
+        Event::InventoryMovementCreated,
+        Event::PurchaseOrderCreated,
+        Event::PurchaseOrderReceived,
+        Event::Ping,
+        Event::AsnReceived,
+        Event::AsnCompleted,
+        Event::OrderAllocated,
+        Event::OrderReleased,
+        Event::OrderShipped,
+        Event::OrderCancelled,
+        Event::StockAdjusted,
+        Event::CyclecountVariance,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             Event::SalesOrderCreated => "sales.order.created",
+            Event::SalesOrderCompleted => "sales.order.completed",
+            Event::SalesOrderRefunded => "sales.order.refunded",
             Event::SalesOrderCancelled => "sales.order.cancelled",
             Event::InventoryMovementCreated => "inventory.movement.created",
+            Event::PurchaseOrderCreated => "purchase_order.created",
             Event::PurchaseOrderReceived => "purchase_order.received",
+            Event::Ping => "ping",
             Event::AsnReceived => "asn.received",
             Event::AsnCompleted => "asn.completed",
             Event::OrderAllocated => "order.allocated",
+            Event::OrderReleased => "order.released",
+            Event::OrderShipped => "order.shipped",
             Event::OrderCancelled => "order.cancelled",
+            Event::StockAdjusted => "stock.adjusted",
+            Event::CyclecountVariance => "cyclecount.variance",
         }
+    }
+
+    /// The event of this name, in any catalogue.
+    pub fn parse(name: &str) -> Option<Event> {
+        Event::ALL.into_iter().find(|e| e.name() == name)
     }
 
     pub fn catalogue(self) -> Catalogue {
         match self {
             Event::SalesOrderCreated
+            | Event::SalesOrderCompleted
+            | Event::SalesOrderRefunded
             | Event::SalesOrderCancelled
             | Event::InventoryMovementCreated
-            | Event::PurchaseOrderReceived => Catalogue::Partner,
+            | Event::PurchaseOrderCreated
+            | Event::PurchaseOrderReceived
+            | Event::Ping => Catalogue::Partner,
             Event::AsnReceived
             | Event::AsnCompleted
             | Event::OrderAllocated
-            | Event::OrderCancelled => Catalogue::Wms,
+            | Event::OrderReleased
+            | Event::OrderShipped
+            | Event::OrderCancelled
+            | Event::StockAdjusted
+            | Event::CyclecountVariance => Catalogue::Wms,
+        }
+    }
+
+    /// Whether something in this system produces it today (the rest are in the catalogues
+    /// because the seeds name them: no endpoint or task here refunds, creates purchase
+    /// orders, picks, ships, adjusts or counts).
+    pub fn emitted(self) -> bool {
+        match self {
+            Event::SalesOrderCreated
+            | Event::SalesOrderCompleted
+            | Event::SalesOrderCancelled
+            | Event::InventoryMovementCreated
+            | Event::PurchaseOrderReceived
+            | Event::Ping
+            | Event::AsnReceived
+            | Event::AsnCompleted
+            | Event::OrderAllocated
+            | Event::OrderCancelled => true,
+            Event::SalesOrderRefunded
+            | Event::PurchaseOrderCreated
+            | Event::OrderReleased
+            | Event::OrderShipped
+            | Event::StockAdjusted
+            | Event::CyclecountVariance => false,
+        }
+    }
+
+    /// What produces it, or why nothing does (the catalogues in the README and the OpenAPI
+    /// document say the same).
+    pub fn source(self) -> &'static str {
+        match self {
+            Event::SalesOrderCreated => "orders pushed through the Push Integration API; `serve --simulate`",
+            Event::SalesOrderCompleted => "`serve --simulate`",
+            Event::SalesOrderRefunded => "not emitted: nothing here refunds",
+            Event::SalesOrderCancelled => "orders cancelled through the Push Integration API",
+            Event::InventoryMovementCreated => "GRNs without a purchase order; allocations of pushed orders are not movements",
+            Event::PurchaseOrderCreated => "not emitted: purchase orders are not created here",
+            Event::PurchaseOrderReceived => "GRNs against an ASN of a purchase order",
+            Event::Ping => "`POST /webhooks/{id}/ping`, to that subscription only",
+            Event::AsnReceived => "every GRN against an ASN",
+            Event::AsnCompleted => "the GRN that completes an ASN",
+            Event::OrderAllocated => "pushed orders that got stock",
+            Event::OrderReleased => "not emitted: no picking here",
+            Event::OrderShipped => "not emitted: no shipping here",
+            Event::OrderCancelled => "orders cancelled through the Push Integration API",
+            Event::StockAdjusted => "not emitted: no adjustment endpoint",
+            Event::CyclecountVariance => "not emitted: no counting here",
+        }
+    }
+
+    /// The scope an application needs for this event's deliveries (partner events).
+    pub fn scope(self) -> Option<crate::domain::scopes::Scope> {
+        use crate::domain::scopes::Scope;
+        match self {
+            Event::SalesOrderCreated
+            | Event::SalesOrderCompleted
+            | Event::SalesOrderRefunded
+            | Event::SalesOrderCancelled => Some(Scope::ReadSales),
+            Event::InventoryMovementCreated => Some(Scope::ReadInventory),
+            Event::PurchaseOrderCreated | Event::PurchaseOrderReceived => {
+                Some(Scope::ReadPurchasing)
+            }
+            _ => None,
         }
     }
 }

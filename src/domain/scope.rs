@@ -11,7 +11,7 @@ use crate::entities::{
     api_applications, asn_lines, asns, branches, customers, goods_receipt_lines, goods_receipts,
     inventory_levels, inventory_movements, product_skus, products, purchase_order_items,
     purchase_orders, sales_order_items, sales_orders, stock_allocations, stock_balances,
-    storage_locations, suppliers, warehouses, webhook_deliveries, webhook_events,
+    storage_locations, suppliers, warehouses, webhook_deliveries, webhook_delivery_attempts, webhook_events,
     webhook_subscriptions,
 };
 
@@ -57,6 +57,7 @@ tenant_owned!(
     webhook_subscriptions,
     webhook_events,
     webhook_deliveries,
+    webhook_delivery_attempts,
     storage_locations,
     stock_balances,
     stock_allocations,

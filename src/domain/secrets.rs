@@ -32,6 +32,16 @@ pub fn generate_client_secret() -> anyhow::Result<String> {
     ))
 }
 
+/// A new webhook signing secret, Standard Webhooks style: `whsec_` and the base64 of 32 random
+/// bytes. Shown once; kept in clear (signing needs it).
+pub fn generate_webhook_secret() -> anyhow::Result<String> {
+    Ok(format!(
+        "{}{}",
+        crate::webhooks::sign::SECRET_PREFIX,
+        base64::engine::general_purpose::STANDARD.encode(random_bytes::<32>()?)
+    ))
+}
+
 /// A new key of the Push Integration API, `wms_` and 43 URL-safe characters (32 random bytes).
 /// Shown once, stored hashed.
 pub fn generate_api_key() -> anyhow::Result<String> {

@@ -28,5 +28,6 @@ pub mod suppliers;
 pub mod tenants;
 pub mod warehouses;
 pub mod webhook_deliveries;
+pub mod webhook_delivery_attempts;
 pub mod webhook_events;
 pub mod webhook_subscriptions;

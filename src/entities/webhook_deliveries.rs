@@ -3,6 +3,7 @@ use sea_orm::entity::prelude::*;
 use super::enums::DeliveryStatus;
 use crate::clock::Timestamp;
 
+/// One event for one subscription: the delivery worker's queue and the delivery's state.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "webhook_deliveries")]
 pub struct Model {
@@ -12,14 +13,18 @@ pub struct Model {
     pub subscription_id: Uuid,
     pub event_id: Uuid,
     pub event_type: String,
-    pub attempt: i32,
     pub status: DeliveryStatus,
-    pub response_status: Option<i32>,
-    pub response_body: Option<String>,
-    pub error: Option<String>,
-    pub duration_ms: Option<i32>,
+    /// Attempts started so far.
+    pub attempts: i32,
+    /// When the next attempt is due (pending deliveries only).
     pub next_attempt_at: Option<Timestamp>,
+    /// A worker's claim: other workers leave the delivery alone until then.
+    pub locked_until: Option<Timestamp>,
+    pub last_response_status: Option<i32>,
+    pub last_error: Option<String>,
+    pub completed_at: Option<Timestamp>,
     pub created_at: Timestamp,
+    pub updated_at: Timestamp,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -9,7 +9,9 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub tenant_id: Uuid,
-    pub api_application_id: Uuid,
+    /// The owning application (partner events); none: the tenant's own subscription,
+    /// registered by an operator (WMS events).
+    pub api_application_id: Option<Uuid>,
     pub url: String,
     /// JSON array of event names.
     pub events: String,

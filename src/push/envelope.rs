@@ -128,7 +128,8 @@ fn code_of(err: &AppError) -> PushCode {
         AppError::InvalidToken(_) | AppError::InvalidClient(_) => PushCode::Unauthorized,
         AppError::AccessDenied
         | AppError::OriginNotAllowed { .. }
-        | AppError::InsufficientScope { .. } => PushCode::Forbidden,
+        | AppError::InsufficientScope { .. }
+        | AppError::LimitReached { .. } => PushCode::Forbidden,
         AppError::NotFound(_) => PushCode::NotFound,
         AppError::Conflict { .. } => PushCode::Conflict,
         AppError::IdempotencyKeyMismatch => PushCode::IdempotencyKeyMismatch,

@@ -356,7 +356,12 @@ async fn run(
             "a write's transaction outlived its handler"
         ))
     })?;
-    finish(txn, caller.db(state), keyed, now, tenant, response).await
+    let answer = finish(txn, caller.db(state), keyed, now, tenant, response).await;
+    // A write committed (perhaps with events): the webhook worker looks now.
+    if answer.as_ref().is_ok_and(|r| r.status().is_success()) {
+        state.webhook_wake.ring();
+    }
+    answer
 }
 
 /// Commits the request's work, with its answer under its key; or, for a 5xx answer, rolls it

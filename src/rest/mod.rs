@@ -11,6 +11,7 @@ pub mod products;
 pub mod purchasing;
 pub mod reports;
 pub mod sales;
+pub mod webhooks;
 
 use serde::Serialize;
 

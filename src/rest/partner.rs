@@ -7,7 +7,7 @@ use axum::http::header;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 
-use super::{customers, inventory, products, purchasing, reports, sales};
+use super::{customers, inventory, products, purchasing, reports, sales, webhooks};
 use crate::auth::caller::{self, Caller};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -20,6 +20,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(inventory::router())
         .merge(purchasing::router())
         .merge(reports::router())
+        .merge(webhooks::router())
         .fallback(|| async { AppError::NotFound("Resource not found") })
         .layer(middleware::from_fn_with_state(state, gate))
 }

@@ -39,6 +39,10 @@ fn args() -> ConfigArgs {
         oauth_requests_per_minute_per_address: 600,
         trusted_proxies: String::new(),
         request_log_queue: 10_000,
+        webhook_allow_private_targets: None,
+        webhook_timeout_seconds: 10,
+        webhook_max_attempts: 8,
+        webhook_concurrency: 32,
     }
 }
 

@@ -108,6 +108,10 @@ impl TestDb {
             oauth_requests_per_minute_per_address: 600,
             trusted_proxies: String::new(),
             request_log_queue: 10_000,
+            webhook_allow_private_targets: Some(true),
+            webhook_timeout_seconds: 10,
+            webhook_max_attempts: 8,
+            webhook_concurrency: 32,
         }
     }
 
