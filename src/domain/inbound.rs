@@ -570,7 +570,6 @@ struct AsnEventLine<'a> {
 
 /// What a partner subscriber hears of receipts: the order received against, or the movements.
 #[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
 struct PurchaseOrderReceived<'a> {
     purchase_order_id: Uuid,
     po_number: &'a str,
@@ -581,7 +580,6 @@ struct PurchaseOrderReceived<'a> {
 
 /// A movement as the partner API's events show it (quantities as strings, like the API).
 #[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
 pub struct MovementEvent<'a> {
     pub id: Uuid,
     pub warehouse_id: Uuid,
@@ -596,7 +594,6 @@ pub struct MovementEvent<'a> {
 }
 
 #[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
 struct MovementsCreated<'a> {
     movements: Vec<MovementEvent<'a>>,
 }

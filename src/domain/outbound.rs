@@ -146,10 +146,10 @@ fn check_text(details: &mut Vec<FieldError>, path: &str, text: &str, max: usize,
     }
 }
 
-/// What partners hear of an order (no personal data: the delivery details stay out).
+/// What partners hear of an order: the order as `GET /sales` shows it (snake_case, like the
+/// rest of the partner API), with its items; no personal data (the delivery details stay out).
 #[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-struct SalesOrderEvent<'a> {
+pub(crate) struct SalesOrderEvent<'a> {
     id: Uuid,
     order_number: &'a str,
     branch_id: Uuid,
@@ -159,14 +159,18 @@ struct SalesOrderEvent<'a> {
     source: DocumentSource,
     external_reference: Option<&'a str>,
     subtotal: Amount,
+    discount_amount: Amount,
     tax_amount: Amount,
+    service_charge_amount: Amount,
     total_amount: Amount,
+    payment_status: PaymentStatus,
     order_date: Timestamp,
+    created_at: Timestamp,
+    updated_at: Timestamp,
     items: Vec<SalesOrderEventItem<'a>>,
 }
 
 #[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
 struct SalesOrderEventItem<'a> {
     line_no: i32,
     product_sku_id: Uuid,
@@ -176,7 +180,7 @@ struct SalesOrderEventItem<'a> {
     line_total: Amount,
 }
 
-fn sales_order_event(order: &Order) -> SalesOrderEvent<'_> {
+pub(crate) fn sales_order_event(order: &Order) -> SalesOrderEvent<'_> {
     let o = &order.order;
     SalesOrderEvent {
         id: o.id,
@@ -188,9 +192,14 @@ fn sales_order_event(order: &Order) -> SalesOrderEvent<'_> {
         source: o.source,
         external_reference: o.external_reference.as_deref(),
         subtotal: o.subtotal,
+        discount_amount: o.discount_amount,
         tax_amount: o.tax_amount,
+        service_charge_amount: o.service_charge_amount,
         total_amount: o.total_amount,
+        payment_status: o.payment_status,
         order_date: o.order_date,
+        created_at: o.created_at,
+        updated_at: o.updated_at,
         items: order
             .lines
             .iter()

@@ -508,3 +508,13 @@ pub async fn deliveries(
         }
     }))
 }
+
+/// The tenant of a tenant-owned (WMS) subscription, for operators, who act for any tenant.
+pub async fn tenant_of(db: &impl ConnectionTrait, id: Uuid) -> AppResult<Uuid> {
+    webhook_subscriptions::Entity::find_by_id(id)
+        .filter(webhook_subscriptions::Column::ApiApplicationId.is_null())
+        .one(db)
+        .await?
+        .map(|s| s.tenant_id)
+        .ok_or(SUBSCRIPTION_NOT_FOUND)
+}

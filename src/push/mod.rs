@@ -17,6 +17,7 @@ pub mod orders;
 pub mod partners;
 pub mod request_log;
 pub mod stock;
+pub mod webhooks;
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -155,6 +156,16 @@ fn door(integration: Router<AppState>) -> Router<AppState> {
         .merge(openapi::router())
         .route("/api-keys", post(keys::create).get(keys::list))
         .route("/api-keys/{id}", delete(keys::revoke))
+        .route(
+            "/webhook-subscriptions",
+            post(webhooks::create).get(webhooks::list),
+        )
+        .route("/webhook-subscriptions/{id}", delete(webhooks::delete))
+        .route(
+            "/webhook-subscriptions/{id}/deliveries",
+            get(webhooks::deliveries),
+        )
+        .route("/webhook-subscriptions/{id}/ping", post(webhooks::ping))
         .nest("/integration/v1", integration)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
