@@ -278,7 +278,12 @@ pub struct ConfigArgs {
     pub webhook_allow_private_targets: Option<bool>,
 
     /// Seconds one webhook attempt may take, connecting and reading the answer included.
-    #[arg(long, env = "WEBHOOK_TIMEOUT_SECONDS", default_value_t = 10, global = true)]
+    #[arg(
+        long,
+        env = "WEBHOOK_TIMEOUT_SECONDS",
+        default_value_t = 10,
+        global = true
+    )]
     pub webhook_timeout_seconds: u64,
 
     /// Attempts at a webhook delivery before it is marked failed (retries back off

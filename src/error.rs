@@ -439,9 +439,9 @@ impl AppError {
             Self::PayloadTooLarge { max_bytes } => {
                 format!("Request body is larger than {max_bytes} bytes")
             }
-            Self::LimitReached { limit } => format!(
-                "You have reached the webhook subscription limit ({limit} on this plan)."
-            ),
+            Self::LimitReached { limit } => {
+                format!("You have reached the webhook subscription limit ({limit} on this plan).")
+            }
             Self::SlowBody => "The request body did not arrive in time".into(),
             Self::Timeout { seconds } => {
                 format!("The request did not finish within {seconds} seconds and was stopped")

@@ -62,69 +62,69 @@ impl MigrationTrait for Migration {
 
 /// The subscriptions table as this migration made it (000014 puts it back on its way down).
 pub(crate) async fn create_subscriptions(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
-        manager
-            .create_table(
-                audit_columns(
-                    Table::create()
-                        .table("webhook_subscriptions")
-                        .col(id())
-                        .col(tenant_id())
-                        .col(reference("api_application_id", true))
-                        .col(text("url"))
-                        // JSON array of event names.
-                        .col(text("events"))
-                        .col(text_null("description"))
-                        // Signing secret: needed in clear to compute signatures.
-                        .col(text("secret"))
-                        .col(text("status"))
-                        .foreign_key(&mut tenant_fk("webhook_subscriptions"))
-                        .foreign_key(&mut foreign_key(
-                            "webhook_subscriptions",
-                            "api_application_id",
-                            "api_applications",
-                            ForeignKeyAction::Cascade,
-                        )),
-                )
-                .take(),
+    manager
+        .create_table(
+            audit_columns(
+                Table::create()
+                    .table("webhook_subscriptions")
+                    .col(id())
+                    .col(tenant_id())
+                    .col(reference("api_application_id", true))
+                    .col(text("url"))
+                    // JSON array of event names.
+                    .col(text("events"))
+                    .col(text_null("description"))
+                    // Signing secret: needed in clear to compute signatures.
+                    .col(text("secret"))
+                    .col(text("status"))
+                    .foreign_key(&mut tenant_fk("webhook_subscriptions"))
+                    .foreign_key(&mut foreign_key(
+                        "webhook_subscriptions",
+                        "api_application_id",
+                        "api_applications",
+                        ForeignKeyAction::Cascade,
+                    )),
             )
-            .await
+            .take(),
+        )
+        .await
 }
 
 /// The deliveries table as this migration made it (000014 puts it back on its way down).
 pub(crate) async fn create_deliveries(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
-        manager
-            .create_table(
-                Table::create()
-                    .table("webhook_deliveries")
-                    .col(id())
-                    .col(tenant_id())
-                    .col(reference("subscription_id", true))
-                    .col(reference("event_id", true))
-                    .col(text("event_type"))
-                    .col(schema::integer("attempt"))
-                    .col(text("status"))
-                    .col(schema::integer_null("response_status"))
-                    .col(text_null("response_body"))
-                    .col(text_null("error"))
-                    .col(schema::integer_null("duration_ms"))
-                    .col(timestamp_null("next_attempt_at"))
-                    .col(timestamp("created_at"))
-                    .foreign_key(&mut tenant_fk("webhook_deliveries"))
-                    .foreign_key(&mut foreign_key(
-                        "webhook_deliveries",
-                        "subscription_id",
-                        "webhook_subscriptions",
-                        ForeignKeyAction::Cascade,
-                    ))
-                    .foreign_key(&mut foreign_key(
-                        "webhook_deliveries",
-                        "event_id",
-                        "webhook_events",
-                        ForeignKeyAction::Cascade,
-                    ))
-                    .take(),
-            )
-            .await
+    manager
+        .create_table(
+            Table::create()
+                .table("webhook_deliveries")
+                .col(id())
+                .col(tenant_id())
+                .col(reference("subscription_id", true))
+                .col(reference("event_id", true))
+                .col(text("event_type"))
+                .col(schema::integer("attempt"))
+                .col(text("status"))
+                .col(schema::integer_null("response_status"))
+                .col(text_null("response_body"))
+                .col(text_null("error"))
+                .col(schema::integer_null("duration_ms"))
+                .col(timestamp_null("next_attempt_at"))
+                .col(timestamp("created_at"))
+                .foreign_key(&mut tenant_fk("webhook_deliveries"))
+                .foreign_key(&mut foreign_key(
+                    "webhook_deliveries",
+                    "subscription_id",
+                    "webhook_subscriptions",
+                    ForeignKeyAction::Cascade,
+                ))
+                .foreign_key(&mut foreign_key(
+                    "webhook_deliveries",
+                    "event_id",
+                    "webhook_events",
+                    ForeignKeyAction::Cascade,
+                ))
+                .take(),
+        )
+        .await
 }
 
 pub(crate) async fn create_subscription_and_delivery_indexes(

@@ -139,11 +139,15 @@ impl Event {
     /// document say the same).
     pub fn source(self) -> &'static str {
         match self {
-            Event::SalesOrderCreated => "orders pushed through the Push Integration API; `serve --simulate`",
+            Event::SalesOrderCreated => {
+                "orders pushed through the Push Integration API; `serve --simulate`"
+            }
             Event::SalesOrderCompleted => "`serve --simulate`",
             Event::SalesOrderRefunded => "not emitted: nothing here refunds",
             Event::SalesOrderCancelled => "orders cancelled through the Push Integration API",
-            Event::InventoryMovementCreated => "GRNs without a purchase order; allocations of pushed orders are not movements",
+            Event::InventoryMovementCreated => {
+                "GRNs without a purchase order; allocations of pushed orders are not movements"
+            }
             Event::PurchaseOrderCreated => "not emitted: purchase orders are not created here",
             Event::PurchaseOrderReceived => "GRNs against an ASN of a purchase order",
             Event::Ping => "`POST /webhooks/{id}/ping`, to that subscription only",

@@ -11,8 +11,8 @@ use crate::entities::{
     api_applications, asn_lines, asns, branches, customers, goods_receipt_lines, goods_receipts,
     inventory_levels, inventory_movements, product_skus, products, purchase_order_items,
     purchase_orders, sales_order_items, sales_orders, stock_allocations, stock_balances,
-    storage_locations, suppliers, warehouses, webhook_deliveries, webhook_delivery_attempts, webhook_events,
-    webhook_subscriptions,
+    storage_locations, suppliers, warehouses, webhook_deliveries, webhook_delivery_attempts,
+    webhook_events, webhook_subscriptions,
 };
 
 /// Rows that belong to exactly one tenant.

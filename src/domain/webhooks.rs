@@ -18,6 +18,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::context::Ctx;
+use super::input::Problems;
 use super::outbox::{Catalogue, Event};
 use super::pagination::{Fingerprint, Listing, Page, PageRequest, Position};
 use crate::clock::Timestamp;
@@ -26,7 +27,6 @@ use crate::entities::{
     api_applications, tenants, webhook_deliveries, webhook_delivery_attempts, webhook_events,
     webhook_subscriptions,
 };
-use super::input::Problems;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::webhooks::target::TargetPolicy;
 
@@ -177,11 +177,15 @@ fn events_for(owner: Owner, names: &[String], problems: &mut Vec<FieldError>) ->
 }
 
 fn description(text: Option<String>, problems: &mut Vec<FieldError>) -> Option<String> {
-    let text = text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty())?;
+    let text = text
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty())?;
     if text.chars().count() > MAX_DESCRIPTION_CHARS || text.chars().any(char::is_control) {
         problems.push(FieldError::new(
             "description",
-            format!("must be at most {MAX_DESCRIPTION_CHARS} characters, without control characters"),
+            format!(
+                "must be at most {MAX_DESCRIPTION_CHARS} characters, without control characters"
+            ),
         ));
     }
     Some(text)
@@ -356,8 +360,7 @@ pub async fn update(
     }
     if let Some(names) = changes.events {
         let events = events_for(owner, &names, &mut problems);
-        row.events =
-            Set(serde_json::to_string(&events).map_err(AppError::internal)?);
+        row.events = Set(serde_json::to_string(&events).map_err(AppError::internal)?);
     }
     if let Some(text) = changes.description {
         row.description = Set(description(text, &mut problems));
@@ -367,7 +370,9 @@ pub async fn update(
     }
     refuse(problems)?;
     // `found` came from the owner's own subscriptions: the id is the tenant's.
-    let model = webhook_subscriptions::Entity::update(row).exec(ctx.db).await?;
+    let model = webhook_subscriptions::Entity::update(row)
+        .exec(ctx.db)
+        .await?;
     Subscription::from_model(model)
 }
 

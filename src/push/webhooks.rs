@@ -146,7 +146,11 @@ async fn as_tenant<T>(
     work: impl AsyncFnOnce(&Ctx<'_, sea_orm::DatabaseTransaction>) -> AppResult<T>,
 ) -> AppResult<T> {
     let scope = TenantScope::whole_tenant(tenant);
-    let txn = state.db_budgets.for_request(&state.db, tenant).begin().await?;
+    let txn = state
+        .db_budgets
+        .for_request(&state.db, tenant)
+        .begin()
+        .await?;
     let ctx = Ctx::new(&*txn, &scope, state.clock.now(), &state.cursors);
     let done = work(&ctx).await?;
     txn.commit().await?;
@@ -294,7 +298,10 @@ pub async fn delete(
     })
     .await?;
     tracing::info!(subscription = %id, %tenant, "WMS webhook subscription deleted");
-    Ok(Success(StatusCode::OK, SubscriptionView::new(tenant, gone, None)))
+    Ok(Success(
+        StatusCode::OK,
+        SubscriptionView::new(tenant, gone, None),
+    ))
 }
 
 #[utoipa::path(

@@ -25,10 +25,7 @@ use crate::web::json::JsonBody;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/webhooks", get(list).post(create))
-        .route(
-            "/webhooks/{id}",
-            get(read).patch(update).delete(remove),
-        )
+        .route("/webhooks/{id}", get(read).patch(update).delete(remove))
         .route("/webhooks/{id}/deliveries", get(deliveries))
         .route("/webhooks/{id}/ping", post(ping))
 }
@@ -186,7 +183,12 @@ async fn in_transaction<T>(
     work: impl AsyncFnOnce(&Ctx<'_, sea_orm::DatabaseTransaction>) -> AppResult<T>,
 ) -> AppResult<T> {
     let txn = auth.db.begin().await?;
-    let ctx = Ctx::new(&*txn, &auth.caller.tenancy, state.clock.now(), &state.cursors);
+    let ctx = Ctx::new(
+        &*txn,
+        &auth.caller.tenancy,
+        state.clock.now(),
+        &state.cursors,
+    );
     let done = work(&ctx).await?;
     txn.commit().await?;
     Ok(done)

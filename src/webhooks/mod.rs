@@ -87,7 +87,10 @@ pub fn client(config: &WebhookConfig) -> anyhow::Result<reqwest::Client> {
         .no_proxy()
         .timeout(config.timeout)
         .connect_timeout(config.timeout.min(Duration::from_secs(5)))
-        .user_agent(concat!("partner-gateway-webhooks/", env!("CARGO_PKG_VERSION")))
+        .user_agent(concat!(
+            "partner-gateway-webhooks/",
+            env!("CARGO_PKG_VERSION")
+        ))
         .dns_resolver(target::resolver(config.targets))
         .build()?)
 }
@@ -245,12 +248,14 @@ async fn send(
         _ => None,
     };
     if literal.is_some_and(|ip| !policy.allows(ip)) {
-        outcome.error = Some("refused: the URL names a private, loopback or link-local address".to_owned());
+        outcome.error =
+            Some("refused: the URL names a private, loopback or link-local address".to_owned());
         return outcome;
     }
     let id = claim.delivery.event_id.to_string();
     let timestamp = started_at.millis() / 1000;
-    let Some(signature) = sign::sign(&claim.secret, &id, timestamp, claim.payload.as_bytes()) else {
+    let Some(signature) = sign::sign(&claim.secret, &id, timestamp, claim.payload.as_bytes())
+    else {
         outcome.error = Some("the subscription's secret cannot sign".to_owned());
         return outcome;
     };

@@ -302,7 +302,10 @@ pub struct Outcome {
 
 impl Outcome {
     pub fn succeeded(&self) -> bool {
-        self.error.is_none() && self.response_status.is_some_and(|s| (200..300).contains(&s))
+        self.error.is_none()
+            && self
+                .response_status
+                .is_some_and(|s| (200..300).contains(&s))
     }
 }
 
@@ -382,7 +385,9 @@ pub async fn finish(
         duration_ms: sea_orm::ActiveValue::Set(
             i32::try_from(outcome.duration.as_millis()).unwrap_or(i32::MAX),
         ),
-        outcome: sea_orm::ActiveValue::Set(if succeeded { "SUCCEEDED" } else { "FAILED" }.to_owned()),
+        outcome: sea_orm::ActiveValue::Set(
+            if succeeded { "SUCCEEDED" } else { "FAILED" }.to_owned(),
+        ),
         response_status: sea_orm::ActiveValue::Set(outcome.response_status.map(i32::from)),
         response_body: sea_orm::ActiveValue::Set(outcome.response_body.clone()),
         error: sea_orm::ActiveValue::Set(outcome.error.clone()),

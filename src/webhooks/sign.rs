@@ -65,7 +65,13 @@ mod tests {
         let signature = sign(secret, id, 1614265330, body).expect("secret");
         assert_eq!(signature, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
         assert!(verify(secret, id, 1614265330, body, &signature));
-        assert!(verify(secret, id, 1614265330, body, &format!("v1,bm9wZQ== {signature}")));
+        assert!(verify(
+            secret,
+            id,
+            1614265330,
+            body,
+            &format!("v1,bm9wZQ== {signature}")
+        ));
         assert!(!verify(secret, id, 1614265331, body, &signature));
         assert!(!verify(secret, "msg_other", 1614265330, body, &signature));
         assert!(!verify(secret, id, 1614265330, b"{}", &signature));

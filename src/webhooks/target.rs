@@ -29,7 +29,8 @@ impl TargetPolicy {
         if text.len() > MAX_URL_CHARS {
             return Err(format!("must be at most {MAX_URL_CHARS} characters"));
         }
-        let url = url::Url::parse(text).map_err(|_| "must be an absolute http or https URL".to_owned())?;
+        let url = url::Url::parse(text)
+            .map_err(|_| "must be an absolute http or https URL".to_owned())?;
         if !matches!(url.scheme(), "http" | "https") {
             return Err("must be an http or https URL".to_owned());
         }
@@ -37,7 +38,9 @@ impl TargetPolicy {
             return Err("must name a host".to_owned());
         }
         if !url.username().is_empty() || url.password().is_some() {
-            return Err("must not carry credentials (the signature authenticates deliveries)".to_owned());
+            return Err(
+                "must not carry credentials (the signature authenticates deliveries)".to_owned(),
+            );
         }
         if url.fragment().is_some() {
             return Err("must not have a fragment".to_owned());
@@ -120,7 +123,9 @@ fn is_public_v4(ip: Ipv4Addr) -> bool {
 fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
     let s = ip.segments();
     let tail = Ipv4Addr::new((s[6] >> 8) as u8, s[6] as u8, (s[7] >> 8) as u8, s[7] as u8);
-    if s[..5] == [0; 5] && (s[5] == 0xffff || (s[5] == 0 && !ip.is_loopback() && !ip.is_unspecified())) {
+    if s[..5] == [0; 5]
+        && (s[5] == 0xffff || (s[5] == 0 && !ip.is_loopback() && !ip.is_unspecified()))
+    {
         return Some(tail);
     }
     if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
@@ -158,7 +163,11 @@ pub struct Refused(pub String);
 
 impl std::fmt::Display for Refused {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} resolves only to private, loopback or link-local addresses", self.0)
+        write!(
+            f,
+            "{} resolves only to private, loopback or link-local addresses",
+            self.0
+        )
     }
 }
 
@@ -176,15 +185,36 @@ mod tests {
     #[test]
     fn private_and_special_addresses_are_not_public() {
         for refused in [
-            "127.0.0.1", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1",
-            "169.254.169.254", "100.64.0.1", "0.0.0.0", "224.0.0.1", "255.255.255.255",
-            "::1", "::", "fc00::1", "fd12::1", "fe80::1", "::ffff:127.0.0.1", "::ffff:10.0.0.1",
-            "64:ff9b::a9fe:a9fe", "2001:db8::1",
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "172.31.255.255",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "224.0.0.1",
+            "255.255.255.255",
+            "::1",
+            "::",
+            "fc00::1",
+            "fd12::1",
+            "fe80::1",
+            "::ffff:127.0.0.1",
+            "::ffff:10.0.0.1",
+            "64:ff9b::a9fe:a9fe",
+            "2001:db8::1",
         ] {
             let ip: IpAddr = refused.parse().expect("address");
             assert!(!is_public(ip), "{refused} must be refused");
         }
-        for allowed in ["8.8.8.8", "172.32.0.1", "100.128.0.1", "2606:4700::1111", "::ffff:1.1.1.1"] {
+        for allowed in [
+            "8.8.8.8",
+            "172.32.0.1",
+            "100.128.0.1",
+            "2606:4700::1111",
+            "::ffff:1.1.1.1",
+        ] {
             let ip: IpAddr = allowed.parse().expect("address");
             assert!(is_public(ip), "{allowed} is public");
         }
@@ -204,16 +234,27 @@ mod tests {
         ] {
             assert!(policy.parse(bad).is_err(), "{bad}");
         }
-        assert!(policy.parse(&format!("https://e.com/{}", "a".repeat(MAX_URL_CHARS))).is_err());
+        assert!(
+            policy
+                .parse(&format!("https://e.com/{}", "a".repeat(MAX_URL_CHARS)))
+                .is_err()
+        );
     }
 
     #[tokio::test]
     async fn addresses_are_checked_unless_private_ones_are_allowed() {
         let strict = TargetPolicy::default();
-        for url in ["http://127.0.0.1:9/", "http://[::1]/", "http://169.254.169.254/latest", "http://localhost/"] {
+        for url in [
+            "http://127.0.0.1:9/",
+            "http://[::1]/",
+            "http://169.254.169.254/latest",
+            "http://localhost/",
+        ] {
             assert!(strict.check(url).await.is_err(), "{url}");
         }
-        let open = TargetPolicy { allow_private: true };
+        let open = TargetPolicy {
+            allow_private: true,
+        };
         assert!(open.check("http://127.0.0.1:9/").await.is_ok());
     }
 }

@@ -303,12 +303,66 @@ impl TestApp {
 
     /// Stops the server and waits until it has stopped.
     pub async fn stop(mut self) {
+        self.stop_server().await;
+    }
+
+    /// Stops the server and its background tasks; the database stays (for
+    /// [`TestApp::another_server`]).
+    pub async fn stop_server(&mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
         if let Some(server) = self.server.take() {
             server
                 .await
+                .expect("server task")
+                .expect("server stopped cleanly");
+        }
+    }
+
+    /// Another server on this app's database and clock, with its own state and background
+    /// tasks: a second process behind a load balancer, or this one started again. (Outside
+    /// demo mode it revokes the demo applications' public secrets as it starts.)
+    pub async fn another_server(&self) -> Server {
+        let config = (*self.state.config).clone();
+        let clock: Arc<dyn Clock> = self.clock.clone();
+        let state = startup::build_state_with(config, clock, self.state.db.clone())
+            .await
+            .expect("another server's state");
+        let app = Application::bind(state.clone()).await.expect("bind");
+        let address = format!("http://{}", app.local_addr().expect("bound address"));
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(app.run_until(async move {
+            let _ = rx.await;
+        }));
+        Server {
+            address,
+            state,
+            stop: Some(tx),
+            task: Some(task),
+        }
+    }
+}
+
+/// A server started by [`TestApp::another_server`].
+pub struct Server {
+    pub address: String,
+    pub state: AppState,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+impl Server {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await
                 .expect("server task")
                 .expect("server stopped cleanly");
         }

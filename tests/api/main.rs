@@ -30,3 +30,4 @@ mod seed;
 mod shutdown;
 mod stock;
 mod tenancy;
+mod webhooks;

@@ -3,10 +3,11 @@
 
 use partner_gateway::clock::Clock;
 use partner_gateway::demo::DEMO_API_KEY;
+use partner_gateway::entities::enums::PurchaseOrderStatus;
 use partner_gateway::entities::enums::{MovementType, RecordStatus, WarehouseKind};
 use partner_gateway::entities::{
-    branches, inventory_levels, inventory_movements, stock_allocations, stock_balances, warehouses,
-    webhook_events,
+    branches, inventory_levels, inventory_movements, purchase_order_items, purchase_orders,
+    stock_allocations, stock_balances, suppliers, warehouses, webhook_events,
 };
 use reqwest::StatusCode;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
@@ -17,7 +18,7 @@ use crate::helpers::TestApp;
 
 const BASE: &str = "/api/v1/integration/v1";
 
-async fn post(app: &TestApp, key: &str, path: &str, body: Value) -> (StatusCode, Value) {
+pub(crate) async fn post(app: &TestApp, key: &str, path: &str, body: Value) -> (StatusCode, Value) {
     let response = app
         .client
         .post(app.url(&format!("{BASE}{path}")))
@@ -30,7 +31,7 @@ async fn post(app: &TestApp, key: &str, path: &str, body: Value) -> (StatusCode,
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
-async fn get(app: &TestApp, key: &str, path: &str) -> (StatusCode, Value) {
+pub(crate) async fn get(app: &TestApp, key: &str, path: &str) -> (StatusCode, Value) {
     let response = app
         .client
         .get(app.url(&format!("{BASE}{path}")))
@@ -45,13 +46,13 @@ async fn get(app: &TestApp, key: &str, path: &str) -> (StatusCode, Value) {
 /// The demo tenant with a warehouse `WH-T-01` of its own (location `A-01`), supplier
 /// `SUP-T-01`, customer `CUS-T-01` and items `LOT-1` (by lot, EA) and `PLAIN-1` (EA, price
 /// 100 set by the test where needed).
-struct Fixture {
-    app: TestApp,
-    tenant: Uuid,
-    warehouse: Uuid,
+pub(crate) struct Fixture {
+    pub(crate) app: TestApp,
+    pub(crate) tenant: Uuid,
+    pub(crate) warehouse: Uuid,
 }
 
-async fn fixture() -> Fixture {
+pub(crate) async fn fixture() -> Fixture {
     let app = TestApp::spawn().await;
     let tenant = app.seed().await.tenant_id;
     let branch = branches::Entity::find()
@@ -165,6 +166,71 @@ impl Fixture {
             .collect()
     }
 
+    /// Purchase order `PO-T-0001` from `SUP-T-01` into the test warehouse: 10 of `PLAIN-1`.
+    pub(crate) async fn purchase_order(&self) -> purchase_orders::Model {
+        let f = self;
+        let app = &f.app;
+        let db = &app.state.db;
+        let now = app.clock.now();
+        let supplier = suppliers::Entity::find()
+            .filter(suppliers::Column::Code.eq("SUP-T-01"))
+            .one(db)
+            .await
+            .expect("query")
+            .expect("pushed supplier");
+        let warehouse = warehouses::Entity::find_by_id(f.warehouse)
+            .one(db)
+            .await
+            .expect("query")
+            .expect("warehouse");
+        let (_, plain) = get(app, DEMO_API_KEY, "/items/PLAIN-1").await;
+        let sku: Uuid = plain["data"]["id"]
+            .as_str()
+            .expect("id")
+            .parse()
+            .expect("uuid");
+        let order = purchase_orders::Entity::insert(purchase_orders::ActiveModel {
+            id: Set(Uuid::new_v4()),
+            tenant_id: Set(f.tenant),
+            branch_id: Set(warehouse.branch_id),
+            warehouse_id: Set(f.warehouse),
+            supplier_id: Set(supplier.id),
+            po_number: Set("PO-T-0001".into()),
+            status: Set(PurchaseOrderStatus::Ordered),
+            order_date: Set(now),
+            expected_date: Set(None),
+            received_at: Set(None),
+            subtotal: Set("100".parse().expect("amount")),
+            tax_amount: Set("7".parse().expect("amount")),
+            total_amount: Set("107".parse().expect("amount")),
+            currency: Set("THB".into()),
+            notes: Set(None),
+            external_reference: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+        })
+        .exec_with_returning(db)
+        .await
+        .expect("purchase order");
+        purchase_order_items::Entity::insert(purchase_order_items::ActiveModel {
+            id: Set(Uuid::new_v4()),
+            tenant_id: Set(f.tenant),
+            purchase_order_id: Set(order.id),
+            product_sku_id: Set(sku),
+            line_no: Set(1),
+            quantity: Set("10".parse().expect("amount")),
+            received_quantity: Set("0".parse().expect("amount")),
+            unit_cost: Set("10".parse().expect("amount")),
+            line_total: Set("100".parse().expect("amount")),
+            created_at: Set(now),
+            updated_at: Set(now),
+        })
+        .exec_without_returning(db)
+        .await
+        .expect("line");
+        order
+    }
+
     /// The (reference, note) of every receipt movement in the test warehouse.
     async fn receipt_names(&self) -> Vec<(Option<String>, Option<String>)> {
         inventory_movements::Entity::find()
@@ -179,7 +245,7 @@ impl Fixture {
     }
 
     /// Receives `lines` (no ASN) and answers the GRN.
-    async fn receive(&self, lines: Value) -> Value {
+    pub(crate) async fn receive(&self, lines: Value) -> Value {
         let (status, answer) = post(
             &self.app,
             DEMO_API_KEY,
@@ -789,68 +855,10 @@ async fn bulk_documents_report_each_and_numbers_are_per_tenant() {
 
 #[tokio::test]
 async fn an_asn_for_a_purchase_order_receives_into_the_order_and_partners_see_its_receipts() {
-    use partner_gateway::entities::enums::PurchaseOrderStatus;
-    use partner_gateway::entities::{purchase_order_items, purchase_orders, suppliers};
     let f = fixture().await;
     let app = &f.app;
     let db = &app.state.db;
-    let now = app.clock.now();
-    let supplier = suppliers::Entity::find()
-        .filter(suppliers::Column::Code.eq("SUP-T-01"))
-        .one(db)
-        .await
-        .expect("query")
-        .expect("pushed supplier");
-    let warehouse = warehouses::Entity::find_by_id(f.warehouse)
-        .one(db)
-        .await
-        .expect("query")
-        .expect("warehouse");
-    let (_, plain) = get(app, DEMO_API_KEY, "/items/PLAIN-1").await;
-    let sku: Uuid = plain["data"]["id"]
-        .as_str()
-        .expect("id")
-        .parse()
-        .expect("uuid");
-    let order = purchase_orders::Entity::insert(purchase_orders::ActiveModel {
-        id: Set(Uuid::new_v4()),
-        tenant_id: Set(f.tenant),
-        branch_id: Set(warehouse.branch_id),
-        warehouse_id: Set(f.warehouse),
-        supplier_id: Set(supplier.id),
-        po_number: Set("PO-T-0001".into()),
-        status: Set(PurchaseOrderStatus::Ordered),
-        order_date: Set(now),
-        expected_date: Set(None),
-        received_at: Set(None),
-        subtotal: Set("100".parse().expect("amount")),
-        tax_amount: Set("7".parse().expect("amount")),
-        total_amount: Set("107".parse().expect("amount")),
-        currency: Set("THB".into()),
-        notes: Set(None),
-        external_reference: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-    })
-    .exec_with_returning(db)
-    .await
-    .expect("purchase order");
-    purchase_order_items::Entity::insert(purchase_order_items::ActiveModel {
-        id: Set(Uuid::new_v4()),
-        tenant_id: Set(f.tenant),
-        purchase_order_id: Set(order.id),
-        product_sku_id: Set(sku),
-        line_no: Set(1),
-        quantity: Set("10".parse().expect("amount")),
-        received_quantity: Set("0".parse().expect("amount")),
-        unit_cost: Set("10".parse().expect("amount")),
-        line_total: Set("100".parse().expect("amount")),
-        created_at: Set(now),
-        updated_at: Set(now),
-    })
-    .exec_without_returning(db)
-    .await
-    .expect("line");
+    let order = f.purchase_order().await;
 
     // An item the order does not have is refused; the order's own is linked.
     let (status, refused) = post(
