@@ -330,13 +330,11 @@ impl TestApp {
             .await
             .expect("another server's state");
         let app = Application::bind(state.clone()).await.expect("bind");
-        let address = format!("http://{}", app.local_addr().expect("bound address"));
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(app.run_until(async move {
             let _ = rx.await;
         }));
         Server {
-            address,
             state,
             stop: Some(tx),
             task: Some(task),
@@ -346,17 +344,12 @@ impl TestApp {
 
 /// A server started by [`TestApp::another_server`].
 pub struct Server {
-    pub address: String,
     pub state: AppState,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
 
 impl Server {
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.address)
-    }
-
     pub async fn stop(mut self) {
         if let Some(tx) = self.stop.take() {
             let _ = tx.send(());

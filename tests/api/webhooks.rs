@@ -895,3 +895,204 @@ async fn private_addresses_are_refused_at_registration_and_at_send() {
     assert!(attempt.response_status.is_none());
     assert!(receiver.seen().is_empty());
 }
+
+/// A WMS subscription of `tenant` to `order.allocated`, straight through the domain.
+async fn wms_subscription(app: &TestApp, tenant: Uuid, url: &str) -> Uuid {
+    use partner_gateway::domain::context::Ctx;
+    use partner_gateway::domain::scope::TenantScope;
+    use partner_gateway::domain::webhooks::{self, NewSubscription, Owner};
+    let scope = TenantScope::whole_tenant(tenant);
+    let ctx = Ctx::new(&app.state.db, &scope, app.clock.now(), &app.state.cursors);
+    webhooks::create(
+        &ctx,
+        Owner::Tenant,
+        partner_gateway::webhooks::target::TargetPolicy {
+            allow_private: true,
+        },
+        NewSubscription {
+            url: url.to_owned(),
+            events: vec!["order.allocated".into()],
+            description: None,
+        },
+    )
+    .await
+    .expect("subscription")
+    .subscription
+    .id
+}
+
+/// `n` `order.allocated` events of `tenant`, written into the outbox as a write would.
+async fn record_events(app: &TestApp, tenant: Uuid, n: usize) {
+    use partner_gateway::domain::context::Ctx;
+    use partner_gateway::domain::outbox::{self, Event};
+    use partner_gateway::domain::scope::TenantScope;
+    let scope = TenantScope::whole_tenant(tenant);
+    let txn = sea_orm::TransactionTrait::begin(&app.state.db)
+        .await
+        .expect("begin");
+    let ctx = Ctx::new(&txn, &scope, app.clock.now(), &app.state.cursors);
+    for i in 0..n {
+        outbox::record(
+            &ctx,
+            Event::OrderAllocated,
+            None,
+            &json!({"orderNo": format!("SO-{i}")}),
+        )
+        .await
+        .expect("event");
+    }
+    txn.commit().await.expect("commit");
+    app.state.webhook_wake.ring();
+}
+
+/// Of the deliveries of `subscription`: how many succeeded with exactly one successful
+/// attempt, and whether any had two.
+async fn succeeded_once(app: &TestApp, subscription: Uuid) -> (usize, bool) {
+    let deliveries = webhook_deliveries::Entity::find()
+        .filter(webhook_deliveries::Column::SubscriptionId.eq(subscription))
+        .all(&app.state.db)
+        .await
+        .expect("deliveries");
+    let ids: Vec<Uuid> = deliveries.iter().map(|d| d.id).collect();
+    let mut successes: HashMap<Uuid, usize> = HashMap::new();
+    for chunk in ids.chunks(500) {
+        for attempt in webhook_delivery_attempts::Entity::find()
+            .filter(webhook_delivery_attempts::Column::DeliveryId.is_in(chunk.to_vec()))
+            .filter(webhook_delivery_attempts::Column::Outcome.eq("SUCCEEDED"))
+            .all(&app.state.db)
+            .await
+            .expect("attempts")
+        {
+            *successes.entry(attempt.delivery_id).or_default() += 1;
+        }
+    }
+    let once = deliveries
+        .iter()
+        .filter(|d| {
+            d.status == partner_gateway::entities::enums::DeliveryStatus::Succeeded
+                && successes.get(&d.id) == Some(&1)
+        })
+        .count();
+    (once, successes.values().any(|n| *n > 1))
+}
+
+#[tokio::test]
+async fn what_is_queued_is_delivered_after_a_restart() {
+    let mut app = TestApp::spawn().await;
+    let tenant = app.seed().await.tenant_id;
+    let receiver = Receiver::start().await;
+    receiver.always(Some(Answer::Status(503)));
+    let subscription = wms_subscription(&app, tenant, &receiver.url).await;
+    record_events(&app, tenant, 20).await;
+    // Each tried once, failing; then the server stops with all of them waiting.
+    settled_attempts(&app, subscription, 20).await;
+    app.stop_server().await;
+    // Written while no server runs.
+    record_events(&app, tenant, 5).await;
+    receiver.always(None);
+    app.clock.advance(chrono::Duration::hours(2));
+    let restarted = app.another_server().await;
+    for _ in 0..400 {
+        if succeeded_once(&app, subscription).await.0 == 25 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (once, twice) = succeeded_once(&app, subscription).await;
+    assert_eq!(once, 25, "every event delivered");
+    assert!(!twice, "none delivered twice");
+    let ids: std::collections::BTreeSet<String> =
+        receiver.seen().into_iter().map(|m| m.id).collect();
+    assert_eq!(ids.len(), 25);
+    restarted.stop().await;
+}
+
+#[tokio::test]
+async fn two_workers_on_one_database_deliver_each_event_once() {
+    let app = TestApp::spawn().await;
+    let tenant = app.seed().await.tenant_id;
+    let receiver = Receiver::start().await;
+    let subscription = wms_subscription(&app, tenant, &receiver.url).await;
+    let second = app.another_server().await;
+    for _ in 0..10 {
+        record_events(&app, tenant, 100).await;
+        second.state.webhook_wake.ring();
+    }
+    for _ in 0..1200 {
+        if succeeded_once(&app, subscription).await.0 == 1000 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (once, twice) = succeeded_once(&app, subscription).await;
+    assert_eq!(once, 1000);
+    assert!(!twice);
+    let seen = receiver.seen();
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for message in &seen {
+        *counts.entry(message.id.as_str()).or_default() += 1;
+    }
+    assert_eq!(counts.len(), 1000);
+    assert!(counts.values().all(|n| *n == 1), "a message arrived twice");
+    second.stop().await;
+}
+
+#[tokio::test]
+async fn a_receiver_that_hangs_delays_only_its_own_deliveries() {
+    let app = TestApp::spawn_with(crate::helpers::fixed_now(), |args| {
+        args.webhook_timeout_seconds = 1;
+    })
+    .await;
+    let tenant = app.seed().await.tenant_id;
+    let stuck = Receiver::start().await;
+    stuck.always(Some(Answer::Hang));
+    let fine = Receiver::start().await;
+    let stuck_sub = wms_subscription(&app, tenant, &stuck.url).await;
+    let fine_sub = wms_subscription(&app, tenant, &fine.url).await;
+    let scope = partner_gateway::domain::scope::TenantScope::whole_tenant(tenant);
+    let ping = |id| {
+        let scope = scope.clone();
+        let app = &app;
+        async move {
+            let ctx = partner_gateway::domain::context::Ctx::new(
+                &app.state.db,
+                &scope,
+                app.clock.now(),
+                &app.state.cursors,
+            );
+            partner_gateway::domain::webhooks::ping(
+                &ctx,
+                partner_gateway::domain::webhooks::Owner::Tenant,
+                id,
+            )
+            .await
+            .expect("ping");
+            app.state.webhook_wake.ring();
+        }
+    };
+    for _ in 0..12 {
+        ping(stuck_sub).await;
+    }
+    stuck.wait_for(4).await;
+    for _ in 0..5 {
+        ping(fine_sub).await;
+    }
+    fine.wait_for(5).await;
+    // The hanging receiver holds four attempts at a time, each until the timeout: when the
+    // other's five have arrived, most of its twelve have not even been tried.
+    let recorded = webhook_delivery_attempts::Entity::find()
+        .count(&app.state.db)
+        .await
+        .expect("count");
+    assert!(stuck.seen().len() < 12, "{} tried", stuck.seen().len());
+    assert!(recorded < 17, "{recorded} attempts recorded");
+    // Then the stuck ones time out, recorded as such.
+    settled_attempts(&app, stuck_sub, 4).await;
+    let attempt = webhook_delivery_attempts::Entity::find()
+        .filter(webhook_delivery_attempts::Column::Outcome.eq("FAILED"))
+        .one(&app.state.db)
+        .await
+        .expect("query")
+        .expect("a failed attempt");
+    assert_eq!(attempt.error.as_deref(), Some("timed out"));
+}
