@@ -155,6 +155,13 @@ impl Modify for Security {
         super::customers::list_customers,
         super::reports::get_sales_summary,
         super::reports::get_inventory_summary,
+        super::webhooks::list,
+        super::webhooks::create,
+        super::webhooks::read,
+        super::webhooks::update,
+        super::webhooks::remove,
+        super::webhooks::deliveries,
+        super::webhooks::ping,
     ),
     modifiers(&Security),
     tags(
@@ -165,6 +172,7 @@ impl Modify for Security {
         (name = "Inventory", description = "Stock levels and movements"),
         (name = "Purchasing", description = "Purchase orders and suppliers"),
         (name = "Reports", description = "Sales and inventory summaries"),
+        (name = "Webhooks", description = "The application's webhook subscriptions and their deliveries"),
     ),
 )]
 pub struct ApiDoc;
@@ -280,6 +288,21 @@ pub const RESPONSE_EXAMPLES: &[(&str, &str)] = &[
         "get_inventory_summary",
         include_str!("examples/get_inventory_summary.json"),
     ),
+    ("list_webhooks", include_str!("examples/list_webhooks.json")),
+    (
+        "create_webhook",
+        include_str!("examples/create_webhook.json"),
+    ),
+    ("get_webhook", include_str!("examples/get_webhook.json")),
+    (
+        "update_webhook",
+        include_str!("examples/update_webhook.json"),
+    ),
+    (
+        "list_webhook_deliveries",
+        include_str!("examples/list_webhook_deliveries.json"),
+    ),
+    ("ping_webhook", include_str!("examples/ping_webhook.json")),
 ];
 
 /// The `not_found` message each lookup answers.
@@ -288,6 +311,11 @@ fn not_found(operation_id: &str) -> AppError {
         "list_sales_items" => crate::domain::sales::ORDER_NOT_FOUND,
         "list_purchase_order_items" => crate::domain::purchasing::ORDER_NOT_FOUND,
         "list_inventory" | "list_movements" | "get_inventory_summary" => WAREHOUSE_NOT_FOUND,
+        "get_webhook"
+        | "update_webhook"
+        | "delete_webhook"
+        | "list_webhook_deliveries"
+        | "ping_webhook" => crate::domain::webhooks::SUBSCRIPTION_NOT_FOUND,
         _ => BRANCH_NOT_FOUND,
     }
 }
@@ -470,7 +498,7 @@ fn finish_operations(doc: &mut Value) {
                         headers.insert(name.to_owned(), value);
                     }
                 }
-                let example = if status == "200" {
+                let example = if status.starts_with('2') {
                     RESPONSE_EXAMPLES
                         .iter()
                         .find(|(id, _)| *id == operation_id)

@@ -197,13 +197,14 @@ async fn in_transaction<T>(
 #[utoipa::path(
     get,
     path = "/api/partner/v1/webhooks",
+    operation_id = "list_webhooks",
     tag = "Webhooks",
     summary = "List webhook subscriptions",
     description = "The calling application's subscriptions, newest first.",
     params(crate::rest::openapi::PageParams),
     security(("oauth2" = ["read:webhooks"]), ("bearer" = ["read:webhooks"])),
     responses(
-        (status = 200, body = ListResponse<WebhookResponse>),
+        (status = 200, description = "The subscriptions, newest first", body = ListResponse<WebhookResponse>),
         crate::rest::openapi::StandardErrors,
     )
 )]
@@ -219,6 +220,7 @@ pub async fn list(
 #[utoipa::path(
     post,
     path = "/api/partner/v1/webhooks",
+    operation_id = "create_webhook",
     tag = "Webhooks",
     summary = "Create a webhook subscription",
     description = "Registers a URL for events of the partner catalogue. The answer carries the \
@@ -227,7 +229,7 @@ pub async fn list(
     request_body = CreateWebhookRequest,
     security(("oauth2" = ["read:webhooks"]), ("bearer" = ["read:webhooks"])),
     responses(
-        (status = 201, body = ItemResponse<CreatedWebhookResponse>),
+        (status = 201, description = "Created, with its signing secret (shown this once)", body = ItemResponse<CreatedWebhookResponse>),
         crate::rest::openapi::StandardErrors,
     )
 )]
@@ -270,12 +272,13 @@ pub async fn create(
 #[utoipa::path(
     get,
     path = "/api/partner/v1/webhooks/{id}",
+    operation_id = "get_webhook",
     tag = "Webhooks",
     summary = "Read a webhook subscription",
     params(("id" = Uuid, Path, description = "The subscription's id")),
     security(("oauth2" = ["read:webhooks"]), ("bearer" = ["read:webhooks"])),
     responses(
-        (status = 200, body = ItemResponse<WebhookResponse>),
+        (status = 200, description = "The subscription", body = ItemResponse<WebhookResponse>),
         crate::rest::openapi::StandardErrors,
         crate::rest::openapi::NotFound,
     )
@@ -293,13 +296,14 @@ pub async fn read(
 #[utoipa::path(
     patch,
     path = "/api/partner/v1/webhooks/{id}",
+    operation_id = "update_webhook",
     tag = "Webhooks",
     summary = "Change a webhook subscription",
     params(("id" = Uuid, Path, description = "The subscription's id")),
     request_body = UpdateWebhookRequest,
     security(("oauth2" = ["read:webhooks"]), ("bearer" = ["read:webhooks"])),
     responses(
-        (status = 200, body = ItemResponse<WebhookResponse>),
+        (status = 200, description = "The subscription as changed", body = ItemResponse<WebhookResponse>),
         crate::rest::openapi::StandardErrors,
         crate::rest::openapi::NotFound,
     )
@@ -336,6 +340,7 @@ pub async fn update(
 #[utoipa::path(
     delete,
     path = "/api/partner/v1/webhooks/{id}",
+    operation_id = "delete_webhook",
     tag = "Webhooks",
     summary = "Delete a webhook subscription",
     description = "Deletes it with its deliveries; nothing more is sent to it.",
@@ -363,6 +368,7 @@ pub async fn remove(
 #[utoipa::path(
     get,
     path = "/api/partner/v1/webhooks/{id}/deliveries",
+    operation_id = "list_webhook_deliveries",
     tag = "Webhooks",
     summary = "List a subscription's deliveries",
     description = "Newest first, each with every attempt made.",
@@ -372,7 +378,7 @@ pub async fn remove(
     ),
     security(("oauth2" = ["read:webhooks"]), ("bearer" = ["read:webhooks"])),
     responses(
-        (status = 200, body = ListResponse<DeliveryResponse>),
+        (status = 200, description = "The deliveries, newest first, with their attempts", body = ListResponse<DeliveryResponse>),
         crate::rest::openapi::StandardErrors,
         crate::rest::openapi::NotFound,
     )
@@ -391,6 +397,7 @@ pub async fn deliveries(
 #[utoipa::path(
     post,
     path = "/api/partner/v1/webhooks/{id}/ping",
+    operation_id = "ping_webhook",
     tag = "Webhooks",
     summary = "Ping a webhook subscription",
     description = "Queues a `ping` event for this subscription alone; its delivery shows in \
@@ -398,7 +405,7 @@ pub async fn deliveries(
     params(("id" = Uuid, Path, description = "The subscription's id")),
     security(("oauth2" = ["read:webhooks"]), ("bearer" = ["read:webhooks"])),
     responses(
-        (status = 202, body = ItemResponse<DeliveryResponse>),
+        (status = 202, description = "The ping's delivery, queued", body = ItemResponse<DeliveryResponse>),
         crate::rest::openapi::StandardErrors,
         crate::rest::openapi::NotFound,
     )
