@@ -523,3 +523,23 @@ pub async fn tenant_of(db: &impl ConnectionTrait, id: Uuid) -> AppResult<Uuid> {
         .map(|s| s.tenant_id)
         .ok_or(SUBSCRIPTION_NOT_FOUND)
 }
+
+/// How many subscriptions the owner has.
+pub async fn count(ctx: &Ctx<'_, impl ConnectionTrait>, owner: Owner) -> AppResult<u64> {
+    Ok(owner.select(ctx).count(ctx.db).await?)
+}
+
+/// How many deliveries one of the owner's subscriptions has.
+pub async fn count_deliveries(
+    ctx: &Ctx<'_, impl ConnectionTrait>,
+    owner: Owner,
+    id: Uuid,
+) -> AppResult<u64> {
+    let found = find(ctx, owner, id).await?;
+    Ok(ctx
+        .scope
+        .select::<webhook_deliveries::Entity>()
+        .filter(webhook_deliveries::Column::SubscriptionId.eq(found.id))
+        .count(ctx.db)
+        .await?)
+}

@@ -221,9 +221,23 @@ macro_rules! with_every_enum {
             /// Where a document came from: the POS itself or the push integration API.
             DocumentSource { Pos => "POS", Integration => "INTEGRATION" }
 
-            WebhookStatus { Active => "ACTIVE", Disabled => "DISABLED" }
+            /// Whether a webhook subscription is sent events.
+            WebhookStatus {
+                /// Events are delivered to it.
+                Active => "ACTIVE",
+                /// Nothing is sent; what is queued for it waits until it is active again.
+                Disabled => "DISABLED",
+            }
 
-            DeliveryStatus { Pending => "PENDING", Succeeded => "SUCCEEDED", Failed => "FAILED" }
+            /// Where a webhook delivery stands.
+            DeliveryStatus {
+                /// Not yet delivered: an attempt is due or under way.
+                Pending => "PENDING",
+                /// The receiver answered 2xx.
+                Succeeded => "SUCCEEDED",
+                /// Every attempt failed; no more are made.
+                Failed => "FAILED",
+            }
         }
     };
 }

@@ -487,6 +487,8 @@ async fn run(
     );
     let loaders = Arc::new(Loaders::new(db.clone(), caller.tenancy.clone(), pii));
     let mut prepared = Vec::with_capacity(requests.len());
+    // A mutation sent over GET: 405, as the GraphQL-over-HTTP specification requires.
+    let mut mutation_over_get = false;
     for (mut request, source) in requests.into_iter().zip(sources) {
         let document = match source {
             Source::Known(known) => known,
@@ -514,8 +516,9 @@ async fn run(
         {
             prepared.push(Prepared::Refused(invalid(
                 "query",
-                "only queries are allowed over GET",
+                "only queries are allowed over GET (send mutations with POST)",
             )));
+            mutation_over_get = true;
             continue;
         }
         request.set_parsed_query(document.document.clone());
@@ -537,6 +540,14 @@ async fn run(
         && matches!(prepared.first(), Some(Prepared::Refused(_)))
         && let Some(Prepared::Refused(err)) = prepared.pop()
     {
+        if mutation_over_get {
+            let mut response = error_response(err, graphql_media, false);
+            *response.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
+            response
+                .headers_mut()
+                .insert(header::ALLOW, axum::http::HeaderValue::from_static("POST"));
+            return Ok(response);
+        }
         return Err((err, true));
     }
 

@@ -1096,3 +1096,193 @@ async fn a_receiver_that_hangs_delays_only_its_own_deliveries() {
         .expect("a failed attempt");
     assert_eq!(attempt.error.as_deref(), Some("timed out"));
 }
+
+async fn graphql(app: &TestApp, token: &str, query: &str, variables: Value) -> Value {
+    app.client
+        .post(app.url("/graphql"))
+        .bearer_auth(token)
+        .json(&json!({"query": query, "variables": variables}))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json")
+}
+
+#[tokio::test]
+async fn graphql_manages_the_same_subscriptions_through_the_same_rules() {
+    let app = TestApp::spawn().await;
+    app.seed().await;
+    let token = app.token("demo-full-access", None).await;
+    let other = app.token("demo-no-pii", None).await;
+    let receiver = Receiver::start().await;
+    let created = graphql(
+        &app,
+        &token,
+        "mutation($input: CreateWebhookSubscriptionInput!) { createWebhookSubscription(input: $input) \
+         { secret subscription { id uuid url events description status } } }",
+        json!({"input": {"url": receiver.url, "events": ["sales.order.completed"], "description": "GraphQL"}}),
+    )
+    .await;
+    let payload = &created["data"]["createWebhookSubscription"];
+    let secret = payload["secret"].as_str().expect("secret").to_owned();
+    assert!(secret.starts_with("whsec_"), "{created}");
+    let uuid = payload["subscription"]["uuid"]
+        .as_str()
+        .expect("uuid")
+        .to_owned();
+    let global = payload["subscription"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    assert_eq!(payload["subscription"]["status"], "ACTIVE");
+
+    // The same subscription through REST, and through node(id:).
+    let (status, rest) = call(
+        &app,
+        reqwest::Method::GET,
+        &format!("/webhooks/{uuid}"),
+        &token,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(rest["data"]["description"], "GraphQL");
+    let found = graphql(
+        &app,
+        &token,
+        "query($id: ID!) { node(id: $id) { ... on WebhookSubscription { uuid } } }",
+        json!({"id": global}),
+    )
+    .await;
+    assert_eq!(found["data"]["node"]["uuid"], uuid.as_str());
+    // Another application sees nothing and changes nothing.
+    let hidden = graphql(&app, &other, "query($id: UUID!) { webhookSubscription(uuid: $id) { uuid } webhookSubscriptions { totalCount } }", json!({"id": uuid})).await;
+    assert!(hidden["data"]["webhookSubscription"].is_null(), "{hidden}");
+    assert_eq!(hidden["data"]["webhookSubscriptions"]["totalCount"], 0);
+    let refused = graphql(
+        &app,
+        &other,
+        "mutation($id: UUID!) { deleteWebhookSubscription(uuid: $id) { deletedUuid } }",
+        json!({"id": uuid}),
+    )
+    .await;
+    assert_eq!(
+        refused["errors"][0]["extensions"]["code"], "not_found",
+        "{refused}"
+    );
+    assert_eq!(
+        refused["errors"][0]["message"],
+        "Webhook subscription not found"
+    );
+
+    // Bad input: the same codes and fields as REST.
+    let bad = graphql(
+        &app,
+        &token,
+        "mutation { createWebhookSubscription(input: {url: \"http://x/\", events: [\"order.shipped\"]}) { secret } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        bad["errors"][0]["extensions"]["code"], "invalid_request",
+        "{bad}"
+    );
+    let fields: Vec<&str> = bad["errors"][0]["extensions"]["details"]
+        .as_array()
+        .expect("details")
+        .iter()
+        .map(|d| d["field"].as_str().expect("field"))
+        .collect();
+    assert!(fields.contains(&"events[0]"), "{bad}");
+    // Without read:webhooks: refused, nothing created.
+    let narrow = app.token("demo-full-access", Some("read:sales")).await;
+    let refused = graphql(&app, &narrow, "mutation { createWebhookSubscription(input: {url: \"http://127.0.0.1:9/\", events: [\"ping\"]}) { secret } }", json!({})).await;
+    assert_eq!(
+        refused["errors"][0]["extensions"]["code"], "insufficient_scope",
+        "{refused}"
+    );
+    // Mutations are not sent over GET.
+    let over_get = app
+        .client
+        .get(app.url("/graphql"))
+        .bearer_auth(&token)
+        .query(&[(
+            "query",
+            format!("mutation {{ deleteWebhookSubscription(uuid: \"{uuid}\") {{ deletedUuid }} }}"),
+        )])
+        .send()
+        .await
+        .expect("request");
+    let status = over_get.status();
+    let allow = over_get.headers().get("allow").cloned();
+    let body: Value = over_get.json().await.expect("json");
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{body}");
+    assert_eq!(allow.as_ref().map(|v| v.as_bytes()), Some(&b"POST"[..]));
+    assert_eq!(body["errors"][0]["extensions"]["code"], "invalid_request");
+
+    // Changed, pinged (delivered, signed), listed with its deliveries, deleted.
+    let changed = graphql(
+        &app,
+        &token,
+        "mutation($id: UUID!) { updateWebhookSubscription(uuid: $id, input: {description: null, events: [\"ping\"]}) { description events } }",
+        json!({"id": uuid}),
+    )
+    .await;
+    assert_eq!(
+        changed["data"]["updateWebhookSubscription"],
+        json!({"description": null, "events": ["ping"]})
+    );
+    let pinged = graphql(
+        &app,
+        &token,
+        "mutation($id: UUID!) { pingWebhookSubscription(uuid: $id) { eventType status } }",
+        json!({"id": uuid}),
+    )
+    .await;
+    assert_eq!(
+        pinged["data"]["pingWebhookSubscription"],
+        json!({"eventType": "ping", "status": "PENDING"})
+    );
+    let seen = receiver.wait_for(1).await;
+    assert!(seen[0].verifies_with(&secret));
+    settled(&app, uuid.parse().expect("uuid"), 1).await;
+    let listed = graphql(
+        &app,
+        &token,
+        "{ webhookSubscriptions(first: 10) { totalCount edges { node { uuid deliveries(first: 5) { totalCount edges { node { status attemptCount attempts { outcome responseStatus } } } } } } } }",
+        json!({}),
+    )
+    .await;
+    let node = &listed["data"]["webhookSubscriptions"]["edges"][0]["node"];
+    assert_eq!(
+        listed["data"]["webhookSubscriptions"]["totalCount"], 1,
+        "{listed}"
+    );
+    assert_eq!(node["deliveries"]["totalCount"], 1);
+    assert_eq!(
+        node["deliveries"]["edges"][0]["node"],
+        json!({"status": "SUCCEEDED", "attemptCount": 1, "attempts": [{"outcome": "SUCCEEDED", "responseStatus": 200}]})
+    );
+    let deleted = graphql(
+        &app,
+        &token,
+        "mutation($id: UUID!) { deleteWebhookSubscription(uuid: $id) { deletedUuid } }",
+        json!({"id": uuid}),
+    )
+    .await;
+    assert_eq!(
+        deleted["data"]["deleteWebhookSubscription"]["deletedUuid"],
+        uuid.as_str()
+    );
+    let (status, _) = call(
+        &app,
+        reqwest::Method::GET,
+        &format!("/webhooks/{uuid}"),
+        &token,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

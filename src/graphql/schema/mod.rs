@@ -14,10 +14,10 @@ mod purchasing;
 mod reports;
 mod sales;
 mod viewer;
+mod webhooks;
 
 use async_graphql::{
-    Context, EmptyMutation, EmptySubscription, Guard, ID, MergedObject, Result, SimpleObject,
-    TypeDirective,
+    Context, EmptySubscription, Guard, ID, MergedObject, Result, SimpleObject, TypeDirective,
 };
 use serde::{Deserialize, Serialize};
 
@@ -167,7 +167,7 @@ fn scopes(scope: Scope) -> Vec<Vec<String>> {
     vec![vec![scope.as_str().to_owned()]]
 }
 
-/// The read-only entry points of the partner API.
+/// The entry points of the partner API that read.
 #[derive(MergedObject, Default)]
 pub struct Query(
     viewer::ViewerQuery,
@@ -178,13 +178,18 @@ pub struct Query(
     inventory::InventoryQuery,
     purchasing::PurchasingQuery,
     reports::ReportQuery,
+    webhooks::WebhookQuery,
 );
 
-pub type PartnerSchema = async_graphql::Schema<Query, EmptyMutation, EmptySubscription>;
+/// What the partner API changes: the application's webhook subscriptions.
+#[derive(MergedObject, Default)]
+pub struct Mutation(webhooks::WebhookMutation);
+
+pub type PartnerSchema = async_graphql::Schema<Query, Mutation, EmptySubscription>;
 
 /// Builds the schema with its limits.
 pub fn build(limits: &super::limits::GraphqlLimits) -> PartnerSchema {
-    async_graphql::Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+    async_graphql::Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .limit_recursive_depth(limits.max_nesting)

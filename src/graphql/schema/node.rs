@@ -9,6 +9,7 @@ use super::inventory::{InventoryLevel, InventoryMovement, Warehouse};
 use super::purchasing::{PurchaseOrder, Supplier};
 use super::sales::SalesOrder;
 use super::viewer::Branch;
+use super::webhooks::WebhookSubscription;
 use super::{caller, gql, loaded, loaders};
 use crate::domain::scopes::Scope;
 use crate::error::AppError;
@@ -27,6 +28,7 @@ pub enum Node {
     InventoryMovement(InventoryMovement),
     PurchaseOrder(PurchaseOrder),
     Supplier(Supplier),
+    WebhookSubscription(WebhookSubscription),
 }
 
 /// `base64url("Type:uuid")`.
@@ -60,6 +62,7 @@ const NODE_TYPES: &[&str] = &[
     "InventoryMovement",
     "PurchaseOrder",
     "Supplier",
+    "WebhookSubscription",
 ];
 
 /// Resolves a global id within the caller's tenant and branches. Unknown or out-of-scope
@@ -116,6 +119,12 @@ async fn resolve_node(ctx: &Context<'_>, id: &str, argument: &str) -> Result<Opt
         "Supplier" => {
             needs(Scope::ReadPurchasing)?;
             loaded(l.suppliers.try_load(uuid).await)?.map(|m| Node::Supplier(Supplier(m)))
+        }
+        "WebhookSubscription" => {
+            needs(Scope::ReadWebhooks)?;
+            super::webhooks::find(ctx, uuid)
+                .await?
+                .map(Node::WebhookSubscription)
         }
         _ => None,
     })
