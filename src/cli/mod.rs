@@ -3,6 +3,7 @@
 mod apps;
 mod keys;
 mod serve;
+mod webhooks;
 
 pub use serve::banner;
 
@@ -50,6 +51,9 @@ pub enum Command {
     /// Manage the Push Integration API's keys.
     #[command(subcommand)]
     Keys(keys::KeysCommand),
+    /// Manage a tenant's own webhook subscriptions to the WMS events.
+    #[command(subcommand)]
+    Webhooks(webhooks::WebhooksCommand),
     /// Print an operator token (admin role) for `/api/v1/api-keys`, signed with the server's
     /// secret.
     AdminToken {
@@ -152,6 +156,7 @@ pub async fn run() -> anyhow::Result<()> {
         Command::Apps(command) => apps::run_apps(config, clock, command).await,
         Command::Tenants(command) => apps::run_tenants(config, clock, command).await,
         Command::Keys(command) => keys::run_keys(config, clock, command).await,
+        Command::Webhooks(command) => webhooks::run_webhooks(config, clock, command).await,
         Command::AdminToken {
             subject,
             ttl_minutes,

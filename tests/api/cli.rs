@@ -366,3 +366,82 @@ async fn outside_demo_mode_a_missing_sqlite_file_is_an_error_not_an_empty_databa
     );
     assert!(path.exists());
 }
+
+#[tokio::test]
+async fn webhooks_create_list_and_delete_a_tenants_wms_subscriptions() {
+    let db = TestDb::new().await;
+    let tenant = stdout_json(&gateway(
+        &db,
+        &[
+            "tenants", "create", "--name", "Hook Co", "--plan", "PRO", "--json",
+        ],
+    ));
+    let tenant_id = tenant["tenant_id"].as_str().expect("tenant id").to_owned();
+    let created = stdout_json(&gateway(
+        &db,
+        &[
+            "--webhook-allow-private-targets",
+            "true",
+            "webhooks",
+            "create",
+            "--tenant",
+            &tenant_id,
+            "--url",
+            "http://127.0.0.1:9/hooks",
+            "--event",
+            "asn.received",
+            "--event",
+            "order.allocated",
+            "--json",
+        ],
+    ));
+    assert!(
+        created["secret"]
+            .as_str()
+            .expect("secret")
+            .starts_with("whsec_")
+    );
+    assert_eq!(
+        created["events"],
+        serde_json::json!(["asn.received", "order.allocated"])
+    );
+    let id = created["id"].as_str().expect("id").to_owned();
+
+    // A private address without the switch, and a partner event: refused, each said.
+    let refused = gateway(
+        &db,
+        &[
+            "--webhook-allow-private-targets",
+            "false",
+            "webhooks",
+            "create",
+            "--tenant",
+            &tenant_id,
+            "--url",
+            "http://127.0.0.1:9/",
+            "--event",
+            "sales.order.created",
+        ],
+    );
+    assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(said.contains("invalid input"), "{said}");
+    assert!(said.contains("url: must not point at a private"), "{said}");
+    assert!(said.contains("events[0]: must be one of"), "{said}");
+
+    let listed = stdout_json(&gateway(
+        &db,
+        &["webhooks", "list", "--tenant", &tenant_id, "--json"],
+    ));
+    assert_eq!(listed.as_array().expect("list").len(), 1);
+    assert!(listed[0]["secret"].is_null(), "never the secret again");
+    let deleted = stdout_json(&gateway(&db, &["webhooks", "delete", &id, "--json"]));
+    assert_eq!(deleted["id"], id.as_str());
+    let listed = stdout_json(&gateway(
+        &db,
+        &["webhooks", "list", "--tenant", &tenant_id, "--json"],
+    ));
+    assert_eq!(listed, serde_json::json!([]));
+    let missing = gateway(&db, &["webhooks", "delete", &id]);
+    assert!(!missing.status.success());
+}
