@@ -272,6 +272,11 @@ pub struct ConfigArgs {
     )]
     pub request_log_queue: usize,
 
+    /// Demo mode only: place and complete a sales order in the demo tenant every few seconds,
+    /// so that lists grow and webhook events arrive.
+    #[arg(long, env = "SIMULATE", global = true)]
+    pub simulate: bool,
+
     /// Let webhooks reach private, loopback and link-local addresses (default: only in demo
     /// mode, so a receiver on this machine works there; never in production).
     #[arg(long, env = "WEBHOOK_ALLOW_PRIVATE_TARGETS", global = true)]
@@ -382,6 +387,8 @@ pub struct Config {
     pub oauth: OauthLimits,
     pub push: PushConfig,
     pub webhooks: crate::webhooks::WebhookConfig,
+    /// Demo mode's simulated sales (`--simulate`).
+    pub simulate: bool,
 }
 
 /// The Push Integration API's settings.
@@ -533,6 +540,11 @@ impl Config {
         if !(1..=50).contains(&args.webhook_max_attempts) {
             problems.push("WEBHOOK_MAX_ATTEMPTS must be between 1 and 50".to_owned());
         }
+        if args.simulate && (args.no_demo || args.jwt_secret.is_some()) {
+            problems.push(
+                "SIMULATE (--simulate) needs demo mode: no JWT_SECRET and no --no-demo".to_owned(),
+            );
+        }
         if !(1..=1024).contains(&args.webhook_concurrency) {
             problems.push("WEBHOOK_CONCURRENCY must be between 1 and 1024".to_owned());
         }
@@ -683,6 +695,7 @@ impl Config {
                     max_attempts: args.webhook_max_attempts,
                     concurrency: args.webhook_concurrency,
                 },
+                simulate: args.simulate,
             }),
             _ => Err(ConfigError(problems)),
         }

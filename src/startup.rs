@@ -374,6 +374,12 @@ impl Application {
             state.background.spawn("webhook-worker", |stop| {
                 crate::webhooks::work_forever(worker, stop)
             });
+            if state.config.simulate {
+                let simulated = state.clone();
+                state.background.spawn("simulator", |stop| {
+                    crate::demo::simulate::simulate_forever(simulated, stop)
+                });
+            }
             if let Some(pending) = state.push.take_pending_log() {
                 let db = state.db.clone();
                 let budgets = state.db_budgets.clone();

@@ -6,6 +6,7 @@
 mod generate;
 mod names;
 mod rng;
+pub mod simulate;
 
 use std::time::Duration;
 

@@ -761,3 +761,102 @@ pub async fn cancel_order(
     outbox::record(ctx, Event::OrderCancelled, branch, &wms_order_event(&order)).await?;
     Ok(Some(order))
 }
+
+/// Completes an `ACTIVE` order as a sale (what `serve --simulate` does with the orders it
+/// places): what was allocated to it leaves the warehouse (a `SALE` movement per place, posted
+/// where the allocation lay), it is paid in full and `COMPLETED`; partners hear
+/// `sales.order.completed`. `None` when no such order; 409 when it is not `ACTIVE`.
+pub async fn complete_order(
+    ctx: &Ctx<'_, impl ConnectionTrait>,
+    number: &str,
+) -> AppResult<Option<Order>> {
+    let Ctx { db, scope, now, .. } = *ctx;
+    let mut found = scope
+        .select::<sales_orders::Entity>()
+        .filter(sales_orders::Column::OrderNumber.eq(number.trim()));
+    if db.get_database_backend() == DbBackend::Postgres {
+        found = found.lock_exclusive();
+    }
+    let Some(order) = found.one(db).await? else {
+        return Ok(None);
+    };
+    if order.status != SalesStatus::Active {
+        return Err(AppError::Conflict {
+            message: format!(
+                "Order \"{}\" is {} and cannot be completed.",
+                order.order_number,
+                wire_status(order.status)
+            ),
+        });
+    }
+    let released = stock::release(ctx, order.id).await?;
+    let balances: HashMap<Uuid, stock_balances::Model> = stock_balances::Entity::find()
+        .filter(stock_balances::Column::TenantId.eq(scope.tenant_id()))
+        .filter(stock_balances::Column::Id.is_in(released.iter().map(|a| a.stock_balance_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|b| (b.id, b))
+        .collect();
+    // SKU by SKU in id order, like every posting: levels are always locked in one order.
+    let mut sold: Vec<(&stock_allocations::Model, &stock_balances::Model)> = released
+        .iter()
+        .filter_map(|a| balances.get(&a.stock_balance_id).map(|b| (a, b)))
+        .collect();
+    sold.sort_by_key(|(a, b)| (b.warehouse_id, b.product_sku_id, a.id));
+    for (allocation, balance) in sold {
+        stock::post(
+            ctx,
+            &stock::Posting {
+                id: Uuid::new_v4(),
+                tenant_id: scope.tenant_id(),
+                warehouse_id: balance.warehouse_id,
+                product_sku_id: balance.product_sku_id,
+                place: stock::Place {
+                    location_id: balance.location_id,
+                    lot_no: &balance.lot_no,
+                    expiry_date: balance.expiry_date,
+                },
+                movement_type: crate::entities::enums::MovementType::Sale,
+                quantity: -allocation.quantity,
+                reference: Some(stock::Reference {
+                    kind: stock::ReferenceKind::SalesOrder,
+                    id: order.id,
+                    number: &order.order_number,
+                }),
+                note: None,
+                at: now,
+            },
+        )
+        .await?;
+    }
+    let order = sales_orders::Entity::update_many()
+        .col_expr(
+            sales_orders::Column::Status,
+            Expr::value(SalesStatus::Completed.as_str()),
+        )
+        .col_expr(
+            sales_orders::Column::PaidAmount,
+            Expr::value(order.total_amount),
+        )
+        .col_expr(
+            sales_orders::Column::PaymentStatus,
+            Expr::value(PaymentStatus::Paid.as_str()),
+        )
+        .col_expr(sales_orders::Column::UpdatedAt, Expr::value(now))
+        .filter(sales_orders::Column::Id.eq(order.id))
+        .exec_with_returning(db)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("an order vanished")))?;
+    let order = assemble(ctx, order).await?;
+    outbox::record(
+        ctx,
+        Event::SalesOrderCompleted,
+        Some(order.order.branch_id),
+        &sales_order_event(&order),
+    )
+    .await?;
+    Ok(Some(order))
+}

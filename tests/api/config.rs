@@ -43,6 +43,7 @@ fn args() -> ConfigArgs {
         webhook_timeout_seconds: 10,
         webhook_max_attempts: 8,
         webhook_concurrency: 32,
+        simulate: false,
     }
 }
 
@@ -176,4 +177,57 @@ fn hardening_limits_have_sane_defaults_and_are_validated_together() {
     ] {
         assert!(text.contains(name), "missing {name} in {text}");
     }
+}
+
+#[test]
+fn the_simulation_needs_demo_mode_and_webhook_settings_are_checked() {
+    let mut demo = args();
+    demo.simulate = true;
+    assert!(
+        Config::from_args(&demo)
+            .expect("demo mode simulates")
+            .simulate
+    );
+    let mut serious = args();
+    serious.simulate = true;
+    serious.jwt_secret = Some("a-secret-of-at-least-thirty-two-bytes!!".into());
+    serious.webhook_timeout_seconds = 0;
+    serious.webhook_max_attempts = 0;
+    let problems = Config::from_args(&serious).expect_err("refused").0;
+    for expected in [
+        "SIMULATE",
+        "WEBHOOK_TIMEOUT_SECONDS",
+        "WEBHOOK_MAX_ATTEMPTS",
+    ] {
+        assert!(
+            problems.iter().any(|p| p.contains(expected)),
+            "{expected} in {problems:?}"
+        );
+    }
+    // Private webhook targets: allowed in demo mode unless said otherwise, never outside it.
+    assert!(
+        Config::from_args(&args())
+            .expect("demo")
+            .webhooks
+            .targets
+            .allow_private
+    );
+    let mut strict = args();
+    strict.webhook_allow_private_targets = Some(false);
+    assert!(
+        !Config::from_args(&strict)
+            .expect("demo")
+            .webhooks
+            .targets
+            .allow_private
+    );
+    let mut production = args();
+    production.jwt_secret = Some("a-secret-of-at-least-thirty-two-bytes!!".into());
+    assert!(
+        !Config::from_args(&production)
+            .expect("valid")
+            .webhooks
+            .targets
+            .allow_private
+    );
 }

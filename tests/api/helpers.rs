@@ -112,6 +112,7 @@ impl TestDb {
             webhook_timeout_seconds: 10,
             webhook_max_attempts: 8,
             webhook_concurrency: 32,
+            simulate: false,
         }
     }
 

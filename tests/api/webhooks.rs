@@ -1286,3 +1286,89 @@ async fn graphql_manages_the_same_subscriptions_through_the_same_rules() {
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn the_simulation_places_and_completes_sales_that_partners_hear_of() {
+    use partner_gateway::entities::{inventory_movements, sales_orders};
+    let app = TestApp::spawn().await;
+    app.seed().await;
+    let token = app.token("demo-full-access", None).await;
+    let receiver = Receiver::start().await;
+    let (_, secret) = subscribe(
+        &app,
+        &token,
+        &receiver.url,
+        &["sales.order.created", "sales.order.completed"],
+    )
+    .await;
+    let first = partner_gateway::demo::simulate::step(&app.state, None)
+        .await
+        .expect("a first sale")
+        .expect("something to sell");
+    let second = partner_gateway::demo::simulate::step(&app.state, Some(first.clone()))
+        .await
+        .expect("a second sale")
+        .expect("something to sell");
+    app.state.webhook_wake.ring();
+    let seen = receiver.wait_for(3).await;
+    let events: Vec<(String, String)> = seen
+        .iter()
+        .inspect(|m| assert!(m.verifies_with(&secret)))
+        .map(|m| {
+            let payload = m.json();
+            (
+                payload["event"].as_str().expect("event").to_owned(),
+                payload["data"]["order_number"]
+                    .as_str()
+                    .expect("number")
+                    .to_owned(),
+            )
+        })
+        .collect();
+    for expected in [
+        ("sales.order.created".to_owned(), first.1.clone()),
+        ("sales.order.completed".to_owned(), first.1.clone()),
+        ("sales.order.created".to_owned(), second.1.clone()),
+    ] {
+        assert!(events.contains(&expected), "{expected:?} in {events:?}");
+    }
+    let completed = sales_orders::Entity::find()
+        .filter(sales_orders::Column::OrderNumber.eq(first.1.as_str()))
+        .one(&app.state.db)
+        .await
+        .expect("query")
+        .expect("the first order");
+    assert_eq!(
+        completed.status,
+        partner_gateway::entities::enums::SalesStatus::Completed
+    );
+    assert_eq!(completed.paid_amount, completed.total_amount);
+    // What was allocated to it left the warehouse as a sale.
+    let sold = inventory_movements::Entity::find()
+        .filter(inventory_movements::Column::ReferenceId.eq(completed.id))
+        .all(&app.state.db)
+        .await
+        .expect("movements");
+    assert_eq!(sold.len(), 1);
+    assert_eq!(
+        sold[0].movement_type,
+        partner_gateway::entities::enums::MovementType::Sale
+    );
+    assert_eq!(sold[0].quantity.to_string(), "-1");
+    // A completed order is not completed again.
+    let scope = partner_gateway::domain::scope::TenantScope::whole_tenant(first.0);
+    let ctx = partner_gateway::domain::context::Ctx::new(
+        &app.state.db,
+        &scope,
+        app.clock.now(),
+        &app.state.cursors,
+    );
+    let again = partner_gateway::domain::outbound::complete_order(&ctx, &first.1).await;
+    assert!(
+        matches!(
+            again,
+            Err(partner_gateway::error::AppError::Conflict { .. })
+        ),
+        "{again:?}"
+    );
+}
