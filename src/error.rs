@@ -171,9 +171,8 @@ impl ErrorCode {
     }
 
     /// The codes the partner API (REST and GraphQL) answers: what its OpenAPI document lists.
-    /// Its only writes are webhook subscriptions, which add `limit_reached` (and may meet
-    /// `conflict` in a race on the same subscription).
-    pub const PARTNER_API: [ErrorCode; 15] = [
+    /// Its only writes, webhook subscriptions, add `limit_reached`.
+    pub const PARTNER_API: [ErrorCode; 14] = [
         Self::InvalidRequest,
         Self::InvalidToken,
         Self::InvalidClient,
@@ -187,7 +186,6 @@ impl ErrorCode {
         Self::RequestTimeout,
         Self::ServiceUnavailable,
         Self::ServerError,
-        Self::Conflict,
         Self::LimitReached,
     ];
 }
