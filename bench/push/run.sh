@@ -7,6 +7,8 @@
 #   ROUNDS=1 DURATION=3s bench/push/run.sh # a quick check of the harness
 #   bench/push/run.sh documents            # orders, GRNs and the stock inquiry (PostgreSQL;
 #                                          # see bench/push/documents.py)
+#   bench/push/run.sh webhooks             # webhook latency and throughput (PostgreSQL;
+#                                          # see bench/push/webhooks.py)
 #
 # Environment: ROUNDS [3], DURATION per run [10s], WRK_THREADS [2], CASES (words of
 # "bulk-full single-bare …" to keep) [all], SQLITE_ONLY=1 to skip PostgreSQL, PG_ONLY=1 to
@@ -27,6 +29,8 @@ mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 if [ "${1:-}" = documents ]; then
   scripts/with-postgres.sh python3 bench/push/documents.py
+elif [ "${1:-}" = webhooks ]; then
+  scripts/with-postgres.sh python3 bench/push/webhooks.py
 elif [ "${SQLITE_ONLY:-0}" = 1 ]; then
   python3 bench/push/measure.py
 else

@@ -43,6 +43,10 @@ struct Args {
     bare: bool,
     #[arg(long, value_enum, default_value_t = LogSink::Database)]
     log_sink: LogSink,
+    /// A receiver URL for a WMS webhook subscription of the tenant to `order.allocated`
+    /// (repeatable; the webhook benchmark's). Their secrets are printed with the rest.
+    #[arg(long = "webhook")]
+    webhooks: Vec<String>,
 }
 
 #[tokio::main]
@@ -64,6 +68,27 @@ async fn main() -> anyhow::Result<()> {
     )
     .await?;
     warehouse(&state.db, tenant.id, now).await?;
+    let mut secrets = Vec::new();
+    for url in &args.webhooks {
+        let scope = TenantScope::whole_tenant(tenant.id);
+        let ctx =
+            partner_gateway::domain::context::Ctx::new(&state.db, &scope, now, &state.cursors);
+        let created = partner_gateway::domain::webhooks::create(
+            &ctx,
+            partner_gateway::domain::webhooks::Owner::Tenant,
+            partner_gateway::webhooks::target::TargetPolicy {
+                allow_private: true,
+            },
+            partner_gateway::domain::webhooks::NewSubscription {
+                url: url.clone(),
+                events: vec!["order.allocated".into()],
+                description: None,
+            },
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", e.message()))?;
+        secrets.push(created.secret);
+    }
     let created = api_keys::create(
         &state.db,
         now,
@@ -109,6 +134,7 @@ async fn main() -> anyhow::Result<()> {
             "key": created.raw_key,
             "port": app.local_addr()?.port(),
             "warehouse": WAREHOUSE,
+            "webhookSecrets": secrets,
         })
     );
     app.run_until(startup::shutdown_signal()).await?;

@@ -179,6 +179,23 @@ impl Event {
     }
 }
 
+tokio::task_local! {
+    /// Set when the current task wrote an event: a door that commits the task's transaction
+    /// then wakes the delivery worker (see [`written_by`]).
+    static WROTE_EVENTS: std::cell::Cell<bool>;
+}
+
+/// Runs `work`, answering with whether it wrote any event into the outbox (what decides
+/// whether its commit should wake the delivery worker).
+pub async fn written_by<T>(work: impl std::future::Future<Output = T>) -> (T, bool) {
+    WROTE_EVENTS
+        .scope(std::cell::Cell::new(false), async move {
+            let done = work.await;
+            (done, WROTE_EVENTS.with(|w| w.get()))
+        })
+        .await
+}
+
 /// Writes `event` with `data` into the outbox, in the seed's payload form
 /// (`{event, timestamp, data}`); `branch_id` lets partner subscriptions limited to branches
 /// see only their own.
@@ -212,5 +229,7 @@ pub async fn record(
     })
     .exec_without_returning(db)
     .await?;
+    // Outside `written_by` (a test, a background task) there is no one to tell.
+    let _ = WROTE_EVENTS.try_with(|w| w.set(true));
     Ok(())
 }

@@ -348,17 +348,18 @@ async fn run(
     let txn = caller.db(state).begin().await?;
     let unit = WriteUnit(Arc::new(txn));
     parts.extensions.insert(unit.clone());
-    let response = next
-        .run(Request::from_parts(parts, Body::from(bytes)))
-        .await;
+    let (response, wrote_events) =
+        crate::domain::outbox::written_by(next.run(Request::from_parts(parts, Body::from(bytes))))
+            .await;
     let txn = Arc::try_unwrap(unit.0).map_err(|_| {
         AppError::internal(anyhow::anyhow!(
             "a write's transaction outlived its handler"
         ))
     })?;
     let answer = finish(txn, caller.db(state), keyed, now, tenant, response).await;
-    // A write committed (perhaps with events): the webhook worker looks now.
-    if answer.as_ref().is_ok_and(|r| r.status().is_success()) {
+    // Events committed: the webhook worker looks now (a replay committed nothing new, and
+    // rings for nothing).
+    if wrote_events && answer.as_ref().is_ok_and(|r| r.status().is_success()) {
         state.webhook_wake.ring();
     }
     answer
