@@ -199,8 +199,21 @@ pub async fn claim(
     if limit == 0 {
         return Ok(Vec::new());
     }
+    // Subscriptions with all their attempts in flight here are left out of the query itself:
+    // otherwise the backlog of one that hangs would fill every window of candidates and no
+    // other subscription would ever be reached.
+    let saturated: Vec<Uuid> = busy
+        .iter()
+        .filter(|(_, n)| **n >= per_subscription)
+        .map(|(id, _)| *id)
+        .collect();
     let txn = budgets.begin_background(db).await?;
-    let candidates = webhook_deliveries::Entity::find()
+    let mut candidates = webhook_deliveries::Entity::find();
+    if !saturated.is_empty() {
+        candidates =
+            candidates.filter(webhook_deliveries::Column::SubscriptionId.is_not_in(saturated));
+    }
+    let candidates = candidates
         .filter(webhook_deliveries::Column::Status.eq(DeliveryStatus::Pending))
         .filter(webhook_deliveries::Column::NextAttemptAt.lte(now))
         .filter(
