@@ -144,6 +144,11 @@ def run_case(backend, round_no, case, variant, batch, connections, flags):
     finally:
         stop(server)
         settle(backend)
+    return row_of(name, backend, round_no, case, variant, batch, connections, result, cpu)
+
+
+def row_of(name, backend, round_no, case, variant, batch, connections, result, cpu):
+    """One run's figures (logged as they come)."""
     seconds = result["duration_us"] / 1e6
     row = {
         "backend": backend, "round": round_no, "case": case, "variant": variant,
@@ -182,23 +187,10 @@ def run_side_by_side(backend, round_no, case, variants):
         for *_, server, _ in running:
             stop(server)
         settle(backend)
-    rows = []
-    for (variant, batch, connections, name, _, _), result, seconds_cpu in zip(running, results, cpu):
-        seconds = result["duration_us"] / 1e6
-        row = {
-            "backend": backend, "round": round_no, "case": case, "variant": variant,
-            "connections": connections, "requests": result["requests"],
-            "rps": result["requests"] / seconds,
-            "items_per_s": result["requests"] * batch / seconds,
-            "p50_ms": result["latency_p50_us"] / 1000, "p99_ms": result["latency_p99_us"] / 1000,
-            "cpu_us_per_item": seconds_cpu * 1e6 / max(1, result["requests"] * batch),
-            "side_by_side": True,
-        }
-        log(f"{name}: {row['rps']:.1f} req/s, {row['items_per_s']:.0f} items/s, "
-            f"p50 {row['p50_ms']:.1f} ms, p99 {row['p99_ms']:.1f} ms, "
-            f"{row['cpu_us_per_item']:.0f} µs CPU per item")
-        rows.append(row)
-    return rows
+    return [dict(row_of(name, backend, round_no, case, variant, batch, connections, result, seconds_cpu),
+                 side_by_side=True)
+            for (variant, batch, connections, name, _, _), result, seconds_cpu
+            in zip(running, results, cpu)]
 
 
 def pairs_reversed():

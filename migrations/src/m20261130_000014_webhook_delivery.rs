@@ -166,7 +166,8 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        // Back to 000007's tables (empty: what they held has no place in the old shape).
+        // Back to the tables as 000007 made them (empty: what they held has no place in the
+        // old shape).
         drop_tables(
             manager,
             &[
@@ -176,9 +177,81 @@ impl MigrationTrait for Migration {
             ],
         )
         .await?;
-        use crate::m20261122_000007_create_webhooks as first;
-        first::create_subscriptions(manager).await?;
-        first::create_deliveries(manager).await?;
-        first::create_subscription_and_delivery_indexes(manager).await
+        manager
+            .create_table(
+                audit_columns(
+                    Table::create()
+                        .table("webhook_subscriptions")
+                        .col(id())
+                        .col(tenant_id())
+                        .col(reference("api_application_id", true))
+                        .col(text("url"))
+                        .col(text("events"))
+                        .col(text_null("description"))
+                        .col(text("secret"))
+                        .col(text("status"))
+                        .foreign_key(&mut tenant_fk("webhook_subscriptions"))
+                        .foreign_key(&mut foreign_key(
+                            "webhook_subscriptions",
+                            "api_application_id",
+                            "api_applications",
+                            ForeignKeyAction::Cascade,
+                        )),
+                )
+                .take(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table("webhook_deliveries")
+                    .col(id())
+                    .col(tenant_id())
+                    .col(reference("subscription_id", true))
+                    .col(reference("event_id", true))
+                    .col(text("event_type"))
+                    .col(schema::integer("attempt"))
+                    .col(text("status"))
+                    .col(schema::integer_null("response_status"))
+                    .col(text_null("response_body"))
+                    .col(text_null("error"))
+                    .col(schema::integer_null("duration_ms"))
+                    .col(timestamp_null("next_attempt_at"))
+                    .col(timestamp("created_at"))
+                    .foreign_key(&mut tenant_fk("webhook_deliveries"))
+                    .foreign_key(&mut foreign_key(
+                        "webhook_deliveries",
+                        "subscription_id",
+                        "webhook_subscriptions",
+                        ForeignKeyAction::Cascade,
+                    ))
+                    .foreign_key(&mut foreign_key(
+                        "webhook_deliveries",
+                        "event_id",
+                        "webhook_events",
+                        ForeignKeyAction::Cascade,
+                    ))
+                    .take(),
+            )
+            .await?;
+        create_indexes(
+            manager,
+            vec![
+                index(
+                    "webhook_subscriptions",
+                    "application_created",
+                    &["api_application_id", "-created_at", "-id"],
+                ),
+                index("webhook_subscriptions", "tenant", &["tenant_id"]),
+                index(
+                    "webhook_deliveries",
+                    "subscription_created",
+                    &["subscription_id", "-created_at", "-id"],
+                ),
+                index("webhook_deliveries", "due", &["status", "next_attempt_at"]),
+                index("webhook_deliveries", "event", &["event_id"]),
+            ],
+        )
+        .await
     }
 }

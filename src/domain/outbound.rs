@@ -700,16 +700,9 @@ pub async fn cancel_order(
     ctx: &Ctx<'_, impl ConnectionTrait>,
     number: &str,
 ) -> AppResult<Option<Order>> {
-    let Ctx { db, scope, now, .. } = *ctx;
+    let Ctx { db, now, .. } = *ctx;
     let number = number.trim();
-    let mut found = scope
-        .select::<sales_orders::Entity>()
-        .filter(sales_orders::Column::OrderNumber.eq(number));
-    // Two cancels of one order take turns (SQLite's write lock does it there).
-    if db.get_database_backend() == DbBackend::Postgres {
-        found = found.lock_exclusive();
-    }
-    let Some(order) = found.one(db).await? else {
+    let Some(order) = locked(ctx, number).await? else {
         return Ok(None);
     };
     if order.source != DocumentSource::Integration {
@@ -762,6 +755,22 @@ pub async fn cancel_order(
     Ok(Some(order))
 }
 
+/// The order numbered `number`, locked for a change: two changes of one order take turns
+/// (SQLite's write lock does it there).
+async fn locked(
+    ctx: &Ctx<'_, impl ConnectionTrait>,
+    number: &str,
+) -> AppResult<Option<sales_orders::Model>> {
+    let Ctx { db, scope, .. } = *ctx;
+    let mut found = scope
+        .select::<sales_orders::Entity>()
+        .filter(sales_orders::Column::OrderNumber.eq(number));
+    if db.get_database_backend() == DbBackend::Postgres {
+        found = found.lock_exclusive();
+    }
+    Ok(found.one(db).await?)
+}
+
 /// Completes an `ACTIVE` order as a sale (what `serve --simulate` does with the orders it
 /// places): what was allocated to it leaves the warehouse (a `SALE` movement per place, posted
 /// where the allocation lay), it is paid in full and `COMPLETED`; partners hear
@@ -771,13 +780,7 @@ pub async fn complete_order(
     number: &str,
 ) -> AppResult<Option<Order>> {
     let Ctx { db, scope, now, .. } = *ctx;
-    let mut found = scope
-        .select::<sales_orders::Entity>()
-        .filter(sales_orders::Column::OrderNumber.eq(number.trim()));
-    if db.get_database_backend() == DbBackend::Postgres {
-        found = found.lock_exclusive();
-    }
-    let Some(order) = found.one(db).await? else {
+    let Some(order) = locked(ctx, number.trim()).await? else {
         return Ok(None);
     };
     if order.status != SalesStatus::Active {

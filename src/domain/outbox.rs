@@ -179,6 +179,23 @@ impl Event {
     }
 }
 
+/// The catalogue as a Markdown table (the OpenAPI documents' tag descriptions carry it):
+/// each event, what emits it or why nothing does, and for partner events the scope an
+/// application needs.
+pub fn catalogue_table(catalogue: Catalogue) -> String {
+    let mut table = String::from("| event | emitted | by | scope |\n|---|---|---|---|\n");
+    for event in Event::ALL.iter().filter(|e| e.catalogue() == catalogue) {
+        table.push_str(&format!(
+            "| `{}` | {} | {} | {} |\n",
+            event.name(),
+            if event.emitted() { "yes" } else { "not yet" },
+            event.source(),
+            event.scope().map_or("—", |s| s.as_str()),
+        ));
+    }
+    table
+}
+
 tokio::task_local! {
     /// Set when the current task wrote an event: a door that commits the task's transaction
     /// then wakes the delivery worker (see [`written_by`]).

@@ -7,7 +7,8 @@
 //! keep an answer under a key commits; a repeat (within 24 hours) runs in a transaction of its
 //! own, finds the key taken when it comes to keep its answer, is rolled back and answers with
 //! the kept copy and `Idempotent-Replay: true` — or, with another body, 409
-//! `IDEMPOTENCY_KEY_MISMATCH`. A first request so pays one statement for its key, and a
+//! `IDEMPOTENCY_KEY_MISMATCH`. A first request so pays one statement for its key (on
+//! PostgreSQL sent with the `COMMIT`, in the same round trip), and a
 //! repeat costs what its first run cost. A repeat that comes while the first still runs waits
 //! for it (at the unique key on PostgreSQL, for at most the request time limit; for the write
 //! turn on SQLite, at most the pool's acquire timeout, then 503) and is then replayed: of concurrent requests with one key exactly one commits. A 5xx

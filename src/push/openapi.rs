@@ -217,8 +217,15 @@ pub struct PushApiDoc;
 
 /// The finished document (built once).
 pub fn document() -> &'static Value {
-    static DOCUMENT: LazyLock<Value> =
-        LazyLock::new(|| serde_json::to_value(PushApiDoc::openapi()).unwrap_or(Value::Null));
+    static DOCUMENT: LazyLock<Value> = LazyLock::new(|| {
+        let mut doc = serde_json::to_value(PushApiDoc::openapi()).unwrap_or(Value::Null);
+        crate::rest::openapi::describe_events(
+            &mut doc,
+            "Webhook subscriptions",
+            crate::domain::outbox::Catalogue::Wms,
+        );
+        doc
+    });
     &DOCUMENT
 }
 

@@ -183,9 +183,40 @@ pub fn document() -> &'static Value {
         let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or(Value::Null);
         refer_to_named_schemas(&mut doc);
         finish_operations(&mut doc);
+        describe_events(
+            &mut doc,
+            "Webhooks",
+            crate::domain::outbox::Catalogue::Partner,
+        );
         doc
     });
     &DOCUMENT
+}
+
+/// Appends the event catalogue to the description of the tag `tag`.
+pub fn describe_events(doc: &mut Value, tag: &str, catalogue: crate::domain::outbox::Catalogue) {
+    let Some(tags) = doc.get_mut("tags").and_then(Value::as_array_mut) else {
+        return;
+    };
+    for entry in tags.iter_mut() {
+        if entry.get("name").and_then(Value::as_str) == Some(tag)
+            && let Some(entry) = entry.as_object_mut()
+        {
+            let before = entry
+                .get("description")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned();
+            entry.insert(
+                "description".into(),
+                Value::String(format!(
+                    "{before}. The events (payloads `{{event, timestamp, data}}`, signed with \
+                     Standard Webhooks headers):\n\n{}",
+                    crate::domain::outbox::catalogue_table(catalogue)
+                )),
+            );
+        }
+    }
 }
 
 /// The document as pretty JSON with a trailing newline (what `export-openapi` writes).

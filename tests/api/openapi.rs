@@ -512,3 +512,27 @@ async fn refusals_carry_the_headers_their_responses_declare() {
         assert!(limited.headers().contains_key(&name), "429 lacks {name}");
     }
 }
+
+#[test]
+fn both_documents_publish_their_event_catalogue() {
+    use partner_gateway::domain::outbox::{Catalogue, Event};
+    let partner = document_json();
+    let push = partner_gateway::push::openapi::document_json();
+    for event in Event::ALL {
+        let (mine, other) = match event.catalogue() {
+            Catalogue::Partner => (&partner, &push),
+            Catalogue::Wms => (&push, &partner),
+        };
+        let row = format!(
+            "| `{}` | {} |",
+            event.name(),
+            if event.emitted() { "yes" } else { "not yet" }
+        );
+        assert!(mine.contains(&row), "{} in its catalogue", event.name());
+        assert!(
+            !other.contains(&format!("| `{}` |", event.name())),
+            "{}",
+            event.name()
+        );
+    }
+}
