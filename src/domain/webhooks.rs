@@ -34,6 +34,9 @@ pub const SUBSCRIPTION_NOT_FOUND: AppError = AppError::NotFound("Webhook subscri
 
 /// How many subscriptions a tenant may register for itself (WMS events, through operators).
 pub const TENANT_QUOTA: u64 = 25;
+/// The most event names one subscription lists (the catalogues hold 16): a longer list is
+/// refused whole, not answered with one problem per name.
+const MAX_EVENTS: usize = 32;
 /// The longest description kept.
 const MAX_DESCRIPTION_CHARS: usize = 500;
 
@@ -146,8 +149,11 @@ pub struct Created {
 /// Checks events against the owner's catalogue: known names of it, no repeats, at least one.
 /// Events not emitted today may be subscribed to (the catalogue says which are).
 fn events_for(owner: Owner, names: &[String], problems: &mut Vec<FieldError>) -> Vec<String> {
-    if names.is_empty() {
-        problems.push(FieldError::new("events", "must name at least one event"));
+    if names.is_empty() || names.len() > MAX_EVENTS {
+        problems.push(FieldError::new(
+            "events",
+            format!("must name 1 to {MAX_EVENTS} events"),
+        ));
         return Vec::new();
     }
     let mut seen = BTreeSet::new();
