@@ -57,6 +57,10 @@ fn tune_sqlite(options: SqliteConnectOptions) -> SqliteConnectOptions {
         .busy_timeout(Duration::from_secs(5))
         .pragma("temp_store", "memory")
         .pragma("cache_size", "-32000")
+        // Pages read through a memory map: a connection that finds the database changed by
+        // another throws its page cache away, and without the map reads every page again
+        // with a system call and a copy.
+        .pragma("mmap_size", "268435456")
 }
 
 /// The file of a `sqlite:` URL; `None` for an in-memory database or another backend.
@@ -349,21 +353,16 @@ impl BudgetedTransaction {
     }
 
     /// Runs `statements` (SQL without parameters, values inlined by the caller) as the
-    /// transaction's last work and commits. On PostgreSQL the statements and the `COMMIT` go
-    /// in one message, a round trip saved: PostgreSQL runs a simple query's statements in
-    /// order and skips the rest after an error, so a failing statement leaves the work
-    /// uncommitted (and is rolled back here). The message ends in a `BEGIN` of an empty
-    /// transaction that stands for the committed one until this one is dropped: its rollback
-    /// is queued and sent with the connection's check on release to the pool.
+    /// transaction's last work and commits, the statements and the `COMMIT` in one round trip
+    /// to the database (on SQLite, one to the connection's thread, while this process's write
+    /// turn is held). Both databases run such a batch's statements in order and stop at the
+    /// first error, so a failing statement leaves the work uncommitted (and it is rolled back
+    /// here). The batch ends in a `BEGIN` of an empty transaction that stands for the
+    /// committed one until this one is dropped: its rollback is queued and runs before the
+    /// connection's next use (it takes no lock, and the write turn is released at once).
     pub async fn commit_after(self, statements: &str) -> Result<(), DbErr> {
-        if self.txn.get_database_backend() != sea_orm::DbBackend::Postgres {
-            return match self.txn.execute_unprepared(statements).await {
-                Ok(_) => self.txn.commit().await,
-                Err(err) => Err(self.undo(err).await),
-            };
-        }
-        let message = format!("{statements};\nCOMMIT;\nBEGIN");
-        match self.txn.execute_unprepared(&message).await {
+        let batch = format!("{statements};\nCOMMIT;\nBEGIN");
+        match self.txn.execute_unprepared(&batch).await {
             Ok(_) => Ok(()),
             Err(err) => Err(self.undo(err).await),
         }

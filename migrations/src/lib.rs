@@ -27,6 +27,7 @@ mod m20261130_000011_create_api_keys;
 mod m20261130_000012_push_master_data;
 mod m20261130_000013_push_documents;
 mod m20261130_000014_webhook_delivery;
+mod m20261130_000015_index_due_deliveries_by_subscription;
 
 pub struct Migrator;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000012_push_master_data::Migration),
             Box::new(m20261130_000013_push_documents::Migration),
             Box::new(m20261130_000014_webhook_delivery::Migration),
+            Box::new(m20261130_000015_index_due_deliveries_by_subscription::Migration),
         ]
     }
 }

@@ -27,7 +27,6 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use sea_orm::ActiveValue::Set;
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
@@ -402,72 +401,36 @@ async fn finish(
     let expires = Timestamp::from_millis(now.millis() + TTL.as_millis() as i64).unwrap_or(now);
     let headers = serde_json::to_string(&headers).unwrap_or_default();
     let body = String::from_utf8_lossy(&bytes);
-    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
-        let kept_answer = Kept {
-            tenant,
-            keyed: &keyed,
-            status: parts.status.as_u16(),
-            headers: &headers,
-            body: &body,
-            now,
-            expires,
-        };
-        return match txn.commit_after(&kept_answer.postgres()).await {
-            Ok(()) => Ok(Response::from_parts(parts, Body::from(bytes))),
-            // Taken by a request that committed first: its answer (or a mismatch).
-            Err(err)
-                if matches!(
-                    err.sql_err(),
-                    Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-                ) =>
-            {
-                match kept(&db, tenant, &keyed.key).await? {
-                    Some(found) => repeat(found, &keyed.hash),
-                    None => Err(PushError::InProgress),
-                }
-            }
-            Err(err) => Err(AppError::from(err).into()),
-        };
-    }
-    let row = record::ActiveModel {
-        id: Set(Uuid::new_v4()),
-        tenant_id: Set(tenant),
-        idempotency_key: Set(keyed.key.clone()),
-        request_hash: Set(keyed.hash.clone()),
-        state: Set(DONE.to_owned()),
-        status: Set(Some(i32::from(parts.status.as_u16()))),
-        headers: Set(Some(headers.clone())),
-        body: Set(Some(body.into_owned())),
-        created_at: Set(now),
-        expires_at: Set(expires),
+    let kept_answer = Kept {
+        tenant,
+        keyed: &keyed,
+        status: parts.status.as_u16(),
+        headers: &headers,
+        body: &body,
+        now,
+        expires,
     };
-    if !keep(&txn, row.clone()).await? {
-        match kept(&*txn, tenant, &keyed.key).await? {
-            // Forgotten (not yet purged): this request takes the key.
-            Some(found) if found.expires_at <= now => {
-                record::Entity::delete_by_id(found.id).exec(&*txn).await?;
-                if !keep(&txn, row).await? {
-                    txn.rollback().await?;
-                    return Err(PushError::InProgress);
-                }
-            }
-            // A request with this key finished before: this one's work is undone, and its
-            // answer is the kept one (or a mismatch).
-            Some(found) => {
-                txn.rollback().await?;
-                return repeat(found, &keyed.hash);
-            }
-            None => {
-                txn.rollback().await?;
-                return Err(PushError::InProgress);
+    let statements = kept_answer.statements(txn.get_database_backend());
+    match txn.commit_after(&statements).await {
+        Ok(()) => Ok(Response::from_parts(parts, Body::from(bytes))),
+        // Taken by a request that committed first: this one's work is undone, and its answer
+        // is the kept one (or a mismatch).
+        Err(err)
+            if matches!(
+                err.sql_err(),
+                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+            ) =>
+        {
+            match kept(&db, tenant, &keyed.key).await? {
+                Some(found) => repeat(found, &keyed.hash),
+                None => Err(PushError::InProgress),
             }
         }
+        Err(err) => Err(AppError::from(err).into()),
     }
-    txn.commit().await?;
-    Ok(Response::from_parts(parts, Body::from(bytes)))
 }
 
-/// An answer to keep, for PostgreSQL's one-message keep-and-commit.
+/// An answer to keep, in the same round trip as the commit.
 struct Kept<'a> {
     tenant: Uuid,
     keyed: &'a Keyed,
@@ -479,27 +442,57 @@ struct Kept<'a> {
 }
 
 impl Kept<'_> {
-    /// The statements that keep this answer, values inlined (the simple-query protocol takes
-    /// no parameters): numbers and UUIDs as written, text by [`pg_text`]. A key forgotten but not yet purged is
-    /// taken over; a key kept by a request that committed first fails the insert.
-    fn postgres(&self) -> String {
-        let tenant = self.tenant;
-        let key = pg_text(&self.keyed.key);
+    /// The statements that keep this answer, values inlined (a batch of statements takes no
+    /// parameters): numbers as written, UUIDs and text as each database reads them
+    /// ([`pg_text`], [`sqlite_text`]). A key forgotten but not yet purged is taken over; a
+    /// key kept by a request that committed first fails the insert.
+    fn statements(&self, backend: sea_orm::DbBackend) -> String {
+        let postgres = backend == sea_orm::DbBackend::Postgres;
+        let text = |value: &str| {
+            if postgres {
+                pg_text(value)
+            } else {
+                sqlite_text(value)
+            }
+        };
+        // sea-orm keeps UUIDs in SQLite as their 16 bytes.
+        let uuid = |id: Uuid| {
+            if postgres {
+                format!("'{id}'")
+            } else {
+                format!("X'{}'", id.simple())
+            }
+        };
+        let tenant = uuid(self.tenant);
+        let key = text(&self.keyed.key);
         let now = self.now.millis();
         format!(
-            "DELETE FROM idempotency_records WHERE tenant_id = '{tenant}' \
+            "DELETE FROM idempotency_records WHERE tenant_id = {tenant} \
              AND idempotency_key = {key} AND expires_at <= {now};\n\
              INSERT INTO idempotency_records (id, tenant_id, idempotency_key, request_hash, \
-             state, status, headers, body, created_at, expires_at) VALUES ('{id}', '{tenant}', \
+             state, status, headers, body, created_at, expires_at) VALUES ({id}, {tenant}, \
              {key}, {hash}, '{DONE}', {status}, {headers}, {body}, {now}, {expires})",
-            id = Uuid::new_v4(),
-            hash = pg_text(&self.keyed.hash),
+            id = uuid(Uuid::new_v4()),
+            hash = text(&self.keyed.hash),
             status = self.status,
-            headers = pg_text(self.headers),
-            body = pg_text(self.body),
+            headers = text(self.headers),
+            body = text(self.body),
             expires = self.expires.millis(),
         )
     }
+}
+
+/// `text` as an SQLite expression: its UTF-8 bytes as a blob literal (hexadecimal digits
+/// only, so nothing in `text` can end it), read back as text.
+fn sqlite_text(text: &str) -> String {
+    use std::fmt::Write;
+    let mut literal = String::with_capacity(text.len() * 2 + 20);
+    literal.push_str("CAST(X'");
+    for byte in text.as_bytes() {
+        let _ = write!(literal, "{byte:02X}");
+    }
+    literal.push_str("' AS TEXT)");
+    literal
 }
 
 /// `text` as a PostgreSQL escape string constant (`E'…'`): backslashes and quotes doubled, so
@@ -519,15 +512,6 @@ fn pg_text(text: &str) -> String {
     }
     literal.push('\'');
     literal
-}
-
-/// Inserts `row` unless its key is kept already; whether it did.
-async fn keep(txn: &BudgetedTransaction, row: record::ActiveModel) -> AppResult<bool> {
-    let inserted = record::Entity::insert(row)
-        .on_conflict_do_nothing_on([record::Column::TenantId, record::Column::IdempotencyKey])
-        .exec_without_returning(&**txn)
-        .await?;
-    Ok(matches!(inserted, sea_orm::TryInsertResult::Inserted(1)))
 }
 
 /// Deletes expired keys every ten minutes until told to stop.
@@ -615,6 +599,13 @@ mod tests {
         assert_eq!(pg_text(r"it's \'; --"), r"E'it''s \\''; --'");
         // Raw NUL never reaches the query text (it would end the message's string early).
         assert_eq!(pg_text("a\0b"), r"E'a\0b'");
+    }
+
+    #[test]
+    fn text_for_sqlite_is_hexadecimal_digits_read_as_text() {
+        assert_eq!(sqlite_text("it's"), "CAST(X'69742773' AS TEXT)");
+        assert_eq!(sqlite_text("ข"), "CAST(X'E0B882' AS TEXT)");
+        assert_eq!(sqlite_text(""), "CAST(X'' AS TEXT)");
     }
 
     #[test]

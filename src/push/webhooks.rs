@@ -364,6 +364,6 @@ pub async fn ping(
         webhooks::ping(ctx, Owner::Tenant, id).await
     })
     .await?;
-    state.webhook_wake.ring();
+    state.webhook_wake.ring_for(queued.delivery.subscription_id);
     Ok(Success(StatusCode::ACCEPTED, queued.into()))
 }

@@ -420,7 +420,7 @@ pub async fn ping(
         webhooks::ping(ctx, owner(&auth), id).await
     })
     .await?;
-    state.webhook_wake.ring();
+    state.webhook_wake.ring_for(queued.delivery.subscription_id);
     Ok((
         StatusCode::ACCEPTED,
         Json(ItemResponse {

@@ -7,13 +7,15 @@
 //! [`POLL`] (events written by another process, retries coming due). Attempts run side by
 //! side, at most [`WebhookConfig::concurrency`] at once and [`PER_SUBSCRIPTION`] per
 //! subscription, so a receiver that hangs (each attempt ends at the timeout) delays only its
-//! own deliveries.
+//! own deliveries; and the queue is read one subscription at a time, only where there is room
+//! (every subscription with work due at each sweep, in between those with new deliveries or a
+//! finished attempt), so its backlog is never read past either.
 
 pub mod queue;
 pub mod sign;
 pub mod target;
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -55,17 +57,38 @@ impl WebhookConfig {
     }
 }
 
-/// The worker's doorbell: rung after a commit that wrote events (or queued a ping).
+/// The worker's doorbell: rung after a commit that wrote events (then the worker fans them
+/// out), or that queued a delivery for a subscription itself (a ping: it names the
+/// subscription, so the worker reads its deliveries at once rather than at its next sweep).
 #[derive(Debug, Default)]
-pub struct Wake(Notify);
+pub struct Wake {
+    bell: Notify,
+    named: Mutex<BTreeSet<Uuid>>,
+}
 
 impl Wake {
     pub fn ring(&self) {
-        self.0.notify_one();
+        self.bell.notify_one();
+    }
+
+    /// Rings for a delivery queued for `subscription`.
+    pub fn ring_for(&self, subscription: Uuid) {
+        if let Ok(mut named) = self.named.lock() {
+            named.insert(subscription);
+        }
+        self.ring();
     }
 
     async fn rung(&self) {
-        self.0.notified().await;
+        self.bell.notified().await;
+    }
+
+    /// The subscriptions named since the last call.
+    fn take_named(&self) -> BTreeSet<Uuid> {
+        self.named
+            .lock()
+            .map(|mut n| std::mem::take(&mut *n))
+            .unwrap_or_default()
     }
 }
 
@@ -106,11 +129,11 @@ pub async fn work_forever(worker: Worker, mut stop: StopSignal) {
         }
     };
     let slots = Arc::new(Semaphore::new(worker.config.concurrency.max(1)));
-    let busy: Arc<Mutex<HashMap<Uuid, usize>>> = Arc::default();
+    let mut queue = Queue::default();
     let mut running = tokio::task::JoinSet::new();
     loop {
         while running.try_join_next().is_some() {}
-        let found = match round(&worker, &client, &slots, &busy, &mut running).await {
+        let found = match round(&worker, &client, &slots, &mut queue, &mut running).await {
             Ok(found) => found,
             Err(err) => {
                 tracing::warn!(error = %err, "webhook queue not reachable; trying again");
@@ -136,22 +159,56 @@ pub async fn work_forever(worker: Worker, mut stop: StopSignal) {
     }
 }
 
+/// What the worker knows of its queue between looks.
+#[derive(Default)]
+struct Queue {
+    /// Attempts in flight, by subscription.
+    busy: Arc<Mutex<HashMap<Uuid, usize>>>,
+    /// Subscriptions with an attempt finished since the last look (a slot free for them).
+    freed: Arc<Mutex<BTreeSet<Uuid>>>,
+    /// Subscriptions to look at next: new deliveries queued for them, a slot freed, or left
+    /// over when the last look ran out of room.
+    targets: BTreeSet<Uuid>,
+    /// When the whole queue was last looked at.
+    swept: Option<Instant>,
+}
+
 /// One look at the queue: fans out new events and starts what is due and has room. Whether it
 /// found anything (then the worker looks again at once).
+///
+/// Every [`POLL`] the look sweeps the whole queue (retries coming due, other processes' work);
+/// in between it reads only the subscriptions it has reason to: those that new deliveries were
+/// queued for and those whose attempts finished.
 async fn round(
     worker: &Worker,
     client: &reqwest::Client,
     slots: &Arc<Semaphore>,
-    busy: &Arc<Mutex<HashMap<Uuid, usize>>>,
+    queue: &mut Queue,
     running: &mut tokio::task::JoinSet<()>,
 ) -> Result<bool, sea_orm::DbErr> {
     let fanned = queue::fan_out(&worker.db, &worker.budgets, worker.clock.now()).await?;
+    queue.targets.extend(fanned.subscriptions);
+    queue.targets.append(&mut worker.wake.take_named());
+    if let Ok(mut freed) = queue.freed.lock() {
+        queue.targets.append(&mut freed);
+    }
     let room = slots.available_permits();
     if room == 0 {
         // Every slot is taken: the next finished attempt rings the bell.
-        return Ok(fanned > 0);
+        return Ok(fanned.events > 0);
     }
-    let snapshot = busy.lock().map(|b| b.clone()).unwrap_or_default();
+    let sweep = queue.swept.is_none_or(|at| at.elapsed() >= POLL);
+    if !sweep && queue.targets.is_empty() {
+        return Ok(fanned.events > 0);
+    }
+    let targets: Vec<Uuid> = queue.targets.iter().copied().collect();
+    let look = if sweep {
+        queue.swept = Some(Instant::now());
+        queue::Look::Sweep
+    } else {
+        queue::Look::Only(&targets)
+    };
+    let snapshot = queue.busy.lock().map(|b| b.clone()).unwrap_or_default();
     let claimed = queue::claim(
         &worker.db,
         &worker.budgets,
@@ -160,20 +217,27 @@ async fn round(
         room,
         PER_SUBSCRIPTION,
         &snapshot,
+        look,
     )
     .await?;
     let started = claimed.len();
+    // A look that filled every free slot may have left work for the targets; otherwise each
+    // took what its room allowed, and a finished attempt names it again.
+    if started < room {
+        queue.targets.clear();
+    }
     for claim in claimed {
         let Ok(permit) = slots.clone().try_acquire_owned() else {
             break;
         };
         let subscription = claim.delivery.subscription_id;
-        if let Ok(mut busy) = busy.lock() {
+        if let Ok(mut busy) = queue.busy.lock() {
             *busy.entry(subscription).or_default() += 1;
         }
         let worker = worker.clone();
         let client = client.clone();
-        let busy = busy.clone();
+        let busy = queue.busy.clone();
+        let freed = queue.freed.clone();
         running.spawn(async move {
             attempt(&worker, &client, &claim).await;
             if let Ok(mut busy) = busy.lock()
@@ -184,11 +248,14 @@ async fn round(
                     busy.remove(&subscription);
                 }
             }
+            if let Ok(mut freed) = freed.lock() {
+                freed.insert(subscription);
+            }
             drop(permit);
             worker.wake.ring();
         });
     }
-    Ok(fanned > 0 || started > 0)
+    Ok(fanned.events > 0 || started > 0)
 }
 
 /// Sends one claimed delivery and records how it went.

@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
-use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, OnConflict};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LockBehavior, LockType, OnConflict};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
@@ -28,13 +28,22 @@ use crate::entities::{
 /// Events fanned out per transaction.
 pub const FAN_OUT_BATCH: u64 = 500;
 
+/// What one fan-out did.
+#[derive(Debug, Default)]
+pub struct FannedOut {
+    /// Events taken from the outbox.
+    pub events: usize,
+    /// The subscriptions that deliveries were queued for.
+    pub subscriptions: Vec<Uuid>,
+}
+
 /// Fans out up to [`FAN_OUT_BATCH`] events not yet dispatched: one delivery per event and
-/// matching active subscription of its tenant. Returns how many events it took.
+/// matching active subscription of its tenant.
 pub async fn fan_out(
     db: &DatabaseConnection,
     budgets: &DbBudgets,
     now: Timestamp,
-) -> Result<usize, DbErr> {
+) -> Result<FannedOut, DbErr> {
     let txn = budgets.begin_background(db).await?;
     let events = webhook_events::Entity::find()
         .filter(webhook_events::Column::DispatchedAt.is_null())
@@ -46,7 +55,7 @@ pub async fn fan_out(
         .await?;
     if events.is_empty() {
         txn.commit().await?;
-        return Ok(0);
+        return Ok(FannedOut::default());
     }
     let tenant_ids: Vec<Uuid> = {
         let mut ids: Vec<Uuid> = events.iter().map(|e| e.tenant_id).collect();
@@ -96,6 +105,7 @@ pub async fn fan_out(
             .push((subscription, names));
     }
     let mut rows = Vec::new();
+    let mut queued_for = std::collections::BTreeSet::new();
     for event in &events {
         let Some(kind) = Event::parse(&event.event_type) else {
             continue;
@@ -115,6 +125,7 @@ pub async fn fan_out(
                 }
             };
             if wanted {
+                queued_for.insert(subscription.id);
                 rows.push(queued(
                     event.tenant_id,
                     subscription.id,
@@ -144,7 +155,10 @@ pub async fn fan_out(
         .exec(&*txn)
         .await?;
     txn.commit().await?;
-    Ok(events.len())
+    Ok(FannedOut {
+        events: events.len(),
+        subscriptions: queued_for.into_iter().collect(),
+    })
 }
 
 /// Whether an application is told of an event: active, holding the event's scope now, and
@@ -184,9 +198,24 @@ impl std::fmt::Debug for Claimed {
     }
 }
 
+/// Which due deliveries a claim looks at.
+#[derive(Debug)]
+pub enum Look<'a> {
+    /// Every subscription with deliveries due, those due longest first: the worker's regular
+    /// look, which reaches retries coming due and work of other processes.
+    Sweep,
+    /// Only these subscriptions: after their attempts finish or new deliveries are queued for
+    /// them.
+    Only(&'a [Uuid]),
+}
+
+/// Subscriptions looked at by one sweep, at most.
+const SWEEP_SUBSCRIPTIONS: u64 = 1_000;
+
 /// Takes up to `limit` due deliveries for one attempt each, at most `per_subscription` for
 /// any subscription counting those `busy` already (this process's attempts in flight): a
 /// receiver that hangs holds its own share and no one else's.
+#[allow(clippy::too_many_arguments)]
 pub async fn claim(
     db: &DatabaseConnection,
     budgets: &DbBudgets,
@@ -195,37 +224,75 @@ pub async fn claim(
     limit: usize,
     per_subscription: usize,
     busy: &HashMap<Uuid, usize>,
+    look: Look<'_>,
 ) -> Result<Vec<Claimed>, DbErr> {
     if limit == 0 {
         return Ok(Vec::new());
     }
-    // Subscriptions with all their attempts in flight here are left out of the query itself:
-    // otherwise the backlog of one that hangs would fill every window of candidates and no
-    // other subscription would ever be reached.
-    let saturated: Vec<Uuid> = busy
-        .iter()
-        .filter(|(_, n)| **n >= per_subscription)
-        .map(|(id, _)| *id)
-        .collect();
+    let in_flight = |subscription: &Uuid| busy.get(subscription).copied().unwrap_or(0);
     let txn = budgets.begin_background(db).await?;
-    let mut candidates = webhook_deliveries::Entity::find();
-    if !saturated.is_empty() {
-        candidates =
-            candidates.filter(webhook_deliveries::Column::SubscriptionId.is_not_in(saturated));
+    let due = || {
+        webhook_deliveries::Entity::find()
+            .filter(webhook_deliveries::Column::Status.eq(DeliveryStatus::Pending))
+            .filter(webhook_deliveries::Column::NextAttemptAt.lte(now))
+            .filter(
+                webhook_deliveries::Column::LockedUntil
+                    .is_null()
+                    .or(webhook_deliveries::Column::LockedUntil.lte(now)),
+            )
+    };
+    // Each subscription's due deliveries are read through their own index range, as many as
+    // it has room for: a read never walks another subscription's backlog (a receiver that
+    // hangs keeps the oldest due rows of all, and a window over every subscription's rows in
+    // due order would start with all of them).
+    let swept;
+    let subscriptions = match look {
+        Look::Only(subscriptions) => subscriptions,
+        Look::Sweep => {
+            // A disabled subscription's deliveries wait for it (a ping goes anyway).
+            let active = sea_orm::sea_query::Query::select()
+                .column(webhook_subscriptions::Column::Id)
+                .from(webhook_subscriptions::Entity)
+                .and_where(webhook_subscriptions::Column::Status.eq(WebhookStatus::Active))
+                .to_owned();
+            swept = due()
+                .filter(
+                    sea_orm::Condition::any()
+                        .add(webhook_deliveries::Column::SubscriptionId.in_subquery(active))
+                        .add(webhook_deliveries::Column::EventType.eq(Event::Ping.name())),
+                )
+                .select_only()
+                .column(webhook_deliveries::Column::SubscriptionId)
+                .group_by(webhook_deliveries::Column::SubscriptionId)
+                .order_by_asc(Func::min(Expr::col(
+                    webhook_deliveries::Column::NextAttemptAt,
+                )))
+                .limit(SWEEP_SUBSCRIPTIONS)
+                .into_tuple::<Uuid>()
+                .all(&*txn)
+                .await?;
+            &swept[..]
+        }
+    };
+    let mut candidates = Vec::new();
+    for subscription in subscriptions {
+        if candidates.len() >= limit {
+            break;
+        }
+        let room = per_subscription.saturating_sub(in_flight(subscription));
+        if room == 0 {
+            continue;
+        }
+        candidates.extend(
+            due()
+                .filter(webhook_deliveries::Column::SubscriptionId.eq(*subscription))
+                .order_by_asc(webhook_deliveries::Column::NextAttemptAt)
+                .limit(room.min(limit - candidates.len()) as u64)
+                .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+                .all(&*txn)
+                .await?,
+        );
     }
-    let candidates = candidates
-        .filter(webhook_deliveries::Column::Status.eq(DeliveryStatus::Pending))
-        .filter(webhook_deliveries::Column::NextAttemptAt.lte(now))
-        .filter(
-            webhook_deliveries::Column::LockedUntil
-                .is_null()
-                .or(webhook_deliveries::Column::LockedUntil.lte(now)),
-        )
-        .order_by_asc(webhook_deliveries::Column::NextAttemptAt)
-        .limit((limit * 4) as u64)
-        .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
-        .all(&*txn)
-        .await?;
     if candidates.is_empty() {
         txn.commit().await?;
         return Ok(Vec::new());
@@ -256,7 +323,7 @@ pub async fn claim(
             continue;
         }
         let count = taken.entry(subscription.id).or_default();
-        if busy.get(&subscription.id).copied().unwrap_or(0) + *count >= per_subscription {
+        if in_flight(&subscription.id) + *count >= per_subscription {
             continue;
         }
         *count += 1;

@@ -417,7 +417,9 @@ impl WebhookMutation {
         let owner = owner(ctx)?;
         let queued =
             in_transaction(ctx, async |here| webhooks::ping(here, owner, uuid).await).await?;
-        state(ctx)?.webhook_wake.ring();
+        state(ctx)?
+            .webhook_wake
+            .ring_for(queued.delivery.subscription_id);
         Ok(WebhookDelivery(queued))
     }
 }
