@@ -362,10 +362,19 @@ impl BudgetedTransaction {
     /// connection's next use (it takes no lock, and the write turn is released at once).
     pub async fn commit_after(self, statements: &str) -> Result<(), DbErr> {
         let batch = format!("{statements};\nCOMMIT;\nBEGIN");
-        match self.txn.execute_unprepared(&batch).await {
-            Ok(_) => Ok(()),
-            Err(err) => Err(self.undo(err).await),
+        if let Err(err) = self.txn.execute_unprepared(&batch).await {
+            return Err(self.undo(err).await);
         }
+        if self.txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+            return Ok(());
+        }
+        // SQLite: the empty transaction is rolled back now, outside the write turn.
+        let Self { txn, _turn, .. } = self;
+        drop(_turn);
+        if let Err(err) = txn.rollback().await {
+            tracing::warn!(error = %err, "ending the empty transaction after a commit failed");
+        }
+        Ok(())
     }
 
     /// Rolls back after `err`, which it returns (a failed rollback is only logged: the

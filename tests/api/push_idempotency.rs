@@ -417,8 +417,23 @@ async fn keys_and_answers_are_kept_exactly_as_sent_whatever_they_hold() {
     assert_eq!(kept.body.as_deref(), Some(first.body.as_str()));
     assert_eq!(skus_named(&app, "QUOTE-1").await, 1);
 
-    // PostgreSQL commits a kept answer in the message that keeps it; the connection goes back
-    // to the pool out of any transaction (none is left idle in one).
+    // Both databases commit a kept answer in the batch that keeps it; every connection goes
+    // back to the pool out of any transaction, and the next writer on it is not refused.
+    let concurrent = (0..8).map(|client| {
+        let base = base.clone();
+        let http = app.client.clone();
+        async move {
+            for n in 0..15 {
+                let item = format!(
+                    r#"{{"sku": "BUSY-{client}-{n}", "name": "Item", "baseUomCode": "EA"}}"#
+                );
+                let key = format!("busy-{client}-{n}");
+                let answer = post_keyed(&base, &http, DEMO_API_KEY, &key, &item).await;
+                assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+            }
+        }
+    });
+    futures_util::future::join_all(concurrent).await;
     if app.state.db.get_database_backend() == sea_orm::DbBackend::Postgres {
         for n in 0..20 {
             let item = format!(r#"{{"sku": "POOL-{n}", "name": "Item", "baseUomCode": "EA"}}"#);
