@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use anyhow::Context as _;
 use axum::Router;
 use axum::extract::ConnectInfo;
 use axum::extract::Request;
@@ -295,7 +296,13 @@ impl Application {
             state.config.database.max_connections,
             open_file_limit(),
         )?;
-        let listener = TcpListener::bind(state.config.bind).await?;
+        let bind = state.config.bind;
+        let listener = TcpListener::bind(bind).await.with_context(|| {
+            format!(
+                "cannot listen on {bind}: choose a free address with BIND or --bind \
+                 (e.g. --bind 127.0.0.1:8081)"
+            )
+        })?;
         let mut app =
             Self::from_parts(listener, router(state.clone()), state.config.shutdown_grace);
         app.limits = state.config.http;

@@ -7,6 +7,7 @@ mod webhooks;
 
 pub use serve::banner;
 
+use std::ffi::OsString;
 use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
@@ -86,21 +87,28 @@ pub struct SeedArgs {
     /// Random seed: the same seed (and the same day) gives the same data.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// POS branches.
     #[arg(long, default_value_t = 3)]
     pub branches: usize,
+    /// Warehouses of each branch.
     #[arg(long, default_value_t = 2)]
     pub warehouses_per_branch: usize,
+    /// Products (each with one or more SKUs).
     #[arg(long, default_value_t = 200)]
     pub products: usize,
+    /// SKUs across the products (from --products to 3 × --products).
     #[arg(long, default_value_t = 400)]
     pub skus: usize,
+    /// Customers (members with points and a tier).
     #[arg(long, default_value_t = 2_000)]
     pub customers: usize,
+    /// Sales orders, spread over the days of history.
     #[arg(long, default_value_t = 20_000)]
     pub orders: usize,
     /// Days of history, ending now.
     #[arg(long, default_value_t = 45)]
     pub days: u32,
+    /// Suppliers (purchase orders go to them).
     #[arg(long, default_value_t = 12)]
     pub suppliers: usize,
     /// Purchase orders (default: one per 80 sales orders, at least 10).
@@ -137,7 +145,36 @@ impl SeedArgs {
 
 /// Parses the command line and runs it.
 pub async fn run() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err)
+            if matches!(
+                err.kind(),
+                clap::error::ErrorKind::ValueValidation | clap::error::ErrorKind::InvalidValue
+            ) =>
+        {
+            // clap stops at the first value it cannot read; the operator gets them all.
+            match configuration_problems(std::env::args_os().collect()) {
+                Some(problems) => return Err(problems.into()),
+                None => err.exit(),
+            }
+        }
+        Err(err) => err.exit(),
+    };
+    // The documents need neither the configuration nor a database.
+    match cli.command {
+        Some(Command::ExportSchema { output }) => {
+            return write_or_print(crate::graphql::sdl(), output);
+        }
+        Some(Command::ExportOpenapi {
+            output,
+            push: false,
+        }) => return write_or_print(crate::rest::openapi::document_json(), output),
+        Some(Command::ExportOpenapi { output, push: true }) => {
+            return write_or_print(crate::push::openapi::document_json(), output);
+        }
+        _ => {}
+    }
     let config = Config::from_args(&cli.config)?;
     telemetry::init(config.log_format);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
@@ -161,13 +198,8 @@ pub async fn run() -> anyhow::Result<()> {
             subject,
             ttl_minutes,
         } => keys::admin_token(&config, clock, &subject, ttl_minutes),
-        Command::ExportSchema { output } => write_or_print(crate::graphql::sdl(), output),
-        Command::ExportOpenapi {
-            output,
-            push: false,
-        } => write_or_print(crate::rest::openapi::document_json(), output),
-        Command::ExportOpenapi { output, push: true } => {
-            write_or_print(crate::push::openapi::document_json(), output)
+        Command::ExportSchema { .. } | Command::ExportOpenapi { .. } => {
+            unreachable!("written above")
         }
     }
 }
@@ -225,4 +257,104 @@ fn write_or_print(text: String, output: Option<std::path::PathBuf>) -> anyhow::R
             Ok(())
         }
     }
+}
+
+/// Every configuration problem of a command line and environment that clap refused: each
+/// server option whose value cannot be read (named by its variable and its flag), then,
+/// with those left at their defaults, the problems [`Config::from_args`] finds in the rest.
+/// `None` when no server option is at fault (the refusal is about a subcommand's own).
+fn configuration_problems(mut argv: Vec<OsString>) -> Option<crate::config::ConfigError> {
+    let mut command = <Cli as clap::CommandFactory>::command();
+    let options: Vec<clap::Arg> = command
+        .get_arguments()
+        .filter(|arg| {
+            arg.get_action().takes_values() && arg.get_long().is_some() && arg.get_env().is_some()
+        })
+        .cloned()
+        .collect();
+    let mut problems = Vec::new();
+    for option in options {
+        let (Some(long), Some(env)) = (option.get_long(), option.get_env()) else {
+            continue;
+        };
+        let flag = format!("--{long}");
+        let env = env.to_string_lossy().into_owned();
+        let given = flag_value(&argv, &flag).or_else(|| std::env::var_os(&env));
+        let Some(given) = given else {
+            continue;
+        };
+        // The option alone, given this value (`--flag=value`: a value may start with `-`).
+        let mut word = OsString::from(format!("{flag}="));
+        word.push(&given);
+        let alone = clap::Command::new("check").arg(option.clone().required(false));
+        let Err(err) = alone.try_get_matches_from([OsString::from("check"), word]) else {
+            continue;
+        };
+        let why = match std::error::Error::source(&err) {
+            Some(cause) => cause.to_string(),
+            None => match err.get(clap::error::ContextKind::ValidValue) {
+                Some(clap::error::ContextValue::Strings(valid)) => {
+                    format!("expected one of {}", valid.join(", "))
+                }
+                _ => "not a valid value".to_owned(),
+            },
+        };
+        // A secret's value is never printed.
+        let shown = if option.is_hide_env_values_set() {
+            "its value".to_owned()
+        } else {
+            format!("{:?}", given.to_string_lossy())
+        };
+        problems.push(format!("{env} ({flag}): {shown} cannot be read: {why}"));
+        // Left at its default for the second look.
+        remove_flag(&mut argv, &flag);
+        command = command.mut_arg(option.get_id().clone(), |arg| {
+            arg.env("PARTNER_GATEWAY_UNREADABLE_SETTING")
+        });
+    }
+    if problems.is_empty() {
+        return None;
+    }
+    let rest = command
+        .try_get_matches_from(&argv)
+        .ok()
+        .and_then(|matches| <Cli as clap::FromArgMatches>::from_arg_matches(&matches).ok());
+    if let Some(cli) = rest
+        && let Err(crate::config::ConfigError(more)) = Config::from_args(&cli.config)
+    {
+        problems.extend(more);
+    }
+    Some(crate::config::ConfigError(problems))
+}
+
+/// The value of the last `--flag value` or `--flag=value` on the command line.
+fn flag_value(argv: &[OsString], flag: &str) -> Option<OsString> {
+    let prefix = format!("{flag}=");
+    let mut found = None;
+    let mut words = argv.iter().skip(1);
+    while let Some(word) = words.next() {
+        let text = word.to_string_lossy();
+        if text == flag {
+            found = words.next().cloned();
+        } else if let Some(value) = text.strip_prefix(&prefix) {
+            found = Some(OsString::from(value));
+        }
+    }
+    found
+}
+
+/// Removes every `--flag value` and `--flag=value` from the command line.
+fn remove_flag(argv: &mut Vec<OsString>, flag: &str) {
+    let prefix = format!("{flag}=");
+    let mut kept = Vec::with_capacity(argv.len());
+    let mut words = std::mem::take(argv).into_iter();
+    while let Some(word) = words.next() {
+        let text = word.to_string_lossy();
+        if text == flag {
+            words.next();
+        } else if !text.starts_with(&prefix) {
+            kept.push(word);
+        }
+    }
+    *argv = kept;
 }

@@ -15,7 +15,6 @@ pub const ENDPOINTS: &[(&str, &str)] = &[
     ("Home", "/"),
     ("Playground", "/playground"),
     ("GraphQL", "/graphql"),
-    ("REST API", "/api/partner/v1"),
     ("OpenAPI", "/api/partner/v1/openapi.json"),
     ("Token", "/oauth/token"),
     ("Health", "/healthz"),
@@ -42,6 +41,9 @@ pub async fn run(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The REST API is shown as a request to copy (its URL alone only shows a 401 in a browser).
+const REST_EXAMPLE: &str = "/api/partner/v1/sales?limit=5";
+
 /// The startup banner. Outside demo mode it holds no secret at all.
 pub async fn banner(state: &AppState, port: u16) -> anyhow::Result<String> {
     let base = if state.config.bind.port() == 0 {
@@ -55,6 +57,11 @@ pub async fn banner(state: &AppState, port: u16) -> anyhow::Result<String> {
         out.push_str(&format!("  {label:<12} {base}{path}\n"));
     }
     if !state.config.demo {
+        out.push_str(&format!(
+            "  {:<12} curl -H 'Authorization: Bearer <access_token from /oauth/token>' \
+             '{base}{REST_EXAMPLE}'\n",
+            "REST API"
+        ));
         out.push_str(
             "\n  (production mode: create credentials with `partner-gateway apps create`)\n",
         );
@@ -84,7 +91,8 @@ pub async fn banner(state: &AppState, port: u16) -> anyhow::Result<String> {
     ));
     if let Some(token) = demo::access_token(state, DemoApp::full_access()).await? {
         out.push_str(&format!(
-            "\n  Bearer token ({}, valid {} min):\n  {token}\n",
+            "\n  Bearer token ({}, valid {} min):\n  {token}\n\n  \
+             REST API, with it:\n  curl -H 'Authorization: Bearer {token}' '{base}{REST_EXAMPLE}'\n",
             DemoApp::full_access().client_id,
             state
                 .config

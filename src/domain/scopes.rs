@@ -66,7 +66,7 @@ impl fmt::Display for Scope {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown scope {0:?}")]
+#[error("unknown scope {0:?}: the scopes are {known}", known = Scope::ALL.map(Scope::as_str).join(", "))]
 pub struct UnknownScope(pub String);
 
 impl FromStr for Scope {

@@ -21,12 +21,20 @@ fn extensions_of(err: &AppError) -> ErrorExtensionValues {
     extensions
 }
 
+/// What a field's refused arguments are called here: the REST catalogue's code, GraphQL's
+/// words (REST says "Query parameter validation failed").
+pub const ARGUMENT_VALIDATION_MESSAGE: &str = "Argument validation failed";
+
 /// An [`AppError`] as a GraphQL field error with `extensions.code` (and `details` /
 /// `required_scopes` where the catalogue has them). Internal causes are logged, not sent.
 pub fn gql(err: AppError) -> async_graphql::Error {
     err.log();
     let err = err.named(|field| super::schema::argument(field).into());
-    let mut error = async_graphql::Error::new(err.message());
+    let mut message = err.message();
+    if message == AppError::VALIDATION_MESSAGE {
+        message = ARGUMENT_VALIDATION_MESSAGE.to_owned();
+    }
+    let mut error = async_graphql::Error::new(message);
     error.extensions = Some(extensions_of(&err));
     error
 }

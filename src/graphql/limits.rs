@@ -1,8 +1,8 @@
 //! The bounds of a GraphQL document, in two independent lines: a lexical scan of the raw text
 //! (size, nesting, aliases) before the parser sees it, then, on the guarded threads, checks of
 //! the parsed document (nesting again, fragments, expanded size, variables, arguments,
-//! introspection shape). Depth and complexity of what passes are bounded by async-graphql's
-//! own validation.
+//! introspection shape). Depth and complexity of what passes are computed by async-graphql's
+//! validation and bounded by [`CostLimit`].
 
 use std::collections::HashMap;
 
@@ -1062,5 +1062,57 @@ mod variable_tests {
             "{}",
             err.body()
         );
+    }
+}
+
+/// Refuses a document whose cost or depth (as async-graphql's validation computes them) is
+/// over the configured limit, saying by how much: a client that meets the limit learns what
+/// to trim. (async-graphql's own limits say only "Query is too complex.")
+pub struct CostLimit {
+    pub max_complexity: usize,
+    pub max_depth: usize,
+}
+
+impl async_graphql::extensions::ExtensionFactory for CostLimit {
+    fn create(&self) -> std::sync::Arc<dyn async_graphql::extensions::Extension> {
+        std::sync::Arc::new(CostLimitExtension {
+            max_complexity: self.max_complexity,
+            max_depth: self.max_depth,
+        })
+    }
+}
+
+struct CostLimitExtension {
+    max_complexity: usize,
+    max_depth: usize,
+}
+
+#[async_trait::async_trait]
+impl async_graphql::extensions::Extension for CostLimitExtension {
+    async fn validation(
+        &self,
+        ctx: &async_graphql::extensions::ExtensionContext<'_>,
+        next: async_graphql::extensions::NextValidation<'_>,
+    ) -> Result<async_graphql::ValidationResult, Vec<async_graphql::ServerError>> {
+        let result = next.run(ctx).await?;
+        let over = |what: &str, measured: usize, limit: usize| {
+            let mut error = async_graphql::ServerError::new(
+                format!("Query is {what}: it measures {measured}, the limit is {limit}."),
+                None,
+            );
+            let mut extensions = async_graphql::ErrorExtensionValues::default();
+            extensions.set("code", "invalid_request");
+            extensions.set("measured", measured as u64);
+            extensions.set("limit", limit as u64);
+            error.extensions = Some(extensions);
+            vec![error]
+        };
+        if result.complexity > self.max_complexity {
+            return Err(over("too complex", result.complexity, self.max_complexity));
+        }
+        if result.depth > self.max_depth {
+            return Err(over("nested too deep", result.depth, self.max_depth));
+        }
+        Ok(result)
     }
 }

@@ -70,8 +70,19 @@ fn parse_body(headers: &HeaderMap, body: &[u8]) -> Result<TokenBody, AppError> {
     if body.is_empty() {
         return Ok(TokenBody::default());
     }
+    let looks_like_json = body
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|b| *b == b'{' || *b == b'[');
     if crate::web::json::is_json(&content_type) {
         crate::web::json::parse(body)
+    } else if content_type.is_empty() && looks_like_json {
+        // Read as a form, it would only say that grant_type is missing.
+        Err(AppError::invalid_field(
+            "content-type",
+            "is missing and the body looks like JSON: send it with Content-Type: \
+             application/json, or send a form (application/x-www-form-urlencoded)",
+        ))
     } else if content_type.starts_with("application/x-www-form-urlencoded")
         || content_type.is_empty()
     {

@@ -15,13 +15,57 @@ use serde_json::Value;
 use crate::helpers::{TestDb, fixed_now};
 
 fn gateway(db: &TestDb, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_partner-gateway"))
+    gateway_with(&db.url, args, &[])
+}
+
+/// The binary on `database_url` with only `env` besides (`RUST_LOG` is `warn` unless given).
+fn gateway_with(database_url: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_partner-gateway"));
+    command
         .args(args)
         .env_clear()
-        .env("DATABASE_URL", &db.url)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("run the binary")
+        .env("DATABASE_URL", database_url)
+        .env("RUST_LOG", "warn");
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    command.output().expect("run the binary")
+}
+
+#[tokio::test]
+async fn a_taken_address_is_named_with_the_setting_that_moves_it() {
+    let db = TestDb::new().await;
+    assert!(gateway(&db, &["migrate"]).status.success());
+    let holder = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let address = holder.local_addr().expect("address").to_string();
+    let output = gateway_with(
+        &db.url,
+        &["--bind", &address, "serve"],
+        &[("JWT_SECRET", "a-secret-of-at-least-thirty-two-bytes!!")],
+    );
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&address) && stderr.contains("BIND") && stderr.contains("--bind"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn the_documents_are_written_without_a_database() {
+    for args in [
+        &["export-schema"][..],
+        &["export-openapi"][..],
+        &["export-openapi", "--push"][..],
+    ] {
+        let output = gateway_with("nonsense://nowhere", args, &[("BIND", "nonsense")]);
+        assert!(
+            output.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(!output.stdout.is_empty(), "{args:?}");
+    }
 }
 
 fn stdout_json(output: &Output) -> Value {
@@ -55,6 +99,30 @@ async fn invalid_configuration_is_reported_and_exits_non_zero() {
         stderr.contains("BIND") && stderr.contains("TOKEN_TTL_SECONDS"),
         "{stderr}"
     );
+
+    // Values that cannot be read at all are gathered too, with the range problems of the
+    // rest, each unreadable one named by its variable and its flag.
+    let output = gateway_with(
+        &db.url,
+        &["--rate-limit-enterprise=many", "migrate"],
+        &[
+            ("TOKEN_TTL_SECONDS", "30"),
+            ("LOG_FORMAT", "xml"),
+            ("RATE_LIMIT_PRO", "abc"),
+            ("BIND", "nonsense"),
+        ],
+    );
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for expected in [
+        "LOG_FORMAT (--log-format): \"xml\" cannot be read: expected one of",
+        "RATE_LIMIT_PRO (--rate-limit-pro): \"abc\" cannot be read: invalid digit",
+        "RATE_LIMIT_ENTERPRISE (--rate-limit-enterprise): \"many\" cannot be read",
+        "TOKEN_TTL_SECONDS must be between 60 and 86400",
+        "BIND",
+    ] {
+        assert!(stderr.contains(expected), "{expected}: {stderr}");
+    }
 }
 
 #[tokio::test]
@@ -91,6 +159,26 @@ async fn tenants_and_apps_lifecycle_with_json_output() {
     );
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("read:customers:pii"));
+
+    // A misspelt scope: the answer lists the ones there are.
+    let misspelt = gateway(
+        &db,
+        &[
+            "apps",
+            "create",
+            "--tenant",
+            &tenant_id,
+            "--name",
+            "x",
+            "--scopes",
+            "read:sale",
+        ],
+    );
+    assert!(!misspelt.status.success());
+    let said = String::from_utf8_lossy(&misspelt.stderr);
+    for scope in partner_gateway::domain::scopes::Scope::ALL {
+        assert!(said.contains(scope.as_str()), "{scope}: {said}");
+    }
 
     let created = stdout_json(&gateway(
         &db,
@@ -191,8 +279,8 @@ async fn tenants_and_apps_lifecycle_with_json_output() {
 #[tokio::test]
 async fn seed_command_reports_what_it_wrote() {
     let db = TestDb::new().await;
-    let summary = stdout_json(&gateway(
-        &db,
+    let seeded = gateway_with(
+        &db.url,
         &[
             "seed",
             "--seed",
@@ -207,7 +295,16 @@ async fn seed_command_reports_what_it_wrote() {
             "15",
             "--json",
         ],
-    ));
+        &[("RUST_LOG", "info")],
+    );
+    let summary = stdout_json(&seeded);
+    // Its log lines went to a pipe: plain text, no colour codes.
+    let logged = String::from_utf8_lossy(&seeded.stderr);
+    assert!(logged.contains("INFO"), "{logged}");
+    assert!(
+        !logged.contains('\u{1b}'),
+        "colour codes in a pipe: {logged:?}"
+    );
     assert_eq!(summary["sales_orders"], 150);
     assert_eq!(summary["customers"], 30);
     assert_eq!(summary["skus"], 15);
@@ -252,6 +349,13 @@ async fn demo_banner_prints_credentials_and_a_working_token() {
     assert_eq!(claims.tid, summary.tenant_id);
     assert_eq!(claims.branches, None);
     assert!(claims.scope.contains("read:customers:pii"));
+    // The REST API as a request to copy, with that token.
+    assert!(
+        text.contains(&format!(
+            "curl -H 'Authorization: Bearer {token}' 'http://127.0.0.1:8080/api/partner/v1/sales?limit=5'"
+        )),
+        "{text}"
+    );
     let full = applications::find_by_client_id(&state.db, DemoApp::full_access().client_id)
         .await
         .expect("query")
@@ -275,6 +379,10 @@ async fn production_banner_holds_no_secret() {
     assert!(!text.contains("pgs_"), "{text}");
     assert!(!text.contains("eyJ"), "{text}");
     assert!(!text.contains(crate::helpers::TEST_JWT_SECRET), "{text}");
+    assert!(
+        text.contains("curl -H 'Authorization: Bearer <access_token from /oauth/token>'"),
+        "{text}"
+    );
 }
 
 #[tokio::test]

@@ -791,6 +791,7 @@ async fn limits_are_configurable() {
     let app = TestApp::spawn_with(crate::helpers::fixed_now(), |args| {
         args.graphql_max_aliases = 1;
         args.graphql_max_batch = 1;
+        args.graphql_max_depth = 3;
     })
     .await;
     app.seed().await;
@@ -818,6 +819,22 @@ async fn limits_are_configurable() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let body = query(&app, &token, "{ a: viewer { plan } }").await;
     assert_eq!(body["data"]["a"]["plan"], "PRO");
+    // Too deep: the answer says how deep it is and what the limit is.
+    let (status, _, body) = post(
+        &app,
+        Some(&token),
+        json!({"query": "{ salesOrders(first: 1) { edges { node { orderNumber } } } }"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let error = &body["errors"][0];
+    assert_eq!(error["extensions"]["code"], "invalid_request", "{body}");
+    assert_eq!(error["extensions"]["limit"], 3, "{body}");
+    assert_eq!(error["extensions"]["measured"], 4, "{body}");
+    assert_eq!(
+        error["message"], "Query is nested too deep: it measures 4, the limit is 3.",
+        "{body}"
+    );
 }
 
 #[tokio::test]
@@ -972,6 +989,8 @@ async fn every_custom_scalar_is_described_and_specified() {
         .iter()
         .map(|e| {
             assert_eq!(e["extensions"]["code"], "invalid_request", "{body}");
+            // GraphQL's own words (the code is REST's).
+            assert_eq!(e["message"], "Argument validation failed", "{body}");
             e["extensions"]["details"][0]["field"]
                 .as_str()
                 .unwrap_or_default()

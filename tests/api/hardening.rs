@@ -128,11 +128,16 @@ async fn reports_cost_their_work_and_every_batch_operation_counts() {
     );
     let (status, _, body) = post(&app, Some(&token), json!({ "query": many })).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-    assert_eq!(body["errors"][0]["extensions"]["code"], "invalid_request");
-    assert!(
-        body["errors"][0]["message"]
-            .as_str()
-            .is_some_and(|m| m.contains("too complex")),
+    let error = &body["errors"][0];
+    assert_eq!(error["extensions"]["code"], "invalid_request");
+    // The cost and the limit, in the message and as numbers.
+    let limit = error["extensions"]["limit"].as_u64().expect("the limit");
+    let measured = error["extensions"]["measured"].as_u64().expect("the cost");
+    assert_eq!(limit, 20_000, "the test server's limit");
+    assert!(measured > limit, "{body}");
+    assert_eq!(
+        error["message"],
+        format!("Query is too complex: it measures {measured}, the limit is {limit}."),
         "{body}"
     );
     // Three reports fit in one operation; their cost is reported.
@@ -596,6 +601,15 @@ async fn the_gate_answers_alike_at_both_doors() {
                 header(&rest, header_name),
                 header(&graphql, header_name),
                 "{name}: {header_name}"
+            );
+        }
+        // RFC 6750 allows only its own codes in the challenge: a suspended application's
+        // token is `invalid_client` in the body (seed 000) and `invalid_token` there.
+        if name == "suspended" {
+            let challenge = header(&rest, "www-authenticate").unwrap_or_default();
+            assert!(
+                challenge.starts_with("Bearer") && challenge.contains("error=\"invalid_token\""),
+                "{name}: {challenge}"
             );
         }
         let rest: Value = rest.json().await.expect("json");

@@ -143,6 +143,28 @@ async fn token_errors_follow_the_catalogue() {
     assert_eq!(body["error"], "invalid_request");
     assert_eq!(body["details"][0]["field"], "grant_type");
 
+    // JSON without its content type: the seed's message, and details that say what to fix
+    // (read as a form, it would only have said that grant_type is missing).
+    let (status, body) = error_of(
+        app.client
+            .post(app.url("/oauth/token"))
+            .body(r#" {"grant_type": "client_credentials", "client_id": "demo-full-access"}"#)
+            .send()
+            .await
+            .expect("request"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["error"], "invalid_request");
+    assert_eq!(body["message"], "Query parameter validation failed");
+    assert_eq!(body["details"][0]["field"], "content-type", "{body}");
+    assert!(
+        body["details"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("Content-Type: application/json")),
+        "{body}"
+    );
+
     for scope in ["read:everything", "read:customers:pii"] {
         let (status, body) = error_of(
             post(vec![

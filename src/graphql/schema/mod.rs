@@ -190,8 +190,10 @@ pub type PartnerSchema = async_graphql::Schema<Query, Mutation, EmptySubscriptio
 /// Builds the schema with its limits.
 pub fn build(limits: &super::limits::GraphqlLimits) -> PartnerSchema {
     async_graphql::Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .limit_depth(limits.max_depth)
-        .limit_complexity(limits.max_complexity)
+        .extension(super::limits::CostLimit {
+            max_complexity: limits.max_complexity,
+            max_depth: limits.max_depth,
+        })
         .limit_recursive_depth(limits.max_nesting)
         .limit_directives(super::limits::MAX_ARGUMENTS)
         .extension(async_graphql::extensions::Analyzer)
