@@ -277,6 +277,11 @@ pub struct ConfigArgs {
     #[arg(long, env = "SIMULATE", global = true)]
     pub simulate: bool,
 
+    /// Serve Prometheus metrics at `/metrics` on this address (off when unset; never the
+    /// public port: keep it on a private interface).
+    #[arg(long, env = "METRICS_BIND", global = true)]
+    pub metrics_bind: Option<String>,
+
     /// Let webhooks reach private, loopback and link-local addresses (default: only in demo
     /// mode, so a receiver on this machine works there; never in production).
     #[arg(long, env = "WEBHOOK_ALLOW_PRIVATE_TARGETS", global = true)]
@@ -389,6 +394,8 @@ pub struct Config {
     pub webhooks: crate::webhooks::WebhookConfig,
     /// Demo mode's simulated sales (`--simulate`).
     pub simulate: bool,
+    /// Where `/metrics` is served, if anywhere.
+    pub metrics_bind: Option<SocketAddr>,
 }
 
 /// The Push Integration API's settings.
@@ -560,6 +567,25 @@ impl Config {
             }
         };
 
+        let metrics_bind = match args.metrics_bind.as_deref().map(str::parse::<SocketAddr>) {
+            None => None,
+            Some(Ok(addr)) if Some(addr) == bind && addr.port() != 0 => {
+                problems.push(
+                    "METRICS_BIND must not be the public address (BIND): metrics are for operators"
+                        .to_owned(),
+                );
+                None
+            }
+            Some(Ok(addr)) => Some(addr),
+            Some(Err(_)) => {
+                problems.push(format!(
+                    "METRICS_BIND must be an address and port such as 127.0.0.1:9090 (got {:?})",
+                    args.metrics_bind.as_deref().unwrap_or_default()
+                ));
+                None
+            }
+        };
+
         if !(60..=86_400).contains(&args.token_ttl_seconds) {
             problems.push("TOKEN_TTL_SECONDS must be between 60 and 86400".to_owned());
         }
@@ -696,6 +722,7 @@ impl Config {
                     concurrency: args.webhook_concurrency,
                 },
                 simulate: args.simulate,
+                metrics_bind,
             }),
             _ => Err(ConfigError(problems)),
         }

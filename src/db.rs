@@ -190,6 +190,8 @@ pub struct DbBudgets {
     tenants: std::sync::Mutex<std::collections::HashMap<uuid::Uuid, std::sync::Weak<Semaphore>>>,
     /// SQLite's write transactions of this process, one at a time (see [`BudgetedDb::begin`]).
     write_turn: Arc<Semaphore>,
+    /// Requests waiting for their budget's permits now (a metric).
+    waiting: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl DbBudgets {
@@ -204,7 +206,13 @@ impl DbBudgets {
             acquire_timeout,
             tenants: std::sync::Mutex::new(std::collections::HashMap::new()),
             write_turn: Arc::new(Semaphore::new(1)),
+            waiting: Arc::default(),
         }
+    }
+
+    /// Requests waiting for a connection budget now.
+    pub fn waiting(&self) -> usize {
+        self.waiting.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// A connection handle for one request of `tenant`.
@@ -226,6 +234,7 @@ impl DbBudgets {
             request: Arc::new(Semaphore::new(self.per_request)),
             acquire_timeout: self.acquire_timeout,
             write_turn: self.write_turn.clone(),
+            waiting: self.waiting.clone(),
         }
     }
 }
@@ -238,6 +247,23 @@ pub struct BudgetedDb {
     request: Arc<Semaphore>,
     acquire_timeout: std::time::Duration,
     write_turn: Arc<Semaphore>,
+    waiting: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+/// Counts a wait while it lasts (a timeout or a cancelled request included).
+struct Waiting<'a>(&'a std::sync::atomic::AtomicUsize);
+
+impl<'a> Waiting<'a> {
+    fn start(count: &'a std::sync::atomic::AtomicUsize) -> Self {
+        count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Self(count)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 type Permits = (
@@ -266,6 +292,7 @@ impl BudgetedDb {
                 .map_err(|_| busy())?;
             Ok::<_, DbErr>((request, tenant))
         };
+        let _waiting = Waiting::start(&self.waiting);
         tokio::time::timeout(self.acquire_timeout, both)
             .await
             .map_err(|_| busy())?

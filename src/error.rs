@@ -493,6 +493,7 @@ impl From<sea_orm::DbErr> for AppError {
         }
         match err {
             sea_orm::DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout) => {
+                crate::metrics::db_acquire_timeout();
                 Self::Unavailable {
                     retry_after_secs: 1,
                 }

@@ -12,6 +12,7 @@ pub mod domain;
 pub mod entities;
 pub mod error;
 pub mod graphql;
+pub mod metrics;
 pub mod money;
 pub mod push;
 pub mod rest;

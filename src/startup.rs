@@ -111,6 +111,8 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/partner/v1", rest::partner::router(state.clone()))
         .nest(crate::push::PREFIX, crate::push::router(state.clone()))
         .fallback(not_found)
+        // Innermost: the route template is known here (and handed out with the answer).
+        .layer(middleware::from_fn(crate::metrics::route))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(middleware::from_fn(move |request: Request, next: Next| {
             time_limit(request_timeout, request, next)
@@ -123,6 +125,8 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             cors::middleware,
         ))
+        // Outermost but for the request id: every answer counted and timed, refusals too.
+        .layer(middleware::from_fn(crate::metrics::track))
         .layer(middleware::from_fn(request_context))
         .with_state(state)
 }

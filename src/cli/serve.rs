@@ -33,7 +33,18 @@ pub async fn run(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<()> {
         );
     }
     let app = Application::bind(state.clone()).await?;
-    let banner = banner(&state, app.local_addr()?.port()).await?;
+    let metrics = match state.config.metrics_bind {
+        Some(address) => {
+            Some(crate::metrics::serve(state.clone(), address, std::future::pending()).await?)
+        }
+        None => None,
+    };
+    let mut banner = banner(&state, app.local_addr()?.port()).await?;
+    if let Some(address) = metrics {
+        banner.push_str(&format!(
+            "\n  Metrics (Prometheus): http://{address}/metrics\n"
+        ));
+    }
     eprintln!("{banner}");
     tracing::info!(address = %app.local_addr()?, demo = state.config.demo, "listening");
     app.run_until(startup::shutdown_signal()).await?;

@@ -310,6 +310,7 @@ async fn execute(
         }
     }
     let rate = caller.rate;
+    let application = crate::metrics::Application(caller.application_id);
     // The time limit covers everything after the gate: the guarded path, validation and
     // execution.
     let limit = state.config.graphql_timeout;
@@ -333,6 +334,7 @@ async fn execute(
         ),
     };
     rate.apply(response.headers_mut());
+    response.extensions_mut().insert(application);
     response
 }
 
@@ -563,6 +565,28 @@ async fn run(
                     };
                     let operation = request.operation_name.clone();
                     let mut response = errors::sanitize(schema.execute(*request).await);
+                    // Ran (validation passed): counted with its cost.
+                    if let Some(async_graphql::Value::Object(analyzer)) =
+                        response.extensions.get("analyzer")
+                        && let Some(async_graphql::Value::Number(cost)) = analyzer.get("complexity")
+                    {
+                        // Named by the request, or by the document's one named operation.
+                        let named =
+                            operation
+                                .clone()
+                                .or_else(|| match &document.document.operations {
+                                    async_graphql::parser::types::DocumentOperations::Multiple(
+                                        operations,
+                                    ) if operations.len() == 1 => {
+                                        operations.keys().next().map(ToString::to_string)
+                                    }
+                                    _ => None,
+                                });
+                        crate::metrics::graphql_operation(
+                            named.as_deref(),
+                            cost.as_u64().unwrap_or_default() as usize,
+                        );
+                    }
                     response_order::restore(
                         &mut response.data,
                         &document.document,

@@ -256,6 +256,7 @@ fn repeat(found: record::Model, hash: &str) -> Result<Response, PushError> {
 }
 
 fn replay(found: record::Model) -> Response {
+    crate::metrics::idempotent_replay();
     let status = found
         .status
         .and_then(|s| u16::try_from(s).ok())

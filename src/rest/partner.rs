@@ -36,11 +36,13 @@ async fn gate(State(state): State<AppState>, mut request: Request, next: Next) -
     match caller::authenticate(state.auth(), authorization.as_deref(), origin.as_deref(), 1).await {
         Ok(caller) => {
             let rate = caller.rate;
+            let application = crate::metrics::Application(caller.application_id);
             let db = state.db_budgets.for_request(&state.db, caller.tenant_id);
             request.extensions_mut().insert(db);
             request.extensions_mut().insert::<Caller>(caller);
             let mut response = next.run(request).await;
             rate.apply(response.headers_mut());
+            response.extensions_mut().insert(application);
             response
         }
         Err(err) => err.into_response(),

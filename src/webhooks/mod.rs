@@ -274,16 +274,26 @@ async fn attempt(worker: &Worker, client: &reqwest::Client, claim: &Claimed) {
     )
     .await
     {
-        Ok(true) => {}
-        Ok(false) => tracing::warn!(
-            delivery = %claim.delivery.id,
-            "a webhook attempt outlived its claim; its outcome was not recorded"
-        ),
-        Err(err) => tracing::warn!(
-            delivery = %claim.delivery.id,
-            error = %err,
-            "a webhook attempt's outcome was not recorded (it is taken again when its claim runs out)"
-        ),
+        Ok(true) if outcome.succeeded() => crate::metrics::webhook_attempt("succeeded"),
+        Ok(true) if claim.delivery.attempts >= worker.config.max_attempts => {
+            crate::metrics::webhook_attempt("failed");
+        }
+        Ok(true) => crate::metrics::webhook_attempt("retrying"),
+        Ok(false) => {
+            crate::metrics::webhook_attempt("not_recorded");
+            tracing::warn!(
+                delivery = %claim.delivery.id,
+                "a webhook attempt outlived its claim; its outcome was not recorded"
+            );
+        }
+        Err(err) => {
+            crate::metrics::webhook_attempt("not_recorded");
+            tracing::warn!(
+                delivery = %claim.delivery.id,
+                error = %err,
+                "a webhook attempt's outcome was not recorded (it is taken again when its claim runs out)"
+            );
+        }
     }
 }
 

@@ -28,6 +28,24 @@ use crate::entities::{
 /// Events fanned out per transaction.
 pub const FAN_OUT_BATCH: u64 = 500;
 
+/// How long the oldest due delivery has waited (zero when none is due).
+pub async fn oldest_due(db: &DatabaseConnection, now: Timestamp) -> Result<Duration, DbErr> {
+    let oldest = webhook_deliveries::Entity::find()
+        .select_only()
+        .column(webhook_deliveries::Column::NextAttemptAt)
+        .filter(webhook_deliveries::Column::Status.eq(DeliveryStatus::Pending))
+        .filter(webhook_deliveries::Column::NextAttemptAt.lte(now))
+        .order_by_asc(webhook_deliveries::Column::NextAttemptAt)
+        .limit(1)
+        .into_tuple::<Option<Timestamp>>()
+        .one(db)
+        .await?
+        .flatten();
+    Ok(oldest.map_or(Duration::ZERO, |at| {
+        Duration::from_millis(u64::try_from(now.millis() - at.millis()).unwrap_or(0))
+    }))
+}
+
 /// What one fan-out did.
 #[derive(Debug, Default)]
 pub struct FannedOut {

@@ -110,6 +110,7 @@ async fn invalid_configuration_is_reported_and_exits_non_zero() {
             ("LOG_FORMAT", "xml"),
             ("RATE_LIMIT_PRO", "abc"),
             ("BIND", "nonsense"),
+            ("METRICS_BIND", "everywhere"),
         ],
     );
     assert!(!output.status.success());
@@ -120,6 +121,7 @@ async fn invalid_configuration_is_reported_and_exits_non_zero() {
         "RATE_LIMIT_ENTERPRISE (--rate-limit-enterprise): \"many\" cannot be read",
         "TOKEN_TTL_SECONDS must be between 60 and 86400",
         "BIND",
+        "METRICS_BIND must be an address and port",
     ] {
         assert!(stderr.contains(expected), "{expected}: {stderr}");
     }

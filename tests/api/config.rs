@@ -44,6 +44,7 @@ fn args() -> ConfigArgs {
         webhook_max_attempts: 8,
         webhook_concurrency: 32,
         simulate: false,
+        metrics_bind: None,
     }
 }
 

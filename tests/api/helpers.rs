@@ -113,6 +113,7 @@ impl TestDb {
             webhook_max_attempts: 8,
             webhook_concurrency: 32,
             simulate: false,
+            metrics_bind: None,
         }
     }
 

@@ -12,6 +12,7 @@ mod graphql_lists;
 mod hardening;
 mod health;
 mod keyset_plans;
+mod metrics;
 mod migrations;
 mod money;
 mod oauth;
