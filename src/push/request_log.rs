@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Expr;
@@ -95,6 +95,9 @@ fn clip(text: String) -> String {
 /// load rather than one per request (on SQLite every write takes the database's one write turn).
 pub const LINGER: Duration = Duration::from_secs(1);
 
+/// How often the writer looks at the queue while it gathers a batch.
+const GATHER_TICK: Duration = Duration::from_millis(100);
+
 /// Writes queued entries until told to stop; then writes what is queued and returns.
 pub async fn write_forever(
     db: DatabaseConnection,
@@ -115,20 +118,24 @@ pub async fn write_forever(
             _ = stop.stopped() => stopping = true,
         }
         if !stopping {
-            let gathered = tokio::time::sleep(LINGER);
-            tokio::pin!(gathered);
-            while batch.len() < BATCH {
-                let room = BATCH - batch.len();
+            // Gathered by looking at the queue every GATHER_TICK, not by waiting on it: a
+            // writer woken by every entry costs each request a wake-up of another thread.
+            let deadline = Instant::now() + LINGER;
+            loop {
+                while batch.len() < BATCH {
+                    match queue.try_recv() {
+                        Ok(entry) => batch.push(entry),
+                        Err(_) => break,
+                    }
+                }
+                if batch.len() >= BATCH || Instant::now() >= deadline {
+                    break;
+                }
                 tokio::select! {
-                    _ = &mut gathered => break,
+                    _ = tokio::time::sleep(GATHER_TICK) => {}
                     _ = stop.stopped() => {
                         stopping = true;
                         break;
-                    }
-                    received = queue.recv_many(&mut batch, room) => {
-                        if received == 0 {
-                            break;
-                        }
                     }
                 }
             }
