@@ -246,10 +246,13 @@ pub async fn create(
 pub async fn list(
     State(state): State<AppState>,
     _operator: Operator,
-    Query(query): Query<TenantQuery>,
+    query: Result<Query<TenantQuery>, axum::extract::rejection::QueryRejection>,
 ) -> PushResult<Success<Vec<SubscriptionView>>> {
+    // A query string that cannot be read (a repeated tenantId) is refused like a bad one,
+    // in this door's envelope.
     let tenant = query
-        .tenant_id
+        .ok()
+        .and_then(|Query(query)| query.tenant_id)
         .as_deref()
         .and_then(|t| Uuid::parse_str(t).ok())
         .ok_or_else(|| {

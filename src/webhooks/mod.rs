@@ -7,9 +7,10 @@
 //! [`POLL`] (events written by another process, retries coming due). Attempts run side by
 //! side, at most [`WebhookConfig::concurrency`] at once and [`PER_SUBSCRIPTION`] per
 //! subscription, so a receiver that hangs (each attempt ends at the timeout) delays only its
-//! own deliveries; and the queue is read one subscription at a time, only where there is room
-//! (every subscription with work due at each sweep, in between those with new deliveries or a
-//! finished attempt), so its backlog is never read past either.
+//! own deliveries; and the queue is read one subscription at a time, only as many rows as it
+//! has room for (at each sweep every subscription with work due, in between those with new
+//! deliveries or a finished attempt), so claims never walk its backlog (the sweep's list of
+//! subscriptions with work due, once a second, groups every due row).
 
 pub mod queue;
 pub mod sign;
@@ -166,8 +167,8 @@ struct Queue {
     busy: Arc<Mutex<HashMap<Uuid, usize>>>,
     /// Subscriptions with an attempt finished since the last look (a slot free for them).
     freed: Arc<Mutex<BTreeSet<Uuid>>>,
-    /// Subscriptions to look at next: new deliveries queued for them, a slot freed, or left
-    /// over when the last look ran out of room.
+    /// Subscriptions to look at next: new deliveries queued for them, a slot freed, or not
+    /// read by the last look for lack of room.
     targets: BTreeSet<Uuid>,
     /// When the whole queue was last looked at.
     swept: Option<Instant>,
@@ -203,13 +204,12 @@ async fn round(
     }
     let targets: Vec<Uuid> = queue.targets.iter().copied().collect();
     let look = if sweep {
-        queue.swept = Some(Instant::now());
         queue::Look::Sweep
     } else {
         queue::Look::Only(&targets)
     };
     let snapshot = queue.busy.lock().map(|b| b.clone()).unwrap_or_default();
-    let claimed = queue::claim(
+    let queue::Claim { claimed, unread } = queue::claim(
         &worker.db,
         &worker.budgets,
         worker.clock.now(),
@@ -220,12 +220,13 @@ async fn round(
         look,
     )
     .await?;
-    let started = claimed.len();
-    // A look that filled every free slot may have left work for the targets; otherwise each
-    // took what its room allowed, and a finished attempt names it again.
-    if started < room {
-        queue.targets.clear();
+    if sweep {
+        queue.swept = Some(Instant::now());
     }
+    // Those it read took what their room allowed (a finished attempt names them again); those
+    // it did not get to are read next time.
+    queue.targets = unread.into_iter().collect();
+    let started = claimed.len();
     for claim in claimed {
         let Ok(permit) = slots.clone().try_acquire_owned() else {
             break;

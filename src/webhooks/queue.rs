@@ -28,13 +28,12 @@ use crate::entities::{
 /// Events fanned out per transaction.
 pub const FAN_OUT_BATCH: u64 = 500;
 
-/// How long the oldest due delivery has waited (zero when none is due).
+/// How long the oldest delivery that may be attempted now has waited (zero when none is due;
+/// a disabled subscription's deliveries, which wait for it, are not counted).
 pub async fn oldest_due(db: &DatabaseConnection, now: Timestamp) -> Result<Duration, DbErr> {
-    let oldest = webhook_deliveries::Entity::find()
+    let oldest = due(now)
         .select_only()
         .column(webhook_deliveries::Column::NextAttemptAt)
-        .filter(webhook_deliveries::Column::Status.eq(DeliveryStatus::Pending))
-        .filter(webhook_deliveries::Column::NextAttemptAt.lte(now))
         .order_by_asc(webhook_deliveries::Column::NextAttemptAt)
         .limit(1)
         .into_tuple::<Option<Timestamp>>()
@@ -52,7 +51,7 @@ pub struct FannedOut {
     /// Events taken from the outbox.
     pub events: usize,
     /// The subscriptions that deliveries were queued for.
-    pub subscriptions: Vec<Uuid>,
+    pub subscriptions: std::collections::BTreeSet<Uuid>,
 }
 
 /// Fans out up to [`FAN_OUT_BATCH`] events not yet dispatched: one delivery per event and
@@ -175,7 +174,7 @@ pub async fn fan_out(
     txn.commit().await?;
     Ok(FannedOut {
         events: events.len(),
-        subscriptions: queued_for.into_iter().collect(),
+        subscriptions: queued_for,
     })
 }
 
@@ -230,9 +229,44 @@ pub enum Look<'a> {
 /// Subscriptions looked at by one sweep, at most.
 const SWEEP_SUBSCRIPTIONS: u64 = 1_000;
 
+/// The deliveries that may be attempted at `now`: pending, due, not claimed, and of an active
+/// subscription (a disabled one's wait for it; a ping goes anyway).
+fn due(now: Timestamp) -> sea_orm::Select<webhook_deliveries::Entity> {
+    let active = sea_orm::sea_query::Query::select()
+        .column(webhook_subscriptions::Column::Id)
+        .from(webhook_subscriptions::Entity)
+        .and_where(webhook_subscriptions::Column::Status.eq(WebhookStatus::Active))
+        .to_owned();
+    webhook_deliveries::Entity::find()
+        .filter(webhook_deliveries::Column::Status.eq(DeliveryStatus::Pending))
+        .filter(webhook_deliveries::Column::NextAttemptAt.lte(now))
+        .filter(
+            webhook_deliveries::Column::LockedUntil
+                .is_null()
+                .or(webhook_deliveries::Column::LockedUntil.lte(now)),
+        )
+        .filter(
+            sea_orm::Condition::any()
+                .add(webhook_deliveries::Column::SubscriptionId.in_subquery(active))
+                .add(webhook_deliveries::Column::EventType.eq(Event::Ping.name())),
+        )
+}
+
+/// What a claim took, and the subscriptions it did not get to read (no room left).
+#[derive(Debug, Default)]
+pub struct Claim {
+    pub claimed: Vec<Claimed>,
+    pub unread: Vec<Uuid>,
+}
+
 /// Takes up to `limit` due deliveries for one attempt each, at most `per_subscription` for
 /// any subscription counting those `busy` already (this process's attempts in flight): a
 /// receiver that hangs holds its own share and no one else's.
+///
+/// Each subscription's due deliveries are read through their own index range, only as many
+/// as it has room for, so the read never walks another subscription's backlog. (The sweep's
+/// list of subscriptions with work due groups every due row: once a second, that read grows
+/// with the backlog.)
 #[allow(clippy::too_many_arguments)]
 pub async fn claim(
     db: &DatabaseConnection,
@@ -243,42 +277,17 @@ pub async fn claim(
     per_subscription: usize,
     busy: &HashMap<Uuid, usize>,
     look: Look<'_>,
-) -> Result<Vec<Claimed>, DbErr> {
+) -> Result<Claim, DbErr> {
     if limit == 0 {
-        return Ok(Vec::new());
+        return Ok(Claim::default());
     }
     let in_flight = |subscription: &Uuid| busy.get(subscription).copied().unwrap_or(0);
     let txn = budgets.begin_background(db).await?;
-    let due = || {
-        webhook_deliveries::Entity::find()
-            .filter(webhook_deliveries::Column::Status.eq(DeliveryStatus::Pending))
-            .filter(webhook_deliveries::Column::NextAttemptAt.lte(now))
-            .filter(
-                webhook_deliveries::Column::LockedUntil
-                    .is_null()
-                    .or(webhook_deliveries::Column::LockedUntil.lte(now)),
-            )
-    };
-    // Each subscription's due deliveries are read through their own index range, as many as
-    // it has room for: a read never walks another subscription's backlog (a receiver that
-    // hangs keeps the oldest due rows of all, and a window over every subscription's rows in
-    // due order would start with all of them).
     let swept;
     let subscriptions = match look {
         Look::Only(subscriptions) => subscriptions,
         Look::Sweep => {
-            // A disabled subscription's deliveries wait for it (a ping goes anyway).
-            let active = sea_orm::sea_query::Query::select()
-                .column(webhook_subscriptions::Column::Id)
-                .from(webhook_subscriptions::Entity)
-                .and_where(webhook_subscriptions::Column::Status.eq(WebhookStatus::Active))
-                .to_owned();
-            swept = due()
-                .filter(
-                    sea_orm::Condition::any()
-                        .add(webhook_deliveries::Column::SubscriptionId.in_subquery(active))
-                        .add(webhook_deliveries::Column::EventType.eq(Event::Ping.name())),
-                )
+            swept = due(now)
                 .select_only()
                 .column(webhook_deliveries::Column::SubscriptionId)
                 .group_by(webhook_deliveries::Column::SubscriptionId)
@@ -292,65 +301,44 @@ pub async fn claim(
             &swept[..]
         }
     };
-    let mut candidates = Vec::new();
+    let mut chosen = Vec::new();
+    let mut unread = Vec::new();
     for subscription in subscriptions {
-        if candidates.len() >= limit {
-            break;
+        if chosen.len() >= limit {
+            unread.push(*subscription);
+            continue;
         }
         let room = per_subscription.saturating_sub(in_flight(subscription));
         if room == 0 {
             continue;
         }
-        candidates.extend(
-            due()
+        chosen.extend(
+            due(now)
                 .filter(webhook_deliveries::Column::SubscriptionId.eq(*subscription))
                 .order_by_asc(webhook_deliveries::Column::NextAttemptAt)
-                .limit(room.min(limit - candidates.len()) as u64)
+                .limit(room.min(limit - chosen.len()) as u64)
                 .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
                 .all(&*txn)
                 .await?,
         );
     }
-    if candidates.is_empty() {
+    if chosen.is_empty() {
         txn.commit().await?;
-        return Ok(Vec::new());
+        return Ok(Claim {
+            claimed: Vec::new(),
+            unread,
+        });
     }
     let subscriptions: HashMap<Uuid, webhook_subscriptions::Model> =
         webhook_subscriptions::Entity::find()
             .filter(
-                webhook_subscriptions::Column::Id
-                    .is_in(candidates.iter().map(|d| d.subscription_id)),
+                webhook_subscriptions::Column::Id.is_in(chosen.iter().map(|d| d.subscription_id)),
             )
             .all(&*txn)
             .await?
             .into_iter()
             .map(|s| (s.id, s))
             .collect();
-    let mut taken: HashMap<Uuid, usize> = HashMap::new();
-    let mut chosen = Vec::new();
-    for delivery in candidates {
-        if chosen.len() == limit {
-            break;
-        }
-        let Some(subscription) = subscriptions.get(&delivery.subscription_id) else {
-            continue;
-        };
-        // A disabled subscription's deliveries wait for it (a ping goes anyway).
-        if subscription.status != WebhookStatus::Active && delivery.event_type != Event::Ping.name()
-        {
-            continue;
-        }
-        let count = taken.entry(subscription.id).or_default();
-        if in_flight(&subscription.id) + *count >= per_subscription {
-            continue;
-        }
-        *count += 1;
-        chosen.push(delivery);
-    }
-    if chosen.is_empty() {
-        txn.commit().await?;
-        return Ok(Vec::new());
-    }
     let until = now.plus(lease);
     webhook_deliveries::Entity::update_many()
         .col_expr(webhook_deliveries::Column::LockedUntil, Expr::value(until))
@@ -370,7 +358,7 @@ pub async fn claim(
         .map(|e| (e.id, e.payload))
         .collect();
     txn.commit().await?;
-    Ok(chosen
+    let claimed = chosen
         .into_iter()
         .filter_map(|mut delivery| {
             let subscription = subscriptions.get(&delivery.subscription_id)?;
@@ -385,7 +373,8 @@ pub async fn claim(
                 delivery,
             })
         })
-        .collect())
+        .collect();
+    Ok(Claim { claimed, unread })
 }
 
 /// How an attempt went.

@@ -1379,3 +1379,111 @@ async fn the_simulation_places_and_completes_sales_that_partners_hear_of() {
         "{again:?}"
     );
 }
+
+#[tokio::test]
+async fn a_disabled_subscriptions_waiting_deliveries_block_neither_its_ping_nor_others() {
+    use partner_gateway::entities::enums::WebhookStatus;
+    use partner_gateway::entities::webhook_subscriptions;
+    use sea_orm::sea_query::Expr;
+    let app = TestApp::spawn().await;
+    let tenant = app.seed().await.tenant_id;
+    let refusing = Receiver::start().await;
+    refusing.always(Some(Answer::Status(500)));
+    let fine = Receiver::start().await;
+    let disabled = wms_subscription(&app, tenant, &refusing.url).await;
+    wms_subscription(&app, tenant, &fine.url).await;
+    // Six deliveries each; the refusing receiver's wait for a retry.
+    record_events(&app, tenant, 6).await;
+    refusing.wait_for(6).await;
+    fine.wait_for(6).await;
+    // Disabled with its six due again: more than its four slots, all older than what follows.
+    webhook_subscriptions::Entity::update_many()
+        .col_expr(
+            webhook_subscriptions::Column::Status,
+            Expr::value(WebhookStatus::Disabled),
+        )
+        .filter(webhook_subscriptions::Column::Id.eq(disabled))
+        .exec(&app.state.db)
+        .await
+        .expect("disable");
+    let before = app.clock.now().millis() - 1_000;
+    webhook_deliveries::Entity::update_many()
+        .col_expr(
+            webhook_deliveries::Column::NextAttemptAt,
+            Expr::value(partner_gateway::clock::Timestamp::from_millis(before).expect("time")),
+        )
+        .col_expr(
+            webhook_deliveries::Column::LockedUntil,
+            Expr::value(Option::<partner_gateway::clock::Timestamp>::None),
+        )
+        .filter(webhook_deliveries::Column::SubscriptionId.eq(disabled))
+        .exec(&app.state.db)
+        .await
+        .expect("due again");
+
+    // A ping to the disabled one goes; the other's new event goes; the waiting six do not.
+    let scope = partner_gateway::domain::scope::TenantScope::whole_tenant(tenant);
+    let ctx = partner_gateway::domain::context::Ctx::new(
+        &app.state.db,
+        &scope,
+        app.clock.now(),
+        &app.state.cursors,
+    );
+    partner_gateway::domain::webhooks::ping(
+        &ctx,
+        partner_gateway::domain::webhooks::Owner::Tenant,
+        disabled,
+    )
+    .await
+    .expect("ping");
+    app.state.webhook_wake.ring_for(disabled);
+    record_events(&app, tenant, 1).await;
+    fine.wait_for(7).await;
+    let arrived = refusing.wait_for(7).await;
+    assert!(
+        arrived[6].body.contains("\"ping\""),
+        "the seventh message is the ping: {}",
+        arrived[6].body
+    );
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    assert_eq!(
+        refusing.seen().len(),
+        7,
+        "a disabled subscription's deliveries wait"
+    );
+}
+
+#[tokio::test]
+async fn operators_list_a_tenants_subscriptions_and_bad_queries_get_the_envelope() {
+    let app = TestApp::spawn().await;
+    let tenant = app.seed().await.tenant_id;
+    let receiver = Receiver::start().await;
+    let id = wms_subscription(&app, tenant, &receiver.url).await;
+    let token = operator_token(&app);
+    let list = |query: String| {
+        let request = app
+            .client
+            .get(app.url(&format!("/api/v1/webhook-subscriptions{query}")))
+            .bearer_auth(&token);
+        async move {
+            let response = request.send().await.expect("list");
+            let status = response.status();
+            let body: Value = response.json().await.expect("a JSON envelope");
+            (status, body)
+        }
+    };
+    let (status, body) = list(format!("?tenantId={tenant}")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["data"][0]["id"], id.to_string(), "{body}");
+    for query in [
+        String::new(),
+        "?tenantId=not-a-uuid".to_owned(),
+        format!("?tenantId={tenant}&tenantId={tenant}"),
+        "?tenantId=%FF%FE".to_owned(),
+    ] {
+        let (status, body) = list(query.clone()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {body}");
+        assert_eq!(body["code"], "VALIDATION_FAILED", "{query}: {body}");
+        assert!(body["requestId"].is_string(), "{query}: {body}");
+    }
+}
