@@ -385,8 +385,9 @@ impl BudgetedTransaction {
     /// turn is held). Both databases run such a batch's statements in order and stop at the
     /// first error, so a failing statement leaves the work uncommitted (and it is rolled back
     /// here). The batch ends in a `BEGIN` of an empty transaction that stands for the
-    /// committed one until this one is dropped: its rollback is queued and runs before the
-    /// connection's next use (it takes no lock, and the write turn is released at once).
+    /// committed one: on PostgreSQL its rollback is queued when this is dropped and sent with
+    /// the connection's check on release to the pool; on SQLite it is rolled back at once,
+    /// after the write turn is released (left to the drop, a pooled connection could stay in it).
     pub async fn commit_after(self, statements: &str) -> Result<(), DbErr> {
         let batch = format!("{statements};\nCOMMIT;\nBEGIN");
         if let Err(err) = self.txn.execute_unprepared(&batch).await {

@@ -227,19 +227,26 @@ pub fn graphql_operation(name: Option<&str>, cost: usize) {
     if !enabled() {
         return;
     }
-    let operation = match name {
+    let operation = operation_label(&OPERATIONS, name);
+    metrics::counter!("graphql_operations_total", "operation" => operation.clone()).increment(1);
+    metrics::histogram!("graphql_operation_cost", "operation" => operation).record(cost as f64);
+}
+
+/// The label of an operation name: a GraphQL name (at most 64 characters) as itself while
+/// `seen` has room, anything else `other`, no name `anonymous`.
+fn operation_label(seen: &Bounded, name: Option<&str>) -> String {
+    match name {
         Some(name)
             if !name.is_empty()
                 && name.len() <= 64
+                && !name.starts_with(|c: char| c.is_ascii_digit())
                 && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') =>
         {
-            OPERATIONS.label(name)
+            seen.label(name)
         }
         Some(_) => "other".to_owned(),
         None => "anonymous".to_owned(),
-    };
-    metrics::counter!("graphql_operations_total", "operation" => operation.clone()).increment(1);
-    metrics::histogram!("graphql_operation_cost", "operation" => operation).record(cost as f64);
+    }
 }
 
 /// A database connection that did not come free in time.
@@ -330,4 +337,53 @@ pub async fn serve(
         }
     });
     Ok(bound)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_chosen_label_values_stop_at_the_cap() {
+        let set = Bounded::new();
+        for n in 0..MAX_LABEL_VALUES {
+            assert_eq!(set.label(&format!("v{n}")), format!("v{n}"));
+        }
+        // Known values keep their label; a new one past the cap is `other`.
+        assert_eq!(set.label("v0"), "v0");
+        assert_eq!(set.label("one-too-many"), "other");
+    }
+
+    #[test]
+    fn operation_names_are_labels_only_when_they_are_graphql_names() {
+        let seen = Bounded::new();
+        assert_eq!(operation_label(&seen, Some("LatestSales")), "LatestSales");
+        assert_eq!(operation_label(&seen, None), "anonymous");
+        for hostile in [
+            "",
+            "has space",
+            "line\nbreak",
+            "crlf\r\n",
+            "quote\"",
+            "ข้าว",
+            "9starts_with_a_digit",
+            &"A".repeat(65),
+        ] {
+            assert_eq!(
+                operation_label(&seen, Some(hostile)),
+                "other",
+                "{hostile:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn doors_come_from_the_path() {
+        assert_eq!(door("/graphql"), "graphql");
+        assert_eq!(door("/api/partner/v1/sales"), "rest");
+        assert_eq!(door("/api/v1/integration/v1/items"), "push");
+        assert_eq!(door("/oauth/token"), "oauth");
+        assert_eq!(door("/readyz"), "health");
+        assert_eq!(door("/anything/else"), "pages");
+    }
 }

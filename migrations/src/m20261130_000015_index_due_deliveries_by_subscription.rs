@@ -1,6 +1,5 @@
-//! The webhook worker reads one subscription's due deliveries at a time (after its attempts
-//! finish, or new ones are queued for it): an index range per subscription, in due order, so
-//! the read never walks another subscription's backlog.
+//! The webhook worker claims one subscription's due deliveries at a time: an index range per
+//! subscription, in due order, so a claim never walks another subscription's backlog.
 
 use crate::common::*;
 use sea_orm_migration::prelude::*;

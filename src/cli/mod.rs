@@ -55,8 +55,8 @@ pub enum Command {
     /// Manage a tenant's own webhook subscriptions to the WMS events.
     #[command(subcommand)]
     Webhooks(webhooks::WebhooksCommand),
-    /// Print an operator token (admin role) for `/api/v1/api-keys`, signed with the server's
-    /// secret.
+    /// Print an operator token (admin role) for the operators' routes (`/api/v1/api-keys`,
+    /// `/api/v1/webhook-subscriptions`), signed with the server's secret.
     AdminToken {
         /// Who it is for (recorded with its uses).
         #[arg(long, default_value = "operator")]

@@ -1,8 +1,9 @@
 //! The push API's request log: one row per guarded request in `api_key_requests`, written
 //! after the response and off the request path. A request hands its entry to a bounded queue
 //! without waiting (a full queue drops the entry and counts it); a background task gathers
-//! entries for up to a second (at most 500), then writes them and each key's last use in one
-//! transaction — under load one write a second, not one per request. A slow or failing
+//! entries for up to a second (at most 500, looking at the queue ten times a second), then
+//! writes them and each key's last use in one transaction — one write a second up to 500
+//! requests a second, not one per request. A slow or failing
 //! database slows no request: entries wait in the queue, then are dropped.
 
 use std::sync::Arc;

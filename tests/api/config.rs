@@ -232,3 +232,32 @@ fn the_simulation_needs_demo_mode_and_webhook_settings_are_checked() {
             .allow_private
     );
 }
+
+#[test]
+fn metrics_listen_only_on_an_address_of_their_own() {
+    let mut a = args();
+    a.metrics_bind = Some("127.0.0.1:9090".into());
+    let config = Config::from_args(&a).expect("valid");
+    assert_eq!(
+        config.metrics_bind,
+        Some("127.0.0.1:9090".parse().expect("addr"))
+    );
+    for (given, said) in [
+        ("127.0.0.1:8080", "must not be the public address"),
+        ("everywhere", "must be an address and port"),
+        ("127.0.0.1", "must be an address and port"),
+    ] {
+        a.metrics_bind = Some(given.into());
+        let problems = Config::from_args(&a).expect_err(given).0;
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("METRICS_BIND") && p.contains(said)),
+            "{given}: {problems:?}"
+        );
+    }
+    assert_eq!(
+        Config::from_args(&args()).expect("valid").metrics_bind,
+        None
+    );
+}
