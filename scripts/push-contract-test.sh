@@ -20,7 +20,7 @@ fi
 source "$(dirname "$0")/lib/demo-server.sh"
 
 OPERATOR=$(env -u JWT_SECRET -u DATABASE_URL RUST_LOG=warn \
-  target/debug/partner-gateway --database-url "sqlite://$WORK/demo.db" admin-token --subject contract-test)
+  target/debug/partner-gateway admin-token --subject contract-test)
 
 "$SCHEMATHESIS" run "$BASE/api/v1/openapi.json" \
   --url "$BASE" \

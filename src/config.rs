@@ -43,136 +43,117 @@ pub enum LogFormat {
     Json,
 }
 
-/// Options shared by every subcommand, from flags or the environment.
+/// Where the data lives: every command that opens the database.
 #[derive(Debug, Clone, Args)]
-pub struct ConfigArgs {
+#[command(next_help_heading = "Database")]
+pub struct DatabaseArgs {
     /// Database URL: `sqlite://path/to/file.db` or `postgres://user:pass@host:port/db`.
-    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true, hide_env_values = true)]
-    pub database_url: String,
+    #[arg(id = "database_url", long = "database-url", value_name = "DATABASE_URL", env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, hide_env_values = true, global = true)]
+    pub url: String,
 
     /// Maximum pooled database connections (default: 8 on SQLite, 16 on PostgreSQL).
-    #[arg(long, env = "DATABASE_MAX_CONNECTIONS", global = true)]
-    pub database_max_connections: Option<u32>,
-
-    /// Address the HTTP server listens on.
-    #[arg(long, env = "BIND", default_value = DEFAULT_BIND, global = true)]
-    pub bind: String,
-
-    /// Base URL printed in the banner and links (default: `http://<bind>`).
-    #[arg(long, env = "PUBLIC_URL", global = true)]
-    pub public_url: Option<String>,
-
-    /// HS256 signing secret for access tokens, at least 32 bytes. Setting it turns demo mode off.
-    #[arg(long, env = "JWT_SECRET", global = true, hide_env_values = true)]
-    pub jwt_secret: Option<String>,
-
-    /// `iss` claim of issued tokens, checked on every request.
     #[arg(
-        long,
-        env = "JWT_ISSUER",
-        default_value = "partner-gateway",
+        id = "database_max_connections",
+        long = "database-max-connections",
+        value_name = "DATABASE_MAX_CONNECTIONS",
+        env = "DATABASE_MAX_CONNECTIONS",
         global = true
     )]
-    pub jwt_issuer: String,
+    pub max_connections: Option<u32>,
+}
+
+/// Demo mode, or the secret that signs tokens (which turns it off).
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Demo mode")]
+pub struct ModeArgs {
+    /// HS256 signing secret for access tokens, at least 32 bytes. Setting it turns demo mode off.
+    #[arg(
+        id = "jwt_secret",
+        long = "jwt-secret",
+        value_name = "JWT_SECRET",
+        env = "JWT_SECRET",
+        hide_env_values = true,
+        global = true
+    )]
+    pub jwt_secret: Option<String>,
+
+    /// Turn demo mode off even without `JWT_SECRET` (startup then fails until one is set).
+    #[arg(id = "no_demo", long = "no-demo", env = "NO_DEMO", global = true)]
+    pub no_demo: bool,
+}
+
+/// The claims every token carries and every request's token is checked against.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Tokens")]
+pub struct TokenArgs {
+    /// `iss` claim of issued tokens, checked on every request.
+    #[arg(
+        id = "jwt_issuer",
+        long = "jwt-issuer",
+        value_name = "JWT_ISSUER",
+        env = "JWT_ISSUER",
+        default_value = "partner-gateway"
+    )]
+    pub issuer: String,
 
     /// `aud` claim of issued tokens, checked on every request.
     #[arg(
-        long,
+        id = "jwt_audience",
+        long = "jwt-audience",
+        value_name = "JWT_AUDIENCE",
         env = "JWT_AUDIENCE",
-        default_value = "partner-api",
-        global = true
+        default_value = "partner-api"
     )]
-    pub jwt_audience: String,
+    pub audience: String,
+}
 
-    /// Access token lifetime in seconds (60 to 86400).
-    #[arg(long, env = "TOKEN_TTL_SECONDS", default_value_t = 3600, global = true)]
-    pub token_ttl_seconds: u64,
-
-    /// Turn demo mode off even without `JWT_SECRET` (startup then fails until one is set).
-    #[arg(long, env = "NO_DEMO", global = true)]
-    pub no_demo: bool,
-
+/// How the process logs.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Logging")]
+pub struct LogArgs {
     /// Log output format.
-    #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty, global = true)]
-    pub log_format: LogFormat,
+    #[arg(id = "log_format", long = "log-format", value_name = "LOG_FORMAT", env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty, global = true)]
+    pub format: LogFormat,
+}
 
-    /// Requests per 15 minutes for each application of a PRO tenant.
-    #[arg(long, env = "RATE_LIMIT_PRO", default_value_t = 1_000, global = true)]
-    pub rate_limit_pro: u32,
-
-    /// Requests per 15 minutes for each application of an ENTERPRISE tenant.
+/// Which addresses webhooks may reach.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Webhooks")]
+pub struct TargetArgs {
+    /// Let webhooks reach private, loopback and link-local addresses (default: only in demo
+    /// mode, so a receiver on this machine works there; never in production).
     #[arg(
-        long,
-        env = "RATE_LIMIT_ENTERPRISE",
-        default_value_t = 10_000,
+        id = "webhook_allow_private_targets",
+        long = "webhook-allow-private-targets",
+        value_name = "WEBHOOK_ALLOW_PRIVATE_TARGETS",
+        env = "WEBHOOK_ALLOW_PRIVATE_TARGETS",
         global = true
     )]
-    pub rate_limit_enterprise: u32,
+    pub allow_private: Option<bool>,
+}
 
-    /// GraphQL: largest document in bytes.
-    #[arg(long, env = "GRAPHQL_MAX_BODY_BYTES", default_value_t = 64 * 1024, global = true)]
-    pub graphql_max_body_bytes: usize,
-
-    /// GraphQL: deepest bracket nesting (selections and input values), checked before parsing.
-    #[arg(long, env = "GRAPHQL_MAX_NESTING", default_value_t = 48, global = true)]
-    pub graphql_max_nesting: usize,
-
-    /// GraphQL: deepest selection set.
-    #[arg(long, env = "GRAPHQL_MAX_DEPTH", default_value_t = 12, global = true)]
-    pub graphql_max_depth: usize,
-
-    /// GraphQL: highest cost (a connection costs first × its children).
-    #[arg(
-        long,
-        env = "GRAPHQL_MAX_COMPLEXITY",
-        default_value_t = 20_000,
-        global = true
-    )]
-    pub graphql_max_complexity: usize,
-
-    /// GraphQL: most aliases in one document.
-    #[arg(long, env = "GRAPHQL_MAX_ALIASES", default_value_t = 64, global = true)]
-    pub graphql_max_aliases: usize,
-
-    /// GraphQL: most operations in one batch.
-    #[arg(long, env = "GRAPHQL_MAX_BATCH", default_value_t = 10, global = true)]
-    pub graphql_max_batch: usize,
-
-    /// GraphQL: largest size of a document once its fragments are expanded (fields, spreads,
-    /// inline fragments and argument values; a variable counts the values it holds).
-    #[arg(
-        long,
-        env = "GRAPHQL_MAX_EXPANDED_FIELDS",
-        default_value_t = 2_000,
-        global = true
-    )]
-    pub graphql_max_expanded_fields: usize,
-
-    /// GraphQL: seconds a request may run (parse, validation, execution) before it is stopped.
-    #[arg(
-        long,
-        env = "GRAPHQL_TIMEOUT_SECONDS",
-        default_value_t = 5,
-        global = true
-    )]
-    pub graphql_timeout_seconds: u64,
-
-    /// Seconds any other request may run before it is stopped with a 503.
-    #[arg(
-        long,
-        env = "REQUEST_TIMEOUT_SECONDS",
-        default_value_t = 30,
-        global = true
-    )]
-    pub request_timeout_seconds: u64,
+/// Everything `serve` reads, from flags or the environment; the other commands read only the
+/// groups they use (see `cli`).
+#[derive(Debug, Clone, Args)]
+pub struct ConfigArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
 
     /// Pooled connections one request may use at once (default: half the pool, at least 1).
-    #[arg(long, env = "DATABASE_CONNECTIONS_PER_REQUEST", global = true)]
+    #[arg(
+        long,
+        env = "DATABASE_CONNECTIONS_PER_REQUEST",
+        help_heading = "Database"
+    )]
     pub database_connections_per_request: Option<u32>,
 
     /// Pooled connections all requests of one tenant may use at once (default: three quarters
     /// of the pool, at least 1).
-    #[arg(long, env = "DATABASE_CONNECTIONS_PER_TENANT", global = true)]
+    #[arg(
+        long,
+        env = "DATABASE_CONNECTIONS_PER_TENANT",
+        help_heading = "Database"
+    )]
     pub database_connections_per_tenant: Option<u32>,
 
     /// Seconds a request waits for a pooled connection before it is answered 503 with
@@ -181,9 +162,46 @@ pub struct ConfigArgs {
         long,
         env = "DATABASE_ACQUIRE_TIMEOUT_SECONDS",
         default_value_t = 5,
-        global = true
+        help_heading = "Database"
     )]
     pub database_acquire_timeout_seconds: u64,
+
+    #[command(flatten)]
+    pub mode: ModeArgs,
+
+    /// Demo mode only: place and complete a sales order in the demo tenant every few seconds,
+    /// so that lists grow and webhook events arrive.
+    #[arg(long, env = "SIMULATE", help_heading = "Demo mode")]
+    pub simulate: bool,
+
+    #[command(flatten)]
+    pub tokens: TokenArgs,
+
+    /// Access token lifetime in seconds (60 to 86400).
+    #[arg(
+        long,
+        env = "TOKEN_TTL_SECONDS",
+        default_value_t = 3600,
+        help_heading = "Tokens"
+    )]
+    pub token_ttl_seconds: u64,
+
+    /// Address the HTTP server listens on.
+    #[arg(long, env = "BIND", default_value = DEFAULT_BIND, help_heading = "HTTP server")]
+    pub bind: String,
+
+    /// Base URL printed in the banner and links (default: `http://<bind>`).
+    #[arg(long, env = "PUBLIC_URL", help_heading = "HTTP server")]
+    pub public_url: Option<String>,
+
+    /// Seconds any other request may run before it is stopped with a 503.
+    #[arg(
+        long,
+        env = "REQUEST_TIMEOUT_SECONDS",
+        default_value_t = 30,
+        help_heading = "HTTP server"
+    )]
+    pub request_timeout_seconds: u64,
 
     /// Seconds a client has to send a request's headers, from the moment the connection opens
     /// or the previous response ends (so it is also the idle keep-alive timeout).
@@ -191,7 +209,7 @@ pub struct ConfigArgs {
         long,
         env = "HTTP_HEADER_TIMEOUT_SECONDS",
         default_value_t = 10,
-        global = true
+        help_heading = "HTTP server"
     )]
     pub http_header_timeout_seconds: u64,
 
@@ -200,7 +218,7 @@ pub struct ConfigArgs {
         long,
         env = "HTTP_WRITE_TIMEOUT_SECONDS",
         default_value_t = 30,
-        global = true
+        help_heading = "HTTP server"
     )]
     pub http_write_timeout_seconds: u64,
 
@@ -209,14 +227,14 @@ pub struct ConfigArgs {
         long,
         env = "HTTP_BODY_TIMEOUT_SECONDS",
         default_value_t = 10,
-        global = true
+        help_heading = "HTTP server"
     )]
     pub http_body_timeout_seconds: u64,
 
     /// Most open client connections (default: from the process's open-file limit, read at
     /// start, at most 10000). Beyond it a few more are kept for /healthz and /readyz only;
     /// the rest are closed at once.
-    #[arg(long, env = "HTTP_MAX_CONNECTIONS", global = true)]
+    #[arg(long, env = "HTTP_MAX_CONNECTIONS", help_heading = "HTTP server")]
     pub http_max_connections: Option<usize>,
 
     /// Connections kept beyond HTTP_MAX_CONNECTIONS for /healthz and /readyz only.
@@ -224,16 +242,43 @@ pub struct ConfigArgs {
         long,
         env = "HTTP_HEALTH_CONNECTIONS",
         default_value_t = 32,
-        global = true
+        help_heading = "HTTP server"
     )]
     pub http_health_connections: usize,
+
+    /// Seconds to let in-flight requests finish after a shutdown signal.
+    #[arg(
+        long,
+        env = "SHUTDOWN_GRACE_SECONDS",
+        default_value_t = 20,
+        help_heading = "HTTP server"
+    )]
+    pub shutdown_grace_seconds: u64,
+
+    /// Requests per 15 minutes for each application of a PRO tenant.
+    #[arg(
+        long,
+        env = "RATE_LIMIT_PRO",
+        default_value_t = 1_000,
+        help_heading = "Limits on clients"
+    )]
+    pub rate_limit_pro: u32,
+
+    /// Requests per 15 minutes for each application of an ENTERPRISE tenant.
+    #[arg(
+        long,
+        env = "RATE_LIMIT_ENTERPRISE",
+        default_value_t = 10_000,
+        help_heading = "Limits on clients"
+    )]
+    pub rate_limit_enterprise: u32,
 
     /// Failed token requests allowed per client id in 15 minutes, then 429.
     #[arg(
         long,
         env = "OAUTH_MAX_FAILURES_PER_CLIENT",
         default_value_t = 10,
-        global = true
+        help_heading = "Limits on clients"
     )]
     pub oauth_max_failures_per_client: u32,
 
@@ -242,7 +287,7 @@ pub struct ConfigArgs {
         long,
         env = "OAUTH_MAX_FAILURES_PER_ADDRESS",
         default_value_t = 50,
-        global = true
+        help_heading = "Limits on clients"
     )]
     pub oauth_max_failures_per_address: u32,
 
@@ -252,14 +297,87 @@ pub struct ConfigArgs {
         long,
         env = "OAUTH_REQUESTS_PER_MINUTE_PER_ADDRESS",
         default_value_t = 600,
-        global = true
+        help_heading = "Limits on clients"
     )]
     pub oauth_requests_per_minute_per_address: u32,
+
+    /// GraphQL: largest document in bytes.
+    #[arg(long, env = "GRAPHQL_MAX_BODY_BYTES", default_value_t = 64 * 1024, help_heading = "GraphQL")]
+    pub graphql_max_body_bytes: usize,
+
+    /// GraphQL: deepest bracket nesting (selections and input values), checked before parsing.
+    #[arg(
+        long,
+        env = "GRAPHQL_MAX_NESTING",
+        default_value_t = 48,
+        help_heading = "GraphQL"
+    )]
+    pub graphql_max_nesting: usize,
+
+    /// GraphQL: deepest selection set.
+    #[arg(
+        long,
+        env = "GRAPHQL_MAX_DEPTH",
+        default_value_t = 12,
+        help_heading = "GraphQL"
+    )]
+    pub graphql_max_depth: usize,
+
+    /// GraphQL: highest cost (a connection costs first × its children).
+    #[arg(
+        long,
+        env = "GRAPHQL_MAX_COMPLEXITY",
+        default_value_t = 20_000,
+        help_heading = "GraphQL"
+    )]
+    pub graphql_max_complexity: usize,
+
+    /// GraphQL: most aliases in one document.
+    #[arg(
+        long,
+        env = "GRAPHQL_MAX_ALIASES",
+        default_value_t = 64,
+        help_heading = "GraphQL"
+    )]
+    pub graphql_max_aliases: usize,
+
+    /// GraphQL: most operations in one batch.
+    #[arg(
+        long,
+        env = "GRAPHQL_MAX_BATCH",
+        default_value_t = 10,
+        help_heading = "GraphQL"
+    )]
+    pub graphql_max_batch: usize,
+
+    /// GraphQL: largest size of a document once its fragments are expanded (fields, spreads,
+    /// inline fragments and argument values; a variable counts the values it holds).
+    #[arg(
+        long,
+        env = "GRAPHQL_MAX_EXPANDED_FIELDS",
+        default_value_t = 2_000,
+        help_heading = "GraphQL"
+    )]
+    pub graphql_max_expanded_fields: usize,
+
+    /// GraphQL: seconds a request may run (parse, validation, execution) before it is stopped.
+    #[arg(
+        long,
+        env = "GRAPHQL_TIMEOUT_SECONDS",
+        default_value_t = 5,
+        help_heading = "GraphQL"
+    )]
+    pub graphql_timeout_seconds: u64,
 
     /// Proxies whose `X-Forwarded-For` the Push Integration API believes (comma-separated
     /// addresses or CIDR networks). From any other peer the header is ignored: anyone can send
     /// it, so believing it would let a client claim an allowed address.
-    #[arg(long, env = "TRUSTED_PROXIES", default_value = "", global = true)]
+    #[arg(
+        long,
+        env = "TRUSTED_PROXIES",
+        default_value = "",
+        help_heading = "Push API"
+    )]
     pub trusted_proxies: String,
 
     /// Entries the push API's request log may hold waiting to be written; beyond, entries are
@@ -268,51 +386,62 @@ pub struct ConfigArgs {
         long,
         env = "REQUEST_LOG_QUEUE",
         default_value_t = 10_000,
-        global = true
+        help_heading = "Push API"
     )]
     pub request_log_queue: usize,
 
-    /// Demo mode only: place and complete a sales order in the demo tenant every few seconds,
-    /// so that lists grow and webhook events arrive.
-    #[arg(long, env = "SIMULATE", global = true)]
-    pub simulate: bool,
-
-    /// Serve Prometheus metrics at `/metrics` on this address (off when unset; never the
-    /// public port: keep it on a private interface).
-    #[arg(long, env = "METRICS_BIND", global = true)]
-    pub metrics_bind: Option<String>,
-
-    /// Let webhooks reach private, loopback and link-local addresses (default: only in demo
-    /// mode, so a receiver on this machine works there; never in production).
-    #[arg(long, env = "WEBHOOK_ALLOW_PRIVATE_TARGETS", global = true)]
-    pub webhook_allow_private_targets: Option<bool>,
+    #[command(flatten)]
+    pub targets: TargetArgs,
 
     /// Seconds one webhook attempt may take, connecting and reading the answer included.
     #[arg(
         long,
         env = "WEBHOOK_TIMEOUT_SECONDS",
         default_value_t = 10,
-        global = true
+        help_heading = "Webhooks"
     )]
     pub webhook_timeout_seconds: u64,
 
     /// Attempts at a webhook delivery before it is marked failed (retries back off
     /// exponentially from 5 s up to an hour).
-    #[arg(long, env = "WEBHOOK_MAX_ATTEMPTS", default_value_t = 8, global = true)]
+    #[arg(
+        long,
+        env = "WEBHOOK_MAX_ATTEMPTS",
+        default_value_t = 8,
+        help_heading = "Webhooks"
+    )]
     pub webhook_max_attempts: i32,
 
     /// Webhook attempts in flight at once in this process (at most 4 per subscription).
-    #[arg(long, env = "WEBHOOK_CONCURRENCY", default_value_t = 32, global = true)]
-    pub webhook_concurrency: usize,
-
-    /// Seconds to let in-flight requests finish after a shutdown signal.
     #[arg(
         long,
-        env = "SHUTDOWN_GRACE_SECONDS",
-        default_value_t = 20,
-        global = true
+        env = "WEBHOOK_CONCURRENCY",
+        default_value_t = 32,
+        help_heading = "Webhooks"
     )]
-    pub shutdown_grace_seconds: u64,
+    pub webhook_concurrency: usize,
+
+    #[command(flatten)]
+    pub log: LogArgs,
+
+    /// Serve Prometheus metrics at `/metrics` on this address (off when unset; never the
+    /// public port: keep it on a private interface).
+    #[arg(long, env = "METRICS_BIND", help_heading = "Metrics")]
+    pub metrics_bind: Option<String>,
+}
+
+impl ConfigArgs {
+    /// Every setting at its default, whatever the environment holds: what a command gets for
+    /// the groups it does not read.
+    pub fn defaults() -> Self {
+        use clap::FromArgMatches;
+        let command = Self::augment_args(clap::Command::new("defaults"))
+            .mut_args(|arg| arg.env(None::<&str>));
+        let matches = command
+            .try_get_matches_from(["defaults"])
+            .expect("every setting has a default or is optional");
+        Self::from_arg_matches(&matches).expect("the defaults are valid settings")
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -427,10 +556,10 @@ impl Config {
     pub fn from_args(args: &ConfigArgs) -> Result<Self, ConfigError> {
         let mut problems = Vec::new();
 
-        let backend = if args.database_url.starts_with("sqlite:") {
+        let backend = if args.database.url.starts_with("sqlite:") {
             Some(Backend::Sqlite)
-        } else if args.database_url.starts_with("postgres://")
-            || args.database_url.starts_with("postgresql://")
+        } else if args.database.url.starts_with("postgres://")
+            || args.database.url.starts_with("postgresql://")
         {
             Some(Backend::Postgres)
         } else {
@@ -440,7 +569,8 @@ impl Config {
             None
         };
         let max_connections =
-            args.database_max_connections
+            args.database
+                .max_connections
                 .unwrap_or(if backend == Some(Backend::Postgres) {
                     16
                 } else {
@@ -547,7 +677,7 @@ impl Config {
         if !(1..=50).contains(&args.webhook_max_attempts) {
             problems.push("WEBHOOK_MAX_ATTEMPTS must be between 1 and 50".to_owned());
         }
-        if args.simulate && (args.no_demo || args.jwt_secret.is_some()) {
+        if args.simulate && (args.mode.no_demo || args.mode.jwt_secret.is_some()) {
             problems.push(
                 "SIMULATE (--simulate) needs demo mode: no JWT_SECRET and no --no-demo".to_owned(),
             );
@@ -589,10 +719,10 @@ impl Config {
         if !(60..=86_400).contains(&args.token_ttl_seconds) {
             problems.push("TOKEN_TTL_SECONDS must be between 60 and 86400".to_owned());
         }
-        if args.jwt_issuer.trim().is_empty() {
+        if args.tokens.issuer.trim().is_empty() {
             problems.push("JWT_ISSUER must not be empty".to_owned());
         }
-        if args.jwt_audience.trim().is_empty() {
+        if args.tokens.audience.trim().is_empty() {
             problems.push("JWT_AUDIENCE must not be empty".to_owned());
         }
 
@@ -634,8 +764,8 @@ impl Config {
             }
         }
 
-        let demo = !args.no_demo && args.jwt_secret.is_none();
-        let secret = match (&args.jwt_secret, demo) {
+        let demo = !args.mode.no_demo && args.mode.jwt_secret.is_none();
+        let secret = match (&args.mode.jwt_secret, demo) {
             (Some(secret), _) if secret.len() < MIN_SECRET_BYTES => {
                 problems.push(format!(
                     "JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes"
@@ -648,8 +778,8 @@ impl Config {
         };
         let jwt = secret.map(|secret| JwtConfig {
             secret,
-            issuer: args.jwt_issuer.clone(),
-            audience: args.jwt_audience.clone(),
+            issuer: args.tokens.issuer.clone(),
+            audience: args.tokens.audience.clone(),
             ttl: Duration::from_secs(args.token_ttl_seconds),
         });
 
@@ -668,7 +798,7 @@ impl Config {
         match (backend, bind, problems.is_empty()) {
             (Some(backend), Some(bind), true) => Ok(Self {
                 database: DatabaseConfig {
-                    url: Secret::new(args.database_url.clone()),
+                    url: Secret::new(args.database.url.clone()),
                     backend,
                     max_connections,
                     connections_per_request: connections_per_request as usize,
@@ -680,7 +810,7 @@ impl Config {
                 public_url,
                 jwt,
                 demo,
-                log_format: args.log_format,
+                log_format: args.log.format,
                 shutdown_grace: Duration::from_secs(args.shutdown_grace_seconds),
                 rate_limits: RateLimitConfig {
                     pro: args.rate_limit_pro,
@@ -715,7 +845,7 @@ impl Config {
                 },
                 webhooks: crate::webhooks::WebhookConfig {
                     targets: crate::webhooks::target::TargetPolicy {
-                        allow_private: args.webhook_allow_private_targets.unwrap_or(demo),
+                        allow_private: args.targets.allow_private.unwrap_or(demo),
                     },
                     timeout: Duration::from_secs(args.webhook_timeout_seconds),
                     max_attempts: args.webhook_max_attempts,

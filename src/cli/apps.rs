@@ -23,6 +23,7 @@ pub enum AppsCommand {
         /// Tenant id (see `tenants list`).
         #[arg(long)]
         tenant: Uuid,
+        /// A name people recognise (shown in lists and logs).
         #[arg(long)]
         name: String,
         /// Space- or comma-separated scopes, e.g. "read:sales read:products".
@@ -31,40 +32,51 @@ pub enum AppsCommand {
         /// Restrict to a branch (repeatable); omit for every branch.
         #[arg(long = "branch")]
         branches: Vec<Uuid>,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// List applications (secrets are never shown).
     List {
+        /// Only this tenant's applications.
         #[arg(long)]
         tenant: Option<Uuid>,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Suspend an application: its tokens stop working on their next request.
     Suspend {
+        /// The application's client id (`pgc_…`, see `apps list`).
         client_id: String,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Re-activate a suspended application.
     Activate {
+        /// The application's client id (`pgc_…`, see `apps list`).
         client_id: String,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Revoke an application for good.
     Revoke {
+        /// The application's client id (`pgc_…`, see `apps list`).
         client_id: String,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Set the browser origins (e.g. https://app.example.com) whose pages may call the API
     /// with the application's tokens; replaces the list. No origins: no browser access.
     Origins {
+        /// The application's client id (`pgc_…`, see `apps list`).
         client_id: String,
         /// `scheme://host[:port]`, no path; repeat for several.
         origins: Vec<String>,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -74,16 +86,19 @@ pub enum AppsCommand {
 pub enum TenantsCommand {
     /// Create a tenant.
     Create {
+        /// The merchant's name.
         #[arg(long)]
         name: String,
         /// FREE, BASIC, PRO or ENTERPRISE.
         #[arg(long, default_value = "PRO")]
         plan: String,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// List tenants.
     List {
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },

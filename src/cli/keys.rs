@@ -20,6 +20,7 @@ pub enum KeysCommand {
         /// Tenant id (see `tenants list`).
         #[arg(long)]
         tenant: Uuid,
+        /// A name people recognise (shown in lists and the request log).
         #[arg(long)]
         name: String,
         /// Space- or comma-separated: read, write, admin.
@@ -37,25 +38,32 @@ pub enum KeysCommand {
         /// Requests per sliding minute; 0: no limit.
         #[arg(long, default_value_t = 0)]
         rate_limit: u32,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// List keys (never their raw text).
     List {
+        /// Only this tenant's keys.
         #[arg(long)]
         tenant: Option<Uuid>,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Revoke a key for good, by id or by the prefix `list` shows.
     Revoke {
+        /// The key's id or prefix.
         key: String,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Summarise a key's request log: requests by status class, latency, last use.
     Stats {
+        /// The key's id or prefix.
         key: String,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },

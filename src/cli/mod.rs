@@ -13,7 +13,7 @@ use std::sync::Arc;
 use clap::{Args, Parser, Subcommand};
 
 use crate::clock::{Clock, SystemClock};
-use crate::config::{Config, ConfigArgs};
+use crate::config::{Config, ConfigArgs, DatabaseArgs, LogArgs, ModeArgs, TargetArgs, TokenArgs};
 use crate::demo::{self, SeedOptions};
 use crate::{db, telemetry};
 
@@ -23,38 +23,68 @@ use crate::{db, telemetry};
     version,
     about = "Partner REST API and GraphQL facade over a retail back office",
     long_about = "Partner REST API and GraphQL facade over a retail back office.\n\n\
-                  With no arguments it serves in demo mode: SQLite at ./data/partner-gateway.db, \
-                  demo data on first start, demo credentials and a ready token in the banner. \
-                  Setting JWT_SECRET (or passing --no-demo) turns demo mode off."
+                  With no command it serves (`partner-gateway [options]` is `partner-gateway \
+                  serve [options]`; `partner-gateway serve --help` lists the options). With no \
+                  options at all it serves in demo mode: SQLite at ./data/partner-gateway.db, demo data \
+                  on first start, demo credentials and a ready token in the banner. Setting \
+                  JWT_SECRET (or passing --no-demo) turns demo mode off.\n\n\
+                  Each command takes only the options it uses, from flags (before or after its \
+                  name) or the environment; `partner-gateway <command> --help` lists them."
 )]
 pub struct Cli {
-    #[command(flatten)]
-    pub config: ConfigArgs,
-
     #[command(subcommand)]
-    pub command: Option<Command>,
+    pub command: Command,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve HTTP (the default).
-    Serve,
+    Serve(Box<ConfigArgs>),
     /// Apply pending database migrations and exit.
-    Migrate,
+    Migrate(StoreArgs),
     /// Fill an empty database with deterministic demo data.
-    Seed(SeedArgs),
+    Seed {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Demo applications (with public secrets) are seeded in demo mode only.
+        #[command(flatten)]
+        mode: ModeArgs,
+        #[command(flatten)]
+        seed: SeedArgs,
+    },
     /// Manage API applications (OAuth clients).
-    #[command(subcommand)]
-    Apps(apps::AppsCommand),
+    Apps {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(subcommand)]
+        command: apps::AppsCommand,
+    },
     /// Manage tenants (merchants).
-    #[command(subcommand)]
-    Tenants(apps::TenantsCommand),
+    Tenants {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(subcommand)]
+        command: apps::TenantsCommand,
+    },
     /// Manage the Push Integration API's keys.
-    #[command(subcommand)]
-    Keys(keys::KeysCommand),
+    Keys {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(subcommand)]
+        command: keys::KeysCommand,
+    },
     /// Manage a tenant's own webhook subscriptions to the WMS events.
-    #[command(subcommand)]
-    Webhooks(webhooks::WebhooksCommand),
+    Webhooks {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Demo mode lets webhooks reach this machine's addresses.
+        #[command(flatten)]
+        mode: ModeArgs,
+        #[command(flatten)]
+        targets: TargetArgs,
+        #[command(subcommand)]
+        command: webhooks::WebhooksCommand,
+    },
     /// Print an operator token (admin role) for the operators' routes (`/api/v1/api-keys`,
     /// `/api/v1/webhook-subscriptions`), signed with the server's secret.
     AdminToken {
@@ -64,6 +94,10 @@ pub enum Command {
         /// Minutes it stays valid (at most a day).
         #[arg(long, default_value_t = 15)]
         ttl_minutes: u64,
+        #[command(flatten)]
+        mode: ModeArgs,
+        #[command(flatten)]
+        tokens: TokenArgs,
     },
     /// Write the GraphQL schema (SDL, PII fields included) (default: stdout).
     ExportSchema {
@@ -80,6 +114,55 @@ pub enum Command {
         #[arg(long)]
         push: bool,
     },
+}
+
+/// The options of a command that opens the database.
+#[derive(Debug, Clone, Args)]
+pub struct StoreArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    #[command(flatten)]
+    pub log: LogArgs,
+}
+
+impl Command {
+    /// The settings this command reads; the groups it does not read keep their defaults,
+    /// whatever the environment says (a server option set for `serve` never stops `migrate`).
+    pub fn settings(&self) -> ConfigArgs {
+        let mut args = ConfigArgs::defaults();
+        let store = match self {
+            Command::Serve(serve) => return (**serve).clone(),
+            Command::Migrate(store)
+            | Command::Apps { store, .. }
+            | Command::Tenants { store, .. }
+            | Command::Keys { store, .. } => Some(store),
+            Command::Seed { store, mode, .. } => {
+                args.mode = mode.clone();
+                Some(store)
+            }
+            Command::Webhooks {
+                store,
+                mode,
+                targets,
+                ..
+            } => {
+                args.mode = mode.clone();
+                args.targets = targets.clone();
+                Some(store)
+            }
+            Command::AdminToken { mode, tokens, .. } => {
+                args.mode = mode.clone();
+                args.tokens = tokens.clone();
+                None
+            }
+            Command::ExportSchema { .. } | Command::ExportOpenapi { .. } => None,
+        };
+        if let Some(store) = store {
+            args.database = store.database.clone();
+            args.log = store.log.clone();
+        }
+        args
+    }
 }
 
 #[derive(Debug, Clone, Args)]
@@ -145,7 +228,8 @@ impl SeedArgs {
 
 /// Parses the command line and runs it.
 pub async fn run() -> anyhow::Result<()> {
-    let cli = match Cli::try_parse() {
+    let argv = with_command(std::env::args_os().collect());
+    let cli = match Cli::try_parse_from(&argv) {
         Ok(cli) => cli,
         Err(err)
             if matches!(
@@ -154,7 +238,7 @@ pub async fn run() -> anyhow::Result<()> {
             ) =>
         {
             // clap stops at the first value it cannot read; the operator gets them all.
-            match configuration_problems(std::env::args_os().collect()) {
+            match configuration_problems(argv) {
                 Some(problems) => return Err(problems.into()),
                 None => err.exit(),
             }
@@ -163,45 +247,94 @@ pub async fn run() -> anyhow::Result<()> {
     };
     // The documents need neither the configuration nor a database.
     match cli.command {
-        Some(Command::ExportSchema { output }) => {
+        Command::ExportSchema { output } => {
             return write_or_print(crate::graphql::sdl(), output);
         }
-        Some(Command::ExportOpenapi {
+        Command::ExportOpenapi {
             output,
             push: false,
-        }) => return write_or_print(crate::rest::openapi::document_json(), output),
-        Some(Command::ExportOpenapi { output, push: true }) => {
+        } => return write_or_print(crate::rest::openapi::document_json(), output),
+        Command::ExportOpenapi { output, push: true } => {
             return write_or_print(crate::push::openapi::document_json(), output);
         }
         _ => {}
     }
-    let config = Config::from_args(&cli.config)?;
+    let mut config = Config::from_args(&cli.command.settings())?;
     telemetry::init(config.log_format);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve::run(config, clock).await,
-        Command::Migrate => {
+    match cli.command {
+        Command::Serve(_) => serve::run(config, clock).await,
+        Command::Migrate(_) => {
             // The one command (besides demo mode) that creates a missing SQLite file.
-            let mut database = config.database.clone();
-            database.create_if_missing = true;
-            let db = db::connect(&database).await?;
+            config.database.create_if_missing = true;
+            let db = db::connect(&config.database).await?;
             db::migrate(&db).await?;
             eprintln!("migrations applied");
             Ok(())
         }
-        Command::Seed(args) => seed(config, clock, args).await,
-        Command::Apps(command) => apps::run_apps(config, clock, command).await,
-        Command::Tenants(command) => apps::run_tenants(config, clock, command).await,
-        Command::Keys(command) => keys::run_keys(config, clock, command).await,
-        Command::Webhooks(command) => webhooks::run_webhooks(config, clock, command).await,
+        Command::Seed { seed: args, .. } => seed(config, clock, args).await,
+        // Managing a database never creates one: a mistyped path would hold the new rows.
+        Command::Apps { command, .. } => {
+            config.database.create_if_missing = false;
+            apps::run_apps(config, clock, command).await
+        }
+        Command::Tenants { command, .. } => {
+            config.database.create_if_missing = false;
+            apps::run_tenants(config, clock, command).await
+        }
+        Command::Keys { command, .. } => {
+            config.database.create_if_missing = false;
+            keys::run_keys(config, clock, command).await
+        }
+        Command::Webhooks { command, .. } => {
+            config.database.create_if_missing = false;
+            webhooks::run_webhooks(config, clock, command).await
+        }
         Command::AdminToken {
             subject,
             ttl_minutes,
+            ..
         } => keys::admin_token(&config, clock, &subject, ttl_minutes),
         Command::ExportSchema { .. } | Command::ExportOpenapi { .. } => {
             unreachable!("written above")
         }
     }
+}
+
+/// Puts the command first: options may come before it (`partner-gateway --bind … serve`),
+/// and with none named, `serve` is meant (`partner-gateway [options]`). A request for help
+/// or the version before any command is left as it is.
+fn with_command(mut argv: Vec<OsString>) -> Vec<OsString> {
+    let cli = <Cli as clap::CommandFactory>::command();
+    // The options (of any command) that take a value: the word after them is not a command.
+    let valued: Vec<String> = cli
+        .get_subcommands()
+        .flat_map(|command| command.get_arguments())
+        .filter(|arg| arg.get_action().takes_values())
+        .filter_map(|arg| arg.get_long().map(|long| format!("--{long}")))
+        .collect();
+    let mut at = 1;
+    while let Some(word) = argv.get(at).map(|word| word.to_string_lossy().into_owned()) {
+        if matches!(word.as_str(), "-h" | "--help" | "-V" | "--version") {
+            return argv;
+        }
+        if !word.starts_with('-') {
+            if cli.find_subcommand(&word).is_none() {
+                // Not a command: clap says what is wrong with it.
+                return argv;
+            }
+            let command = argv.remove(at);
+            argv.insert(1, command);
+            return argv;
+        }
+        at += if !word.contains('=') && valued.contains(&word) {
+            2
+        } else {
+            1
+        };
+    }
+    argv.insert(argv.len().min(1), OsString::from("serve"));
+    argv
 }
 
 async fn seed(config: Config, clock: Arc<dyn Clock>, args: SeedArgs) -> anyhow::Result<()> {
@@ -260,12 +393,15 @@ fn write_or_print(text: String, output: Option<std::path::PathBuf>) -> anyhow::R
 }
 
 /// Every configuration problem of a command line and environment that clap refused: each
-/// server option whose value cannot be read (named by its variable and its flag), then,
-/// with those left at their defaults, the problems [`Config::from_args`] finds in the rest.
-/// `None` when no server option is at fault (the refusal is about a subcommand's own).
+/// option of the command whose value cannot be read (named by its variable and its flag),
+/// then, with those left at their defaults, the problems [`Config::from_args`] finds in the
+/// rest. `None` when no setting is at fault (the refusal is about a command's own options).
+/// `argv` names its command first (see [`with_command`]).
 fn configuration_problems(mut argv: Vec<OsString>) -> Option<crate::config::ConfigError> {
-    let mut command = <Cli as clap::CommandFactory>::command();
-    let options: Vec<clap::Arg> = command
+    let mut cli = <Cli as clap::CommandFactory>::command();
+    let name = argv.get(1)?.to_string_lossy().into_owned();
+    let settings: Vec<clap::Arg> = cli
+        .find_subcommand(&name)?
         .get_arguments()
         .filter(|arg| {
             arg.get_action().takes_values() && arg.get_long().is_some() && arg.get_env().is_some()
@@ -273,7 +409,7 @@ fn configuration_problems(mut argv: Vec<OsString>) -> Option<crate::config::Conf
         .cloned()
         .collect();
     let mut problems = Vec::new();
-    for option in options {
+    for option in settings {
         let (Some(long), Some(env)) = (option.get_long(), option.get_env()) else {
             continue;
         };
@@ -308,19 +444,21 @@ fn configuration_problems(mut argv: Vec<OsString>) -> Option<crate::config::Conf
         problems.push(format!("{env} ({flag}): {shown} cannot be read: {why}"));
         // Left at its default for the second look.
         remove_flag(&mut argv, &flag);
-        command = command.mut_arg(option.get_id().clone(), |arg| {
-            arg.env("PARTNER_GATEWAY_UNREADABLE_SETTING")
+        cli = cli.mut_subcommand(&name, |command| {
+            command.mut_arg(option.get_id().clone(), |arg| {
+                arg.env("PARTNER_GATEWAY_UNREADABLE_SETTING")
+            })
         });
     }
     if problems.is_empty() {
         return None;
     }
-    let rest = command
+    let rest = cli
         .try_get_matches_from(&argv)
         .ok()
         .and_then(|matches| <Cli as clap::FromArgMatches>::from_arg_matches(&matches).ok());
-    if let Some(cli) = rest
-        && let Err(crate::config::ConfigError(more)) = Config::from_args(&cli.config)
+    if let Some(rest) = rest
+        && let Err(crate::config::ConfigError(more)) = Config::from_args(&rest.command.settings())
     {
         problems.extend(more);
     }

@@ -30,21 +30,27 @@ pub enum WebhooksCommand {
         /// order.cancelled (and the catalogue's not-yet-emitted ones).
         #[arg(long = "event", required = true)]
         events: Vec<String>,
+        /// What the subscription is for (shown in lists).
         #[arg(long)]
         description: Option<String>,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// List a tenant's WMS subscriptions (never their secrets).
     List {
+        /// Tenant id (see `tenants list`).
         #[arg(long)]
         tenant: Uuid,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Delete a WMS subscription with its deliveries.
     Delete {
+        /// The subscription's id (see `webhooks list`).
         id: Uuid,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },

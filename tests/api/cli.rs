@@ -80,10 +80,19 @@ fn stdout_json(output: &Output) -> Value {
 #[tokio::test]
 async fn serve_without_a_secret_outside_demo_mode_refuses_to_start() {
     let db = TestDb::new().await;
-    let output = gateway(&db, &["--no-demo", "--bind", "127.0.0.1:0", "serve"]);
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("JWT_SECRET is required"), "{stderr}");
+    // Named, or implied by options with no command.
+    for args in [
+        &["serve", "--no-demo", "--bind", "127.0.0.1:0"][..],
+        &["--no-demo", "--bind", "127.0.0.1:0"][..],
+    ] {
+        let output = gateway(&db, args);
+        assert!(!output.status.success(), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("JWT_SECRET is required"),
+            "{args:?}: {stderr}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -91,7 +100,7 @@ async fn invalid_configuration_is_reported_and_exits_non_zero() {
     let db = TestDb::new().await;
     let output = gateway(
         &db,
-        &["--bind", "nowhere", "--token-ttl-seconds", "1", "migrate"],
+        &["serve", "--bind", "nowhere", "--token-ttl-seconds", "1"],
     );
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -104,7 +113,7 @@ async fn invalid_configuration_is_reported_and_exits_non_zero() {
     // rest, each unreadable one named by its variable and its flag.
     let output = gateway_with(
         &db.url,
-        &["--rate-limit-enterprise=many", "migrate"],
+        &["serve", "--rate-limit-enterprise=many"],
         &[
             ("TOKEN_TTL_SECONDS", "30"),
             ("LOG_FORMAT", "xml"),
@@ -321,7 +330,7 @@ async fn seed_command_reports_what_it_wrote() {
 async fn demo_banner_prints_credentials_and_a_working_token() {
     let db = TestDb::new().await;
     let mut args = db.config_args();
-    args.jwt_secret = None;
+    args.mode.jwt_secret = None;
     let config = partner_gateway::config::Config::from_args(&args).expect("demo config");
     assert!(config.demo);
     let clock: Arc<dyn Clock> = Arc::new(FixedClock::new(fixed_now()));
@@ -416,7 +425,6 @@ async fn outside_demo_mode_seed_registers_no_public_credentials_and_revocation_i
     let created = stdout_json(&gateway(
         &db,
         &[
-            SECRET,
             "apps",
             "create",
             "--tenant",
@@ -429,18 +437,195 @@ async fn outside_demo_mode_seed_registers_no_public_credentials_and_revocation_i
         ],
     ));
     let client_id = created["client_id"].as_str().expect("client id").to_owned();
-    let revoked = stdout_json(&gateway(
-        &db,
-        &[SECRET, "apps", "revoke", &client_id, "--json"],
-    ));
+    let revoked = stdout_json(&gateway(&db, &["apps", "revoke", &client_id, "--json"]));
     assert_eq!(revoked["status"], "REVOKED");
-    let activate = gateway(&db, &[SECRET, "apps", "activate", &client_id]);
+    let activate = gateway(&db, &["apps", "activate", &client_id]);
     assert!(!activate.status.success(), "revocation is final");
     let stderr = String::from_utf8_lossy(&activate.stderr);
     assert!(
         stderr.contains("revoked") && stderr.contains("final"),
         "{stderr}"
     );
+}
+
+#[tokio::test]
+async fn a_command_reads_only_its_own_settings() {
+    let db = TestDb::new().await;
+    // The server's settings, however wrong, do not stop a command that does not read them.
+    let output = gateway_with(
+        &db.url,
+        &["migrate"],
+        &[
+            ("RATE_LIMIT_PRO", "abc"),
+            ("BIND", "nonsense"),
+            ("TOKEN_TTL_SECONDS", "1"),
+            ("METRICS_BIND", "everywhere"),
+        ],
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // Its own are all reported, unreadable and out of range alike.
+    let output = gateway_with(
+        &db.url,
+        &["migrate", "--database-max-connections", "0"],
+        &[("LOG_FORMAT", "xml")],
+    );
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for expected in [
+        "LOG_FORMAT (--log-format): \"xml\" cannot be read: expected one of",
+        "DATABASE_MAX_CONNECTIONS must be between 1 and 512",
+    ] {
+        assert!(stderr.contains(expected), "{expected}: {stderr}");
+    }
+    // An option a command does not use is refused, not ignored.
+    let output = gateway(&db, &["migrate", "--bind", "127.0.0.1:0"]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--bind"), "{stderr}");
+    // Before the command or after it, alike.
+    let output = gateway(&db, &["--bind", "127.0.0.1:0", "migrate"]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--bind"), "{stderr}");
+    let elsewhere = tempfile::tempdir().expect("temp dir");
+    let path = elsewhere.path().join("moved.db");
+    let url = format!("sqlite://{}", path.display());
+    let output = gateway(
+        &db,
+        &["--database-url", &url, "--log-format", "json", "migrate"],
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(path.exists(), "the flag before the command was read");
+}
+
+#[test]
+fn each_command_lists_only_the_options_it_uses() {
+    let help = |args: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_partner-gateway"))
+            .args(args)
+            .env_clear()
+            .output()
+            .expect("run the binary");
+        assert!(output.status.success(), "{args:?}");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let server = [
+        "--bind",
+        "--graphql-max-depth",
+        "--rate-limit-pro",
+        "--webhook-concurrency",
+    ];
+    let cases: [(&[&str], &[&str], &[&str]); 8] = [
+        (
+            &["--help"],
+            &["serve", "migrate", "admin-token", "serve --help"],
+            &server,
+        ),
+        (
+            &["serve", "--help"],
+            &[
+                "--bind",
+                "--database-url",
+                "--jwt-secret",
+                "--graphql-max-depth",
+                "--metrics-bind",
+                "GraphQL:",
+                "HTTP server:",
+            ],
+            &["--subject", "--output"],
+        ),
+        (
+            &["migrate", "--help"],
+            &[
+                "--database-url",
+                "--database-max-connections",
+                "--log-format",
+            ],
+            &[
+                "--bind",
+                "--jwt-secret",
+                "--jwt-issuer",
+                "--graphql-max-depth",
+            ],
+        ),
+        (
+            &["seed", "--help"],
+            &["--database-url", "--no-demo", "--orders", "--reset"],
+            &["--bind", "--jwt-issuer", "--rate-limit-pro"],
+        ),
+        (
+            &["apps", "create", "--help"],
+            &["--database-url", "--tenant", "--scopes"],
+            &["--bind", "--jwt-secret", "--graphql-max-depth"],
+        ),
+        (
+            &["webhooks", "create", "--help"],
+            &[
+                "--database-url",
+                "--webhook-allow-private-targets",
+                "--url",
+                "--event",
+            ],
+            &["--bind", "--webhook-concurrency", "--graphql-max-depth"],
+        ),
+        (
+            &["admin-token", "--help"],
+            &[
+                "--jwt-secret",
+                "--jwt-issuer",
+                "--jwt-audience",
+                "--subject",
+                "--ttl-minutes",
+            ],
+            &["--database-url", "--bind", "--log-format"],
+        ),
+        (
+            &["export-openapi", "--help"],
+            &["--output", "--push"],
+            &["--database-url", "--bind", "--jwt-secret", "--log-format"],
+        ),
+    ];
+    for (args, present, absent) in cases {
+        let text = help(args);
+        for option in present {
+            assert!(text.contains(option), "{args:?} lacks {option}: {text}");
+        }
+        for option in absent {
+            assert!(!text.contains(option), "{args:?} lists {option}: {text}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn managing_a_database_never_creates_one() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("typo.db");
+    let url = format!("sqlite://{}", path.display());
+    // Demo mode (no secret) creates a database to serve from; `apps` and the others do not.
+    for args in [
+        &["apps", "list"][..],
+        &["tenants", "list"][..],
+        &[
+            "keys",
+            "list",
+            "--tenant",
+            "00000000-0000-0000-0000-000000000001",
+        ][..],
+    ] {
+        let output = gateway_with(&url, args, &[]);
+        assert!(!output.status.success(), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("does not exist"), "{args:?}: {stderr}");
+        assert!(!path.exists(), "{args:?} created {}", path.display());
+    }
 }
 
 #[tokio::test]

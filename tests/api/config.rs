@@ -1,51 +1,10 @@
 //! Configuration validation and demo-mode rules.
 
-use partner_gateway::config::{Backend, Config, ConfigArgs, LogFormat};
+use partner_gateway::config::{Backend, Config, ConfigArgs};
 
+/// The defaults, whatever this process's environment holds.
 fn args() -> ConfigArgs {
-    ConfigArgs {
-        database_url: "sqlite://./data/partner-gateway.db".into(),
-        database_max_connections: None,
-        bind: "127.0.0.1:8080".into(),
-        public_url: None,
-        jwt_secret: None,
-        jwt_issuer: "partner-gateway".into(),
-        jwt_audience: "partner-api".into(),
-        token_ttl_seconds: 3600,
-        no_demo: false,
-        log_format: LogFormat::Pretty,
-        shutdown_grace_seconds: 20,
-        rate_limit_pro: 1_000,
-        rate_limit_enterprise: 10_000,
-        graphql_max_body_bytes: 64 * 1024,
-        graphql_max_nesting: 48,
-        graphql_max_depth: 12,
-        graphql_max_complexity: 20_000,
-        graphql_max_aliases: 64,
-        graphql_max_batch: 10,
-        graphql_max_expanded_fields: 2_000,
-        graphql_timeout_seconds: 5,
-        request_timeout_seconds: 30,
-        database_connections_per_request: None,
-        database_connections_per_tenant: None,
-        database_acquire_timeout_seconds: 5,
-        http_header_timeout_seconds: 10,
-        http_body_timeout_seconds: 10,
-        http_write_timeout_seconds: 30,
-        http_max_connections: None,
-        http_health_connections: 32,
-        oauth_max_failures_per_client: 10,
-        oauth_max_failures_per_address: 50,
-        oauth_requests_per_minute_per_address: 600,
-        trusted_proxies: String::new(),
-        request_log_queue: 10_000,
-        webhook_allow_private_targets: None,
-        webhook_timeout_seconds: 10,
-        webhook_max_attempts: 8,
-        webhook_concurrency: 32,
-        simulate: false,
-        metrics_bind: None,
-    }
+    ConfigArgs::defaults()
 }
 
 #[test]
@@ -64,7 +23,7 @@ fn no_configuration_at_all_is_demo_mode_on_sqlite() {
 #[test]
 fn setting_a_secret_turns_demo_mode_off() {
     let mut a = args();
-    a.jwt_secret = Some("s".repeat(40));
+    a.mode.jwt_secret = Some("s".repeat(40));
     let config = Config::from_args(&a).expect("valid");
     assert!(!config.demo);
     assert_eq!(
@@ -76,7 +35,7 @@ fn setting_a_secret_turns_demo_mode_off() {
 #[test]
 fn no_demo_without_a_secret_cannot_serve() {
     let mut a = args();
-    a.no_demo = true;
+    a.mode.no_demo = true;
     let config = Config::from_args(&a).expect("other commands still work");
     assert!(!config.demo);
     let err = config.require_jwt().expect_err("serve needs a secret");
@@ -86,11 +45,11 @@ fn no_demo_without_a_secret_cannot_serve() {
 #[test]
 fn every_invalid_setting_is_reported_at_once() {
     let mut a = args();
-    a.database_url = "mysql://localhost/db".into();
+    a.database.url = "mysql://localhost/db".into();
     a.bind = "not-an-address".into();
-    a.jwt_secret = Some("short".into());
+    a.mode.jwt_secret = Some("short".into());
     a.token_ttl_seconds = 5;
-    a.database_max_connections = Some(0);
+    a.database.max_connections = Some(0);
     a.public_url = Some("ftp://example".into());
     let err = Config::from_args(&a).expect_err("invalid");
     let text = err.to_string();
@@ -113,8 +72,8 @@ fn every_invalid_setting_is_reported_at_once() {
 #[test]
 fn secrets_never_print() {
     let mut a = args();
-    a.jwt_secret = Some("super-secret-value-that-must-not-leak-0001".into());
-    a.database_url = "postgres://user:db-password@localhost:5432/app".into();
+    a.mode.jwt_secret = Some("super-secret-value-that-must-not-leak-0001".into());
+    a.database.url = "postgres://user:db-password@localhost:5432/app".into();
     let config = Config::from_args(&a).expect("valid");
     assert_eq!(config.database.backend, Backend::Postgres);
     let printed = format!("{config:?}");
@@ -147,7 +106,7 @@ fn hardening_limits_have_sane_defaults_and_are_validated_together() {
     assert_eq!(config.graphql.max_expanded_fields, 2_000);
 
     let mut a = args();
-    a.jwt_secret = Some("s".repeat(40));
+    a.mode.jwt_secret = Some("s".repeat(40));
     assert!(
         !Config::from_args(&a)
             .expect("valid")
@@ -191,7 +150,7 @@ fn the_simulation_needs_demo_mode_and_webhook_settings_are_checked() {
     );
     let mut serious = args();
     serious.simulate = true;
-    serious.jwt_secret = Some("a-secret-of-at-least-thirty-two-bytes!!".into());
+    serious.mode.jwt_secret = Some("a-secret-of-at-least-thirty-two-bytes!!".into());
     serious.webhook_timeout_seconds = 0;
     serious.webhook_max_attempts = 0;
     let problems = Config::from_args(&serious).expect_err("refused").0;
@@ -214,7 +173,7 @@ fn the_simulation_needs_demo_mode_and_webhook_settings_are_checked() {
             .allow_private
     );
     let mut strict = args();
-    strict.webhook_allow_private_targets = Some(false);
+    strict.targets.allow_private = Some(false);
     assert!(
         !Config::from_args(&strict)
             .expect("demo")
@@ -223,7 +182,7 @@ fn the_simulation_needs_demo_mode_and_webhook_settings_are_checked() {
             .allow_private
     );
     let mut production = args();
-    production.jwt_secret = Some("a-secret-of-at-least-thirty-two-bytes!!".into());
+    production.mode.jwt_secret = Some("a-secret-of-at-least-thirty-two-bytes!!".into());
     assert!(
         !Config::from_args(&production)
             .expect("valid")

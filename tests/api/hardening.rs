@@ -189,7 +189,7 @@ async fn reports_cost_their_work_and_every_batch_operation_counts() {
 #[tokio::test]
 async fn one_tenants_heavy_requests_do_not_fail_another_tenants() {
     let app = spawn_with(|args| {
-        args.database_max_connections = Some(4);
+        args.database.max_connections = Some(4);
         args.database_acquire_timeout_seconds = 1;
         args.graphql_timeout_seconds = 30;
     })
@@ -274,7 +274,7 @@ async fn graphql_over_its_time_limit_is_stopped_with_a_graphql_error() {
 #[tokio::test]
 async fn pool_exhaustion_is_a_503_with_retry_after_at_both_doors() {
     let app = spawn_with(|args| {
-        args.database_max_connections = Some(2);
+        args.database.max_connections = Some(2);
         args.database_acquire_timeout_seconds = 1;
     })
     .await;
@@ -1124,7 +1124,7 @@ async fn a_tenant_never_holds_more_than_its_share_of_the_pool() {
     use sea_orm::ConnectionTrait;
 
     let app = TestApp::spawn_with(fixed_now(), |args| {
-        args.database_max_connections = Some(4);
+        args.database.max_connections = Some(4);
         args.database_connections_per_tenant = Some(2);
         args.database_connections_per_request = Some(1);
         args.database_acquire_timeout_seconds = 1;

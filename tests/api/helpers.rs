@@ -72,49 +72,14 @@ impl TestDb {
     }
 
     pub fn config_args(&self) -> ConfigArgs {
-        ConfigArgs {
-            database_url: self.url.clone(),
-            database_max_connections: Some(4),
-            bind: "127.0.0.1:0".into(),
-            public_url: None,
-            jwt_secret: Some(TEST_JWT_SECRET.into()),
-            jwt_issuer: "partner-gateway".into(),
-            jwt_audience: "partner-api".into(),
-            token_ttl_seconds: 3600,
-            no_demo: false,
-            log_format: LogFormat::Pretty,
-            shutdown_grace_seconds: 5,
-            rate_limit_pro: 1_000,
-            rate_limit_enterprise: 10_000,
-            graphql_max_body_bytes: 64 * 1024,
-            graphql_max_nesting: 48,
-            graphql_max_depth: 12,
-            graphql_max_complexity: 20_000,
-            graphql_max_aliases: 64,
-            graphql_max_batch: 10,
-            graphql_max_expanded_fields: 2_000,
-            graphql_timeout_seconds: 5,
-            request_timeout_seconds: 30,
-            database_connections_per_request: None,
-            database_connections_per_tenant: None,
-            database_acquire_timeout_seconds: 5,
-            http_header_timeout_seconds: 10,
-            http_body_timeout_seconds: 10,
-            http_write_timeout_seconds: 30,
-            http_max_connections: None,
-            http_health_connections: 32,
-            oauth_max_failures_per_client: 10,
-            oauth_max_failures_per_address: 50,
-            oauth_requests_per_minute_per_address: 600,
-            trusted_proxies: String::new(),
-            request_log_queue: 10_000,
-            webhook_allow_private_targets: Some(true),
-            webhook_timeout_seconds: 10,
-            webhook_max_attempts: 8,
-            webhook_concurrency: 32,
-            simulate: false,
-            metrics_bind: None,
-        }
+        let mut args = ConfigArgs::defaults();
+        args.database.url = self.url.clone();
+        args.database.max_connections = Some(4);
+        args.bind = "127.0.0.1:0".into();
+        args.mode.jwt_secret = Some(TEST_JWT_SECRET.into());
+        args.shutdown_grace_seconds = 5;
+        args.targets.allow_private = Some(true);
+        args
     }
 
     pub fn config(&self) -> Config {

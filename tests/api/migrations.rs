@@ -61,7 +61,7 @@ async fn migrations_apply_roll_back_and_reapply() {
     // One connection: on SQLite, a pooled connection that sat idle through the roll-back keeps
     // the old schema in memory and may call a re-created index "already exists".
     let mut args = test_db.config_args();
-    args.database_max_connections = Some(1);
+    args.database.max_connections = Some(1);
     let config = partner_gateway::config::Config::from_args(&args).expect("config");
     let db = partner_gateway::db::connect(&config.database)
         .await

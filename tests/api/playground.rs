@@ -191,7 +191,7 @@ async fn the_playground_page_is_self_contained() {
 
 #[tokio::test]
 async fn in_demo_mode_the_playground_comes_with_a_working_token() {
-    let app = TestApp::spawn_with(fixed_now(), |args| args.jwt_secret = None).await;
+    let app = TestApp::spawn_with(fixed_now(), |args| args.mode.jwt_secret = None).await;
     app.seed().await;
     let html = app.get("/playground").await.text().await.expect("text");
     let config = page_config(&html);

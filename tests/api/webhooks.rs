@@ -819,7 +819,7 @@ async fn client_token(app: &TestApp, client_id: &str, secret: &str) -> String {
 #[tokio::test]
 async fn private_addresses_are_refused_at_registration_and_at_send() {
     let app = TestApp::spawn_with(crate::helpers::fixed_now(), |args| {
-        args.webhook_allow_private_targets = Some(false);
+        args.targets.allow_private = Some(false);
     })
     .await;
     let tenant = app.seed().await.tenant_id;
