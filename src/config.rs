@@ -424,6 +424,29 @@ pub struct ConfigArgs {
     #[command(flatten)]
     pub log: LogArgs,
 
+    /// Send traces (a span per request, with its request id) by OTLP over HTTP to this
+    /// collector, e.g. `http://127.0.0.1:4318` (`/v1/traces` is added); off when unset.
+    #[arg(long, env = "OTEL_EXPORTER_OTLP_ENDPOINT", help_heading = "Traces")]
+    pub otlp_endpoint: Option<String>,
+
+    /// The `service.name` the traces carry.
+    #[arg(
+        long,
+        env = "OTEL_SERVICE_NAME",
+        default_value = "partner-gateway",
+        help_heading = "Traces"
+    )]
+    pub otel_service_name: String,
+
+    /// Share of requests traced, from 0 to 1 (chosen by trace id, so a trace is whole).
+    #[arg(
+        long,
+        env = "TRACE_SAMPLE_RATIO",
+        default_value_t = 1.0,
+        help_heading = "Traces"
+    )]
+    pub trace_sample_ratio: f64,
+
     /// Serve Prometheus metrics at `/metrics` on this address (off when unset; never the
     /// public port: keep it on a private interface).
     #[arg(long, env = "METRICS_BIND", help_heading = "Metrics")]
@@ -525,6 +548,18 @@ pub struct Config {
     pub simulate: bool,
     /// Where `/metrics` is served, if anywhere.
     pub metrics_bind: Option<SocketAddr>,
+    /// Where traces go, if anywhere.
+    pub traces: Option<TraceConfig>,
+}
+
+/// OpenTelemetry traces, exported by OTLP over HTTP.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TraceConfig {
+    /// The collector's traces URL (`…/v1/traces`).
+    pub endpoint: String,
+    pub service_name: String,
+    /// Share of traces kept, 0 to 1.
+    pub sample_ratio: f64,
 }
 
 /// The Push Integration API's settings.
@@ -716,6 +751,25 @@ impl Config {
             }
         };
 
+        let traces = match args.otlp_endpoint.as_deref().map(traces_url) {
+            None => None,
+            Some(Ok(endpoint)) => Some(TraceConfig {
+                endpoint,
+                service_name: args.otel_service_name.clone(),
+                sample_ratio: args.trace_sample_ratio,
+            }),
+            Some(Err(problem)) => {
+                problems.push(problem);
+                None
+            }
+        };
+        if args.otel_service_name.trim().is_empty() {
+            problems.push("OTEL_SERVICE_NAME must not be empty".to_owned());
+        }
+        if !(0.0..=1.0).contains(&args.trace_sample_ratio) {
+            problems.push("TRACE_SAMPLE_RATIO must be between 0 and 1".to_owned());
+        }
+
         if !(60..=86_400).contains(&args.token_ttl_seconds) {
             problems.push("TOKEN_TTL_SECONDS must be between 60 and 86400".to_owned());
         }
@@ -853,6 +907,7 @@ impl Config {
                 },
                 simulate: args.simulate,
                 metrics_bind,
+                traces,
             }),
             _ => Err(ConfigError(problems)),
         }
@@ -868,6 +923,37 @@ impl Config {
             ])
         })
     }
+}
+
+/// The traces URL of an OTLP/HTTP collector given by its base URL (the OpenTelemetry meaning
+/// of `OTEL_EXPORTER_OTLP_ENDPOINT`: `/v1/traces` is added unless it is already there).
+fn traces_url(endpoint: &str) -> Result<String, String> {
+    let problem = |why: &str| format!("OTEL_EXPORTER_OTLP_ENDPOINT {why} (got {endpoint:?})");
+    let url = url::Url::parse(endpoint)
+        .map_err(|_| problem("must be a URL such as http://127.0.0.1:4318"))?;
+    match url.scheme() {
+        "http" => {}
+        // The exporter is built without TLS: a collector beside the gateway forwards
+        // over TLS where it must.
+        "https" => {
+            return Err(problem(
+                "must be http://: traces go to a collector on this host or network, \
+                 which forwards them over TLS",
+            ));
+        }
+        _ => return Err(problem("must be an http:// URL")),
+    }
+    if url.host().is_none() || url.query().is_some() || url.fragment().is_some() {
+        return Err(problem(
+            "must be http://host[:port][/path], without a query",
+        ));
+    }
+    let base = url.as_str().trim_end_matches('/');
+    Ok(if base.ends_with("/v1/traces") {
+        base.to_owned()
+    } else {
+        format!("{base}/v1/traces")
+    })
 }
 
 /// `0.0.0.0` is where the server listens, not an address a browser can open.

@@ -174,11 +174,8 @@ fn door(path: &str) -> &'static str {
 }
 
 /// The innermost middleware: hands the route template (known only once the request is
-/// routed) out with the answer, for [`track`].
+/// routed) out with the answer, for [`track`] and the request's span.
 pub async fn route(request: Request, next: Next) -> Response {
-    if !enabled() {
-        return next.run(request).await;
-    }
     let matched = request.extensions().get::<MatchedPath>().cloned();
     let mut response = next.run(request).await;
     if let Some(matched) = matched {

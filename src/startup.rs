@@ -210,14 +210,35 @@ async fn request_context(mut request: Request, next: Next) -> Response {
             .headers_mut()
             .insert(REQUEST_ID_HEADER, value.clone());
     }
-    let span = tracing::info_span!(
-        "request",
-        request_id = %id,
-        method = %request.method(),
-        path = %request.uri().path(),
-    );
+    // Traced, the span also carries what a trace viewer shows (log lines stay as they were).
+    let span = if crate::telemetry::tracing_enabled() {
+        tracing::info_span!(
+            "request",
+            request_id = %id,
+            method = %request.method(),
+            path = %request.uri().path(),
+            otel.name = %request.method(),
+            otel.kind = "server",
+            http.route = tracing::field::Empty,
+            http.response.status_code = tracing::field::Empty,
+        )
+    } else {
+        tracing::info_span!(
+            "request",
+            request_id = %id,
+            method = %request.method(),
+            path = %request.uri().path(),
+        )
+    };
+    crate::telemetry::continue_trace(&span, request.headers());
+    let method = request.method().clone();
     let started = Instant::now();
     let mut response = next.run(request).instrument(span.clone()).await;
+    if let Some(route) = response.extensions().get::<axum::extract::MatchedPath>() {
+        span.record("http.route", route.as_str());
+        crate::telemetry::rename(&span, format!("{method} {}", route.as_str()));
+    }
+    span.record("http.response.status_code", response.status().as_u16());
     span.in_scope(|| {
         tracing::info!(
             status = response.status().as_u16(),

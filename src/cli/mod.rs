@@ -260,7 +260,7 @@ pub async fn run() -> anyhow::Result<()> {
         _ => {}
     }
     let mut config = Config::from_args(&cli.command.settings())?;
-    telemetry::init(config.log_format);
+    telemetry::init_with_traces(config.log_format, config.traces.as_ref())?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     match cli.command {
         Command::Serve(_) => serve::run(config, clock).await,

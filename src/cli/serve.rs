@@ -45,11 +45,20 @@ pub async fn run(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<()> {
             "\n  Metrics (Prometheus): http://{address}/metrics\n"
         ));
     }
+    if let Some(traces) = &state.config.traces {
+        banner.push_str(&format!(
+            "\n  Traces (OTLP/HTTP): {} ({}% of requests)\n",
+            traces.endpoint,
+            traces.sample_ratio * 100.0
+        ));
+    }
     eprintln!("{banner}");
     tracing::info!(address = %app.local_addr()?, demo = state.config.demo, "listening");
-    app.run_until(startup::shutdown_signal()).await?;
+    let served = app.run_until(startup::shutdown_signal()).await;
     tracing::info!("stopped");
-    Ok(())
+    // The last spans, the stop's included, go out before the process ends.
+    tokio::task::spawn_blocking(crate::telemetry::shutdown_traces).await?;
+    Ok(served?)
 }
 
 /// The REST API is shown as a request to copy (its URL alone only shows a 401 in a browser).

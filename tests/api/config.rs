@@ -220,3 +220,55 @@ fn metrics_listen_only_on_an_address_of_their_own() {
         None
     );
 }
+
+#[test]
+fn traces_go_to_a_collector_named_by_its_base_url() {
+    assert!(Config::from_args(&args()).expect("valid").traces.is_none());
+    for (given, expected) in [
+        ("http://127.0.0.1:4318", "http://127.0.0.1:4318/v1/traces"),
+        ("http://collector:4318/", "http://collector:4318/v1/traces"),
+        ("http://collector/otlp", "http://collector/otlp/v1/traces"),
+        (
+            "http://collector:4318/v1/traces",
+            "http://collector:4318/v1/traces",
+        ),
+    ] {
+        let mut a = args();
+        a.otlp_endpoint = Some(given.into());
+        let traces = Config::from_args(&a)
+            .expect(given)
+            .traces
+            .expect("traces on");
+        assert_eq!(traces.endpoint, expected);
+        assert_eq!(traces.service_name, "partner-gateway");
+        assert_eq!(traces.sample_ratio, 1.0);
+    }
+    for (given, why) in [
+        ("https://collector:4318", "must be http://"),
+        ("collector:4318", "must be an http:// URL"),
+        ("nonsense", "must be a URL"),
+        ("http://collector:4318/?token=x", "without a query"),
+    ] {
+        let mut a = args();
+        a.otlp_endpoint = Some(given.into());
+        let err = Config::from_args(&a).expect_err(given);
+        assert!(
+            err.0
+                .iter()
+                .any(|p| p.starts_with("OTEL_EXPORTER_OTLP_ENDPOINT") && p.contains(why)),
+            "{given}: {err}"
+        );
+    }
+    let mut a = args();
+    a.trace_sample_ratio = 1.5;
+    a.otel_service_name = " ".into();
+    let err = Config::from_args(&a).expect_err("out of range");
+    assert!(
+        err.0
+            .contains(&"TRACE_SAMPLE_RATIO must be between 0 and 1".to_owned())
+            && err
+                .0
+                .contains(&"OTEL_SERVICE_NAME must not be empty".to_owned()),
+        "{err}"
+    );
+}

@@ -31,4 +31,5 @@ mod seed;
 mod shutdown;
 mod stock;
 mod tenancy;
+mod traces;
 mod webhooks;
