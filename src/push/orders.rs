@@ -350,12 +350,20 @@ pub async fn bulk(
     operation_id = "cancelOrder",
     tag = "Push: outbound",
     summary = "Cancel a pushed order and release its allocations",
+    description = "Releases the order's allocations and sets it `CANCELLED`. An order already \
+        `CANCELLED`, `COMPLETED`, `REFUNDED`, `PARTIAL_REFUNDED`, `EXCHANGED` or `VOIDED`, or one \
+        taken at a POS, is 409 `CONFLICT` and stays as it was.",
     params(("orderNo" = String, Path, description = "The order's number")),
     security(("apiKey" = ["write"])),
     responses(
         (status = 200, description = "Cancelled", body = super::openapi::SuccessBody<OrderView>),
         (status = 404, description = "NOT_FOUND: `Order \"X\" not found.`", body = super::envelope::PushErrorBody),
         super::openapi::GuardedErrors,
+        // After the guarded answers: this operation's 409 says more than theirs.
+        (status = 409, description = "`CONFLICT`: the order is already `CANCELLED`, `COMPLETED`, \
+            `REFUNDED`, `PARTIAL_REFUNDED`, `EXCHANGED` or `VOIDED`, or was taken at a POS rather \
+            than pushed through this API (nothing is changed); or `IDEMPOTENCY_KEY_MISMATCH` or \
+            `IDEMPOTENCY_KEY_IN_PROGRESS` (with an `Idempotency-Key`).", body = super::envelope::PushErrorBody),
     )
 )]
 pub async fn cancel(

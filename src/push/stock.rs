@@ -3,7 +3,6 @@
 
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
-use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::decimal;
@@ -23,8 +22,6 @@ pub struct StockRow {
     /// `null`: somewhere in the warehouse, no location recorded.
     pub location_code: Option<String>,
     pub lot_no: Option<String>,
-    #[schema(value_type = Option<String>, format = Date)]
-    pub expiry_date: Option<NaiveDate>,
     #[serde(serialize_with = "decimal::number")]
     #[schema(value_type = f64)]
     pub qty_on_hand: Amount,
@@ -146,7 +143,6 @@ pub async fn read(
                     warehouse_code: p.warehouse_code,
                     location_code: p.location_code,
                     lot_no: Some(p.lot_no).filter(|lot| !lot.is_empty()),
-                    expiry_date: p.expiry_date,
                     qty_on_hand: p.on_hand,
                     qty_allocated: p.allocated,
                     qty_available: p.on_hand - p.allocated,

@@ -4,13 +4,17 @@
 use partner_gateway::clock::Clock;
 use partner_gateway::demo::DEMO_API_KEY;
 use partner_gateway::entities::enums::PurchaseOrderStatus;
-use partner_gateway::entities::enums::{MovementType, RecordStatus, WarehouseKind};
-use partner_gateway::entities::{
-    branches, inventory_levels, inventory_movements, purchase_order_items, purchase_orders,
-    stock_allocations, stock_balances, suppliers, warehouses, webhook_events,
+use partner_gateway::entities::enums::{
+    DocumentSource, MovementType, RecordStatus, SalesStatus, WarehouseKind,
 };
+use partner_gateway::entities::{
+    branches, goods_receipts, inventory_levels, inventory_movements, purchase_order_items,
+    purchase_orders, sales_orders, stock_allocations, stock_balances, suppliers, warehouses,
+    webhook_events,
+};
+use partner_gateway::money::Amount;
 use reqwest::StatusCode;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -244,6 +248,56 @@ impl Fixture {
             .collect()
     }
 
+    /// Every row of the tenant that a document may write, in id order.
+    async fn books(&self) -> Books {
+        let db = &self.app.state.db;
+        let tenant = self.tenant;
+        Books {
+            orders: sales_orders::Entity::find()
+                .filter(sales_orders::Column::TenantId.eq(tenant))
+                .order_by_asc(sales_orders::Column::Id)
+                .all(db)
+                .await
+                .expect("orders"),
+            receipts: goods_receipts::Entity::find()
+                .filter(goods_receipts::Column::TenantId.eq(tenant))
+                .order_by_asc(goods_receipts::Column::Id)
+                .all(db)
+                .await
+                .expect("receipts"),
+            movements: inventory_movements::Entity::find()
+                .filter(inventory_movements::Column::TenantId.eq(tenant))
+                .order_by_asc(inventory_movements::Column::Id)
+                .all(db)
+                .await
+                .expect("movements"),
+            levels: inventory_levels::Entity::find()
+                .filter(inventory_levels::Column::TenantId.eq(tenant))
+                .order_by_asc(inventory_levels::Column::Id)
+                .all(db)
+                .await
+                .expect("levels"),
+            balances: stock_balances::Entity::find()
+                .filter(stock_balances::Column::TenantId.eq(tenant))
+                .order_by_asc(stock_balances::Column::Id)
+                .all(db)
+                .await
+                .expect("balances"),
+            allocations: stock_allocations::Entity::find()
+                .filter(stock_allocations::Column::TenantId.eq(tenant))
+                .order_by_asc(stock_allocations::Column::Id)
+                .all(db)
+                .await
+                .expect("allocations"),
+            events: webhook_events::Entity::find()
+                .filter(webhook_events::Column::TenantId.eq(tenant))
+                .order_by_asc(webhook_events::Column::Id)
+                .all(db)
+                .await
+                .expect("events"),
+        }
+    }
+
     /// Receives `lines` (no ASN) and answers the GRN.
     pub(crate) async fn receive(&self, lines: Value) -> Value {
         let (status, answer) = post(
@@ -256,6 +310,57 @@ impl Fixture {
         assert_eq!(status, StatusCode::CREATED, "{answer}");
         answer
     }
+}
+
+/// A tenant's orders, receipts, stock and outbox at one moment (see [`Fixture::books`]).
+struct Books {
+    orders: Vec<sales_orders::Model>,
+    receipts: Vec<goods_receipts::Model>,
+    movements: Vec<inventory_movements::Model>,
+    levels: Vec<inventory_levels::Model>,
+    balances: Vec<stock_balances::Model>,
+    allocations: Vec<stock_allocations::Model>,
+    events: Vec<webhook_events::Model>,
+}
+
+impl Books {
+    /// The tables that differ from `before`.
+    fn changed_since(&self, before: &Books) -> Vec<&'static str> {
+        [
+            ("sales_orders", self.orders != before.orders),
+            ("goods_receipts", self.receipts != before.receipts),
+            ("inventory_movements", self.movements != before.movements),
+            ("inventory_levels", self.levels != before.levels),
+            ("stock_balances", self.balances != before.balances),
+            ("stock_allocations", self.allocations != before.allocations),
+            ("webhook_events", self.events != before.events),
+        ]
+        .into_iter()
+        .filter_map(|(table, changed)| changed.then_some(table))
+        .collect()
+    }
+}
+
+/// The keys of a JSON object, sorted.
+fn keys(object: &Value) -> Vec<&str> {
+    let mut keys: Vec<&str> = object
+        .as_object()
+        .unwrap_or_else(|| panic!("an object: {object}"))
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    keys
+}
+
+/// A JSON number or decimal string as an exact amount.
+fn amount(value: &Value) -> Amount {
+    let text = match value {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    };
+    text.parse()
+        .unwrap_or_else(|_| panic!("a decimal: {value}"))
 }
 
 #[tokio::test]
@@ -1104,4 +1209,473 @@ async fn a_keyed_order_is_replayed_not_placed_twice() {
     assert_eq!(stock["data"]["totalAllocated"], json!(3));
     assert_eq!(f.events("sales.order.created").await.len(), 1);
     assert_eq!(f.events("order.allocated").await.len(), 1);
+}
+
+/// Sets an order's status in the database, as another part of the system would.
+async fn set_status(app: &TestApp, order: Uuid, status: SalesStatus) {
+    sales_orders::ActiveModel {
+        id: Set(order),
+        status: Set(status),
+        ..Default::default()
+    }
+    .update(&app.state.db)
+    .await
+    .expect("status set");
+}
+
+#[tokio::test]
+async fn cancel_refuses_finished_orders_and_orders_taken_at_a_pos_and_changes_nothing() {
+    use partner_gateway::domain::{context::Ctx, outbound, scope::TenantScope};
+
+    let f = fixture().await;
+    let app = &f.app;
+    let db = &app.state.db;
+    f.receive(json!([{"sku": "PLAIN-1", "qty": 20}])).await;
+    let finished = [
+        (SalesStatus::Cancelled, "cancelled"),
+        (SalesStatus::Completed, "completed"),
+        (SalesStatus::Refunded, "refunded"),
+        (SalesStatus::PartialRefunded, "partial_refunded"),
+        (SalesStatus::Exchanged, "exchanged"),
+        (SalesStatus::Voided, "voided"),
+    ];
+    let scope = TenantScope::whole_tenant(f.tenant);
+    let ctx = Ctx::new(db, &scope, app.clock.now(), &app.state.cursors);
+    let mut refused = Vec::new();
+    for (n, (status, wire)) in finished.into_iter().enumerate() {
+        let (code, created) = post(
+            app,
+            DEMO_API_KEY,
+            "/orders",
+            json!({"warehouseCode": "WH-T-01", "referenceNo": format!("DONE-{n}"),
+                "lines": [{"lineNo": 1, "sku": "PLAIN-1", "qtyOrdered": 2}]}),
+        )
+        .await;
+        assert_eq!(code, StatusCode::CREATED, "{created}");
+        assert_eq!(created["data"]["summary"]["totalAllocated"], json!(2));
+        let number = created["data"]["orderNo"]
+            .as_str()
+            .expect("number")
+            .to_owned();
+        match status {
+            SalesStatus::Cancelled => {
+                let path = format!("/orders/{number}/cancel");
+                let (code, answer) = post(app, DEMO_API_KEY, &path, json!(null)).await;
+                assert_eq!(code, StatusCode::OK, "{answer}");
+            }
+            SalesStatus::Completed => {
+                outbound::complete_order(&ctx, &number)
+                    .await
+                    .expect("completed")
+                    .expect("the order");
+            }
+            // Refunds, exchanges and voids happen outside this API: set as they would leave it.
+            _ => {
+                let id = created["data"]["id"]
+                    .as_str()
+                    .expect("id")
+                    .parse()
+                    .expect("uuid");
+                set_status(app, id, status).await;
+            }
+        }
+        refused.push((
+            number.clone(),
+            format!("Order \"{number}\" is {wire} and cannot be cancelled."),
+        ));
+    }
+    // An order taken at a POS, still open: where it was taken is the only reason to refuse it.
+    let pos = sales_orders::Entity::find()
+        .filter(sales_orders::Column::TenantId.eq(f.tenant))
+        .filter(sales_orders::Column::Source.eq(DocumentSource::Pos))
+        .order_by_asc(sales_orders::Column::OrderNumber)
+        .one(db)
+        .await
+        .expect("query")
+        .expect("a demo order taken at a POS");
+    set_status(app, pos.id, SalesStatus::Active).await;
+    refused.push((
+        pos.order_number.clone(),
+        format!(
+            "Order \"{}\" was not pushed through this API; it is cancelled where it was taken.",
+            pos.order_number
+        ),
+    ));
+
+    let before = f.books().await;
+    let held = |books: &Books| -> Amount {
+        books
+            .allocations
+            .iter()
+            .filter(|a| a.released_at.is_none())
+            .map(|a| a.quantity)
+            .sum()
+    };
+    // Refunded, partly refunded, exchanged and voided still hold theirs (nothing released them).
+    assert_eq!(held(&before), "8".parse().expect("amount"));
+    for (number, message) in &refused {
+        let (status, answer) = post(
+            app,
+            DEMO_API_KEY,
+            &format!("/orders/{number}/cancel"),
+            json!(null),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CONFLICT, "{number}: {answer}");
+        assert_eq!(
+            keys(&answer),
+            ["code", "message", "requestId", "status"],
+            "{answer}"
+        );
+        assert_eq!(answer["status"], "error");
+        assert_eq!(answer["code"], "CONFLICT");
+        assert_eq!(answer["message"], message.as_str());
+        assert!(
+            answer["requestId"]
+                .as_str()
+                .is_some_and(|id| !id.is_empty())
+        );
+    }
+    assert_eq!(f.books().await.changed_since(&before), Vec::<&str>::new());
+    let (_, stock) = get(
+        app,
+        DEMO_API_KEY,
+        "/stock?sku=PLAIN-1&warehouseCode=WH-T-01",
+    )
+    .await;
+    assert_eq!(stock["data"]["totalOnHand"], json!(18), "2 sold");
+    assert_eq!(stock["data"]["totalAllocated"], json!(8));
+    assert_eq!(f.events("order.cancelled").await.len(), 1, "the one cancel");
+    assert_eq!(f.events("sales.order.cancelled").await.len(), 1);
+    f.assert_levels_are_sums().await;
+
+    // The contract says so.
+    let document: Value =
+        serde_json::from_str(&partner_gateway::push::openapi::document_json()).expect("json");
+    let conflict = document["paths"]["/api/v1/integration/v1/orders/{orderNo}/cancel"]["post"]
+        ["responses"]["409"]["description"]
+        .as_str()
+        .expect("a documented 409");
+    for status in [
+        "CANCELLED",
+        "COMPLETED",
+        "REFUNDED",
+        "PARTIAL_REFUNDED",
+        "EXCHANGED",
+        "VOIDED",
+        "IDEMPOTENCY_KEY_MISMATCH",
+    ] {
+        assert!(conflict.contains(&format!("`{status}`")), "{conflict}");
+    }
+    assert!(conflict.contains("POS"), "{conflict}");
+}
+
+#[tokio::test]
+async fn unknown_warehouse_customer_asn_or_location_refuse_the_whole_document() {
+    let f = fixture().await;
+    let app = &f.app;
+    f.receive(json!([{"sku": "PLAIN-1", "qty": 5}])).await;
+    let before = f.books().await;
+    let order = |warehouse: &str, customer: &str| {
+        json!({"warehouseCode": warehouse, "customerCode": customer, "referenceNo": "REF-1",
+            "lines": [{"lineNo": 1, "sku": "PLAIN-1", "qtyOrdered": 1}]})
+    };
+    let cases = [
+        (
+            "/orders",
+            order("WH-NOPE", "CUS-T-01"),
+            "Warehouse code \"WH-NOPE\" not found.",
+            "warehouseCode",
+        ),
+        (
+            "/orders",
+            order("WH-T-01", "CUS-NOPE"),
+            "Customer code \"CUS-NOPE\" not found.",
+            "customerCode",
+        ),
+        (
+            "/grn",
+            json!({"warehouseCode": "WH-NOPE", "lines": [{"sku": "PLAIN-1", "qty": 1}]}),
+            "Warehouse code \"WH-NOPE\" not found.",
+            "warehouseCode",
+        ),
+        (
+            "/grn",
+            json!({"warehouseCode": "WH-T-01", "asnNo": "ASN-NOPE",
+                "lines": [{"sku": "PLAIN-1", "qty": 1}]}),
+            "ASN \"ASN-NOPE\" not found.",
+            "asnNo",
+        ),
+        // The first line is good: the GRN is refused whole.
+        (
+            "/grn",
+            json!({"warehouseCode": "WH-T-01", "lines": [
+                {"sku": "PLAIN-1", "qty": 1, "locationCode": "A-01"},
+                {"sku": "PLAIN-1", "qty": 1, "locationCode": "Z-99"}
+            ]}),
+            "Validation failed",
+            "lines[1].locationCode",
+        ),
+    ];
+    for (path, body, message, field) in cases {
+        let (status, answer) = post(app, DEMO_API_KEY, path, body).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {answer}");
+        assert_eq!(
+            keys(&answer),
+            ["code", "details", "message", "requestId", "status"]
+        );
+        assert_eq!(answer["status"], "error");
+        assert_eq!(answer["code"], "VALIDATION_FAILED", "{answer}");
+        assert_eq!(answer["message"], message, "{answer}");
+        let details = answer["details"].as_array().expect("details");
+        assert_eq!(details.len(), 1, "{answer}");
+        assert_eq!(details[0]["field"], field, "{answer}");
+    }
+    let (_, answer) = post(
+        app,
+        DEMO_API_KEY,
+        "/grn",
+        json!({"warehouseCode": "WH-T-01", "lines": [{"sku": "PLAIN-1", "qty": 1, "locationCode": "Z-99"}]}),
+    )
+    .await;
+    assert_eq!(
+        answer["details"][0]["message"],
+        "Location code \"Z-99\" not found in warehouse WH-T-01."
+    );
+    assert_eq!(f.books().await.changed_since(&before), Vec::<&str>::new());
+}
+
+#[tokio::test]
+async fn bulk_orders_report_each_entry_and_keep_only_the_good_ones() {
+    let f = fixture().await;
+    let app = &f.app;
+    f.receive(json!([{"sku": "PLAIN-1", "qty": 10}])).await;
+    let today = app.clock.now().date().format("%Y%m%d").to_string();
+    let order = |reference: &str, sku: &str, qty: u32| {
+        json!({"warehouseCode": "WH-T-01", "referenceNo": reference,
+            "lines": [{"lineNo": 1, "sku": sku, "qtyOrdered": qty}]})
+    };
+    let (status, existing) =
+        post(app, DEMO_API_KEY, "/orders", order("EXIST-1", "PLAIN-1", 1)).await;
+    assert_eq!(status, StatusCode::CREATED, "{existing}");
+    let (status, report) = post(
+        app,
+        DEMO_API_KEY,
+        "/orders/bulk",
+        json!({"orders": [
+            order("B-1", "PLAIN-1", 2),
+            order("B-2", "SKU-X", 1),
+            order("B-1", "PLAIN-1", 4),
+            order("EXIST-1", "PLAIN-1", 4),
+            order("B-3", "PLAIN-1", 3),
+        ]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::MULTI_STATUS, "{report}");
+    assert_eq!(report["status"], "partial");
+    assert_eq!(
+        (&report["total"], &report["created"], &report["updated"]),
+        (&json!(5), &json!(2), &json!(0))
+    );
+    assert!(report["requestId"].is_string());
+    let errors: Vec<(u64, &str, &str)> = report["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| {
+            (
+                e["index"].as_u64().expect("index"),
+                e["key"].as_str().expect("key"),
+                e["error"].as_str().expect("error"),
+            )
+        })
+        .collect();
+    let in_batch = format!("Order with referenceNo \"B-1\" already exists (SO-{today}-0002).");
+    let stored = format!("Order with referenceNo \"EXIST-1\" already exists (SO-{today}-0001).");
+    assert_eq!(
+        errors,
+        [
+            (1, "B-2", "Item SKU \"SKU-X\" not found."),
+            (2, "B-1", in_batch.as_str()),
+            (3, "EXIST-1", stored.as_str()),
+        ]
+    );
+    let data = report["data"].as_array().expect("data");
+    let statuses: Vec<&str> = data
+        .iter()
+        .map(|d| d["status"].as_str().expect("status"))
+        .collect();
+    assert_eq!(statuses, ["created", "error", "error", "error", "created"]);
+    assert_eq!(data[1]["error"], "Item SKU \"SKU-X\" not found.");
+    assert_eq!(data[1]["details"][0]["field"], "lines[0].sku");
+    for (index, number, allocated) in [(0, 2, 2), (4, 3, 3)] {
+        let done = &data[index]["data"];
+        assert_eq!(done["orderNo"], format!("SO-{today}-{number:04}"), "{done}");
+        assert_eq!(done["summary"]["totalAllocated"], json!(allocated));
+    }
+
+    // Only the good orders exist, each holding its allocation.
+    let orders = sales_orders::Entity::find()
+        .filter(sales_orders::Column::TenantId.eq(f.tenant))
+        .filter(sales_orders::Column::ExternalReference.is_not_null())
+        .order_by_asc(sales_orders::Column::OrderNumber)
+        .all(&app.state.db)
+        .await
+        .expect("orders");
+    let mut seen = Vec::new();
+    for order in &orders {
+        let held: Amount = stock_allocations::Entity::find()
+            .filter(stock_allocations::Column::SalesOrderId.eq(order.id))
+            .filter(stock_allocations::Column::ReleasedAt.is_null())
+            .all(&app.state.db)
+            .await
+            .expect("allocations")
+            .iter()
+            .map(|a| a.quantity)
+            .sum();
+        seen.push((
+            order.external_reference.clone().expect("a reference"),
+            order.status,
+            held,
+        ));
+    }
+    let active = |reference: &str, held: &str| {
+        (
+            reference.to_owned(),
+            SalesStatus::Active,
+            held.parse::<Amount>().expect("amount"),
+        )
+    };
+    assert_eq!(
+        seen,
+        [
+            active("EXIST-1", "1"),
+            active("B-1", "2"),
+            active("B-3", "3")
+        ]
+    );
+    let (_, stock) = get(
+        app,
+        DEMO_API_KEY,
+        "/stock?sku=PLAIN-1&warehouseCode=WH-T-01",
+    )
+    .await;
+    assert_eq!(stock["data"]["totalAllocated"], json!(6));
+    assert_eq!(stock["data"]["totalAvailable"], json!(4));
+    assert_eq!(f.events("sales.order.created").await.len(), 3);
+    assert_eq!(f.events("order.allocated").await.len(), 3);
+    f.assert_levels_are_sums().await;
+}
+
+#[tokio::test]
+async fn graphql_inventory_levels_are_the_sums_of_the_stock_inquiry() {
+    let f = fixture().await;
+    let app = &f.app;
+    let (status, answer) = post(
+        app,
+        DEMO_API_KEY,
+        "/locations",
+        json!({"warehouseCode": "WH-T-01", "code": "A-02"}),
+    )
+    .await;
+    assert!(status.is_success(), "{answer}");
+    f.receive(json!([
+        {"sku": "PLAIN-1", "qty": 7, "locationCode": "A-01"},
+        {"sku": "PLAIN-1", "qty": 5.5, "locationCode": "A-02"},
+        {"sku": "LOT-1", "qty": 4, "lotNo": "L-EARLY", "expiryDate": "2027-01-31", "locationCode": "A-01"},
+        {"sku": "LOT-1", "qty": 6, "lotNo": "L-LATE", "expiryDate": "2028-01-31", "locationCode": "A-02"}
+    ]))
+    .await;
+    let (status, order) = post(
+        app,
+        DEMO_API_KEY,
+        "/orders",
+        json!({"warehouseCode": "WH-T-01", "referenceNo": "SUMS-1", "lines": [
+            {"lineNo": 1, "sku": "PLAIN-1", "qtyOrdered": 9},
+            {"lineNo": 2, "sku": "LOT-1", "qtyOrdered": 5}
+        ]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{order}");
+
+    let token = app.token("demo-full-access", None).await;
+    let levels = crate::graphql::query_with(
+        app,
+        &token,
+        "query($warehouse: ID) { inventoryLevels(first: 50, filter: {warehouseId: $warehouse}) \
+         { edges { node { warehouseId productSkuId onHand reserved available } } } }",
+        json!({"warehouse": f.warehouse}),
+    )
+    .await;
+    let nodes: Vec<&Value> = levels["data"]["inventoryLevels"]["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("levels: {levels}"))
+        .iter()
+        .map(|e| &e["node"])
+        .collect();
+    assert_eq!(nodes.len(), 2, "{levels}");
+    // (on hand, allocated, available) of each SKU: two places each (A-01 and A-02; for LOT-1
+    // one lot in each), the order allocating across both.
+    for (sku, expected) in [
+        ("PLAIN-1", ["12.5", "9", "3.5"]),
+        ("LOT-1", ["10", "5", "5"]),
+    ] {
+        let (_, stock) = get(
+            app,
+            DEMO_API_KEY,
+            &format!("/stock?sku={sku}&warehouseCode=WH-T-01"),
+        )
+        .await;
+        let data = &stock["data"];
+        assert_eq!(
+            keys(data),
+            [
+                "itemName",
+                "sku",
+                "stocks",
+                "totalAllocated",
+                "totalAvailable",
+                "totalOnHand",
+                "tracking"
+            ]
+        );
+        let rows = data["stocks"].as_array().expect("stocks");
+        assert_eq!(rows.len(), 2, "{sku}: {rows:?}");
+        let mut sums = [Amount::ZERO; 3];
+        for row in rows {
+            // Exactly the seed's row.
+            assert_eq!(
+                keys(row),
+                [
+                    "locationCode",
+                    "lotNo",
+                    "qtyAllocated",
+                    "qtyAvailable",
+                    "qtyOnHand",
+                    "warehouseCode"
+                ],
+                "{row}"
+            );
+            assert_eq!(row["warehouseCode"], "WH-T-01");
+            for (sum, field) in sums
+                .iter_mut()
+                .zip(["qtyOnHand", "qtyAllocated", "qtyAvailable"])
+            {
+                *sum = *sum + amount(&row[field]);
+            }
+        }
+        let expected = expected.map(|e| e.parse::<Amount>().expect("amount"));
+        assert_eq!(sums, expected, "{sku}: the rows' sums");
+        let totals = ["totalOnHand", "totalAllocated", "totalAvailable"].map(|t| amount(&data[t]));
+        assert_eq!(totals, expected, "{sku}: the totals");
+
+        let (_, item) = get(app, DEMO_API_KEY, &format!("/items/{sku}")).await;
+        let node = nodes
+            .iter()
+            .find(|n| n["productSkuId"] == item["data"]["id"])
+            .unwrap_or_else(|| panic!("{sku} in {levels}"));
+        assert_eq!(node["warehouseId"], json!(f.warehouse));
+        let level = ["onHand", "reserved", "available"].map(|field| amount(&node[field]));
+        assert_eq!(level, sums, "{sku}: GraphQL's level is the inquiry's sums");
+    }
 }
