@@ -50,27 +50,34 @@ pub fn init_with_traces(format: LogFormat, traces: Option<&TraceConfig>) -> anyh
 fn install(format: LogFormat, traces: Option<&TraceConfig>) -> anyhow::Result<()> {
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
-    let writer = std::io::stderr.with_max_level(tracing::Level::TRACE);
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let writer = || std::io::stderr.with_max_level(tracing::Level::TRACE);
+    let Some(traces) = traces else {
+        // Untraced, one filter in front of everything: the plain fmt subscriber.
+        let builder = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_ansi(ansi)
+            .with_writer(writer());
+        let _ = match format {
+            LogFormat::Json => builder.json().flatten_event(true).try_init(),
+            LogFormat::Pretty => builder.try_init(),
+        };
+        return Ok(());
+    };
     let logs = tracing_subscriber::fmt::layer()
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_writer(writer);
+        .with_ansi(ansi)
+        .with_writer(writer());
     let logs: Box<dyn Layer<Registry> + Send + Sync> = match format {
         LogFormat::Json => logs.json().flatten_event(true).boxed(),
         LogFormat::Pretty => logs.boxed(),
     };
-    let spans = match traces {
-        Some(traces) => {
-            let provider = provider(traces)?;
-            let tracer = provider.tracer("partner-gateway");
-            let _ = TRACES.set(provider);
-            Some(
-                tracing_opentelemetry::layer()
-                    .with_tracer(tracer)
-                    .with_filter(EnvFilter::new(TRACE_FILTER)),
-            )
-        }
-        None => None,
-    };
+    let provider = provider(traces)?;
+    let tracer = provider.tracer("partner-gateway");
+    let _ = TRACES.set(provider);
+    // Traced, each layer its own filter: RUST_LOG quiets the logs, never the traces.
+    let spans = tracing_opentelemetry::layer()
+        .with_tracer(tracer)
+        .with_filter(EnvFilter::new(TRACE_FILTER));
     let _ = tracing_subscriber::registry()
         .with(logs.with_filter(filter))
         .with(spans)
