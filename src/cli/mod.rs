@@ -262,6 +262,16 @@ pub async fn run() -> anyhow::Result<()> {
     let mut config = Config::from_args(&cli.command.settings())?;
     telemetry::init_with_traces(config.log_format, config.traces.as_ref())?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    // Managing a database never creates one: a mistyped path would hold the new rows.
+    if matches!(
+        cli.command,
+        Command::Apps { .. }
+            | Command::Tenants { .. }
+            | Command::Keys { .. }
+            | Command::Webhooks { .. }
+    ) {
+        config.database.create_if_missing = false;
+    }
     match cli.command {
         Command::Serve(_) => serve::run(config, clock).await,
         Command::Migrate(_) => {
@@ -273,23 +283,10 @@ pub async fn run() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Seed { seed: args, .. } => seed(config, clock, args).await,
-        // Managing a database never creates one: a mistyped path would hold the new rows.
-        Command::Apps { command, .. } => {
-            config.database.create_if_missing = false;
-            apps::run_apps(config, clock, command).await
-        }
-        Command::Tenants { command, .. } => {
-            config.database.create_if_missing = false;
-            apps::run_tenants(config, clock, command).await
-        }
-        Command::Keys { command, .. } => {
-            config.database.create_if_missing = false;
-            keys::run_keys(config, clock, command).await
-        }
-        Command::Webhooks { command, .. } => {
-            config.database.create_if_missing = false;
-            webhooks::run_webhooks(config, clock, command).await
-        }
+        Command::Apps { command, .. } => apps::run_apps(config, clock, command).await,
+        Command::Tenants { command, .. } => apps::run_tenants(config, clock, command).await,
+        Command::Keys { command, .. } => keys::run_keys(config, clock, command).await,
+        Command::Webhooks { command, .. } => webhooks::run_webhooks(config, clock, command).await,
         Command::AdminToken {
             subject,
             ttl_minutes,
