@@ -2,7 +2,7 @@
 //! their way in and goods received (seed 003 §4 Inbound). The rules are the domain's
 //! ([`crate::domain::inbound`]).
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -281,7 +281,7 @@ pub async fn bulk(
 pub async fn read(
     State(state): State<AppState>,
     caller: KeyCaller,
-    Path(asn_no): Path<String>,
+    super::PathText(asn_no): super::PathText,
 ) -> PushResult<Success<AsnView>> {
     let db = caller.db(&state);
     let here = caller.ctx(&state, &db);

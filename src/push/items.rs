@@ -1,7 +1,7 @@
 //! `POST /items`, `POST /items/bulk` (at most 500) and `GET /items/{sku}`: SKUs and their
 //! products, upserted by `sku` within the key's tenant.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -195,7 +195,7 @@ pub async fn upsert(
 pub async fn read(
     State(state): State<AppState>,
     caller: KeyCaller,
-    Path(sku): Path<String>,
+    super::PathText(sku): super::PathText,
 ) -> PushResult<Success<ItemView>> {
     let db = caller.db(&state);
     let here = caller.ctx(&state, &db);

@@ -1,7 +1,7 @@
 //! `/api/v1/api-keys`: operators create, list and revoke the push API's keys, with an operator
 //! token (`partner-gateway admin-token`) as `Authorization: Bearer …`.
 
-use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::extract::{FromRequestParts, Query, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::IntoResponse;
@@ -258,7 +258,7 @@ pub async fn list(
 pub async fn revoke(
     State(state): State<AppState>,
     _operator: Operator,
-    Path(id): Path<String>,
+    super::PathText(id): super::PathText,
 ) -> PushResult<Success<KeyView>> {
     let not_found = || PushError::NotFound("API key not found".to_owned());
     let id = Uuid::parse_str(&id).map_err(|_| not_found())?;

@@ -213,6 +213,51 @@ pub fn path_code(code: &str) -> Option<&str> {
     (fits && !code.chars().any(char::is_control)).then_some(code)
 }
 
+/// The one `{…}` of a push path, as text, never refused: a segment that is not UTF-8 once
+/// decoded (it can name nothing) is read with U+FFFD where it is not, and then found nowhere —
+/// a 404 in the door's envelope, not the framework's plain-text 400.
+#[derive(Debug)]
+pub struct PathText(pub String);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PathText {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        if let Ok(params) = axum::extract::RawPathParams::from_request_parts(parts, state).await
+            && let Some((_, value)) = params.iter().next()
+        {
+            return Ok(Self(value.to_owned()));
+        }
+        // The segment where the route's template has its parameter, decoded lossily.
+        let at = parts
+            .extensions
+            .get::<axum::extract::MatchedPath>()
+            .and_then(|template| {
+                template
+                    .as_str()
+                    .split('/')
+                    .position(|s| s.starts_with('{'))
+            });
+        // The whole path, as the template is (a nested router sees its own part of it).
+        let path = parts
+            .extensions
+            .get::<axum::extract::OriginalUri>()
+            .map_or_else(|| parts.uri.path(), |original| original.path());
+        let text = at
+            .and_then(|at| path.split('/').nth(at))
+            .map(|segment| {
+                percent_encoding::percent_decode_str(segment)
+                    .decode_utf8_lossy()
+                    .into_owned()
+            })
+            .unwrap_or_default();
+        Ok(Self(text))
+    }
+}
+
 /// Whether `path` is this door's.
 pub fn is_push_path(path: &str) -> bool {
     path == PREFIX || path.starts_with("/api/v1/")

@@ -2,7 +2,7 @@
 //! `GET /orders/{orderNo}`: sales orders pushed in, with stock allocated to them (seed 003 §4
 //! Outbound and Inquiry). The rules are the domain's ([`crate::domain::outbound`]).
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -370,7 +370,7 @@ pub async fn cancel(
     State(state): State<AppState>,
     caller: KeyCaller,
     unit: WriteUnit,
-    Path(order_no): Path<String>,
+    super::PathText(order_no): super::PathText,
 ) -> PushResult<Success<OrderView>> {
     let not_found = || PushError::NotFound(format!("Order \"{order_no}\" not found."));
     let number = super::path_code(&order_no)
@@ -404,7 +404,7 @@ pub async fn cancel(
 pub async fn read(
     State(state): State<AppState>,
     caller: KeyCaller,
-    Path(order_no): Path<String>,
+    super::PathText(order_no): super::PathText,
 ) -> PushResult<Success<OrderView>> {
     let db = caller.db(&state);
     let here = caller.ctx(&state, &db);

@@ -2,7 +2,7 @@
 //! events of seed 003 §6 (`asn.received`, `order.allocated`, …), with an operator token, and
 //! see their deliveries. The same domain, queue and worker as the partner API's `/webhooks`.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -291,7 +291,7 @@ pub async fn list(
 pub async fn delete(
     State(state): State<AppState>,
     _operator: Operator,
-    Path(id): Path<String>,
+    super::PathText(id): super::PathText,
 ) -> PushResult<Success<SubscriptionView>> {
     let (tenant, id) = tenant_of(&state, &id).await?;
     let gone = as_tenant(&state, tenant, async |ctx| {
@@ -325,7 +325,7 @@ pub async fn delete(
 pub async fn deliveries(
     State(state): State<AppState>,
     _operator: Operator,
-    Path(id): Path<String>,
+    super::PathText(id): super::PathText,
 ) -> PushResult<Success<Vec<DeliveryView>>> {
     let (tenant, id) = tenant_of(&state, &id).await?;
     let page = as_tenant(&state, tenant, async |ctx| {
@@ -360,7 +360,7 @@ pub async fn deliveries(
 pub async fn ping(
     State(state): State<AppState>,
     _operator: Operator,
-    Path(id): Path<String>,
+    super::PathText(id): super::PathText,
 ) -> PushResult<Success<DeliveryView>> {
     let (tenant, id) = tenant_of(&state, &id).await?;
     let queued = as_tenant(&state, tenant, async |ctx| {

@@ -687,6 +687,22 @@ async fn unknown_references_and_bad_lines_are_refused_in_the_seeds_words() {
     }
     let (status, _) = post(app, DEMO_API_KEY, "/orders/%00/cancel", json!(null)).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    // Nor can bytes that are not UTF-8: not found, in the door's envelope, the text shown
+    // with U+FFFD where it could not be read.
+    for (path, message) in [
+        ("/orders/%FF", "Order \"\u{fffd}\" not found."),
+        ("/asn/AB%C3%28", "ASN \"AB\u{fffd}(\" not found."),
+        ("/items/%FF%FE", "Item SKU \"\u{fffd}\u{fffd}\" not found."),
+    ] {
+        let (status, answer) = get(app, DEMO_API_KEY, path).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}: {answer}");
+        assert_eq!(answer["code"], "NOT_FOUND", "{path}: {answer}");
+        assert_eq!(answer["message"], message, "{path}: {answer}");
+        assert!(answer["requestId"].is_string(), "{path}: {answer}");
+    }
+    let (status, answer) = post(app, DEMO_API_KEY, "/orders/%FF/cancel", json!(null)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{answer}");
+    assert_eq!(answer["code"], "NOT_FOUND", "{answer}");
     let (status, answer) = get(app, DEMO_API_KEY, "/stock?sku=A%00B").await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
     // Nothing was written by any refusal.

@@ -283,6 +283,30 @@ async fn operators_create_list_and_revoke_keys_and_the_raw_key_is_shown_once() {
         .await
         .expect("revoke");
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    // An id that is not even UTF-8 is not found either, in the envelope.
+    for path in [
+        "/api/v1/api-keys/%FF",
+        "/api/v1/webhook-subscriptions/%C3%28",
+    ] {
+        let missing = app
+            .client
+            .delete(app.url(path))
+            .bearer_auth(operator_token(&app))
+            .send()
+            .await
+            .expect("delete");
+        let status = missing.status();
+        let headers = missing.headers().clone();
+        let body: Value = missing.json().await.unwrap_or(Value::Null);
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}: {body}");
+        assert_eq!(body["code"], "NOT_FOUND", "{path}: {body}");
+        assert!(
+            headers
+                .get("content-type")
+                .is_some_and(|v| v.as_bytes().starts_with(b"application/json")),
+            "{path}"
+        );
+    }
 }
 
 #[tokio::test]
