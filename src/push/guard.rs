@@ -46,17 +46,32 @@ impl KeyCaller {
     }
 }
 
+/// More than one key in a request (a header repeated, or both forms): which is meant is
+/// anyone's guess, so none is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct SeveralKeys;
+
 /// The raw key of a request: `X-API-Key`, else `Authorization: ApiKey <key>`.
-fn presented_key(headers: &HeaderMap) -> Option<&str> {
-    if let Some(key) = headers.get("x-api-key").and_then(|v| v.to_str().ok()) {
-        return Some(key.trim()).filter(|k| !k.is_empty());
+fn presented_key(headers: &HeaderMap) -> Result<Option<&str>, SeveralKeys> {
+    let mut given = headers.get_all("x-api-key").iter();
+    let header_key = given.next();
+    if given.next().is_some() {
+        return Err(SeveralKeys);
     }
-    let authorization = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, key) = authorization.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("apikey")
-        .then(|| key.trim())
-        .filter(|k| !k.is_empty())
+    let mut authorizations = headers.get_all(header::AUTHORIZATION).iter();
+    let authorization = authorizations.next();
+    let several_authorizations = authorizations.next().is_some();
+    let authorization_key = authorization
+        .and_then(|value| value.to_str().ok())
+        .and_then(|text| text.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("apikey"))
+        .map(|(_, key)| key);
+    match (header_key, authorization_key) {
+        (Some(_), Some(_)) => Err(SeveralKeys),
+        (None, Some(_)) if several_authorizations => Err(SeveralKeys),
+        (Some(key), None) => Ok(key.to_str().ok().map(str::trim).filter(|k| !k.is_empty())),
+        (None, key) => Ok(key.map(str::trim).filter(|k| !k.is_empty())),
+    }
 }
 
 /// Where a request came from, as far as the guard can tell.
@@ -128,8 +143,13 @@ struct Seen {
     origin: Option<String>,
 }
 
-async fn identify(state: &AppState, raw_key: Option<String>) -> Result<entity::Model, PushError> {
-    let raw = raw_key.ok_or(PushError::Unauthorized(MISSING_KEY))?;
+async fn identify(
+    state: &AppState,
+    raw_key: Result<Option<String>, SeveralKeys>,
+) -> Result<entity::Model, PushError> {
+    let raw = raw_key
+        .map_err(|SeveralKeys| PushError::Unauthorized(INVALID_KEY))?
+        .ok_or(PushError::Unauthorized(MISSING_KEY))?;
     let now = state.clock.now();
     let hash = crate::domain::secrets::hash_secret(&raw);
     if let Some(key) = state.push.known_keys.get(&hash)
@@ -273,7 +293,7 @@ pub async fn guard(State(state): State<AppState>, mut request: Request, next: Ne
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_owned();
-    let raw_key = presented_key(request.headers()).map(str::to_owned);
+    let raw_key = presented_key(request.headers()).map(|key| key.map(str::to_owned));
     let verb = request.method().clone();
     let (key, response) = match identify(&state, raw_key).await {
         Err(refusal) => (None, refusal.into_response()),
@@ -360,24 +380,46 @@ mod tests {
 
     #[test]
     fn the_key_comes_from_x_api_key_or_an_apikey_authorization() {
+        let key = |pairs: &[(&'static str, &str)]| {
+            presented_key(&headers(pairs)).map(|k| k.map(str::to_owned))
+        };
+        assert_eq!(key(&[("x-api-key", "wms_a")]), Ok(Some("wms_a".into())));
         assert_eq!(
-            presented_key(&headers(&[("x-api-key", "wms_a")])),
-            Some("wms_a")
+            key(&[("authorization", "ApiKey wms_b")]),
+            Ok(Some("wms_b".into()))
         );
         assert_eq!(
-            presented_key(&headers(&[("authorization", "ApiKey wms_b")])),
-            Some("wms_b")
+            key(&[("authorization", "apikey  wms_c ")]),
+            Ok(Some("wms_c".into()))
+        );
+        assert_eq!(key(&[("authorization", "Bearer wms_d")]), Ok(None));
+        assert_eq!(key(&[("x-api-key", "  ")]), Ok(None));
+        assert_eq!(key(&[]), Ok(None));
+        // A bearer token beside the key is not a second key.
+        assert_eq!(
+            key(&[("x-api-key", "wms_e"), ("authorization", "Bearer x")]),
+            Ok(Some("wms_e".into()))
+        );
+        // Two keys, in one form or both, are none.
+        assert_eq!(
+            key(&[("x-api-key", "wms_f"), ("x-api-key", "wms_g")]),
+            Err(SeveralKeys)
         );
         assert_eq!(
-            presented_key(&headers(&[("authorization", "apikey  wms_c ")])),
-            Some("wms_c")
+            key(&[("x-api-key", "wms_f"), ("x-api-key", "wms_f")]),
+            Err(SeveralKeys)
         );
         assert_eq!(
-            presented_key(&headers(&[("authorization", "Bearer wms_d")])),
-            None
+            key(&[("x-api-key", "wms_f"), ("authorization", "ApiKey wms_g")]),
+            Err(SeveralKeys)
         );
-        assert_eq!(presented_key(&headers(&[("x-api-key", "  ")])), None);
-        assert_eq!(presented_key(&HeaderMap::new()), None);
+        assert_eq!(
+            key(&[
+                ("authorization", "ApiKey wms_f"),
+                ("authorization", "ApiKey wms_g")
+            ]),
+            Err(SeveralKeys)
+        );
     }
 
     #[test]

@@ -161,9 +161,13 @@ fn invalid_key(message: &str) -> PushError {
 
 /// The key of a request, if it sent one.
 fn presented(headers: &HeaderMap) -> Result<Option<String>, PushError> {
-    let Some(value) = headers.get("idempotency-key") else {
+    let mut values = headers.get_all("idempotency-key").iter();
+    let Some(value) = values.next() else {
         return Ok(None);
     };
+    if values.next().is_some() {
+        return Err(invalid_key("must be sent once"));
+    }
     let text = value
         .to_str()
         .map_err(|_| invalid_key("must be visible ASCII"))?

@@ -474,3 +474,59 @@ async fn keys_and_answers_are_kept_exactly_as_sent_whatever_they_hold() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_request_with_two_keys_of_either_kind_is_refused_and_writes_nothing() {
+    let app = TestApp::spawn().await;
+    app.seed().await;
+    let item = r#"{"sku": "TWICE-1", "name": "Item", "baseUomCode": "EA"}"#;
+    let send = |headers: &'static [(&'static str, &'static str)]| {
+        let mut request = app
+            .client
+            .post(app.url(ITEMS))
+            .header("content-type", "application/json")
+            .body(item);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        async move {
+            let response = request.send().await.expect("request");
+            let status = response.status();
+            let body: serde_json::Value = response.json().await.expect("an envelope");
+            (status, body)
+        }
+    };
+    // Which Idempotency-Key would protect the write is anyone's guess.
+    let (status, body) = send(&[
+        ("x-api-key", DEMO_API_KEY),
+        ("idempotency-key", "first"),
+        ("idempotency-key", "second"),
+    ])
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["code"], "VALIDATION_FAILED", "{body}");
+    assert_eq!(body["details"][0]["field"], "Idempotency-Key", "{body}");
+    assert_eq!(body["details"][0]["message"], "must be sent once", "{body}");
+    // So is which key is the caller's: the same key twice, or in both forms.
+    for headers in [
+        &[("x-api-key", DEMO_API_KEY), ("x-api-key", DEMO_API_KEY)][..],
+        &[
+            ("x-api-key", DEMO_API_KEY),
+            ("authorization", "ApiKey wms_someone_else"),
+        ][..],
+    ] {
+        let (status, body) = send(headers).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+        assert_eq!(body["code"], "UNAUTHORIZED", "{body}");
+        assert_eq!(
+            body["message"], "Invalid, revoked, or expired API key",
+            "{body}"
+        );
+    }
+    assert_eq!(skus_named(&app, "TWICE-1").await, 0);
+    let kept = idempotency_records::Entity::find()
+        .count(&app.state.db)
+        .await
+        .expect("count");
+    assert_eq!(kept, 0);
+}
