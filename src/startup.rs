@@ -37,6 +37,15 @@ use crate::web::cors;
 use crate::{db, rest};
 
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The id [`request_context`] gave a request (empty before it has run).
+pub fn request_id(headers: &http::HeaderMap) -> String {
+    headers
+        .get(REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
 /// Largest request body accepted anywhere (GraphQL documents and webhook payloads included).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
@@ -137,14 +146,8 @@ async fn time_limit(limit: Duration, request: Request, next: Next) -> Response {
     if request.uri().path() == "/graphql" {
         return next.run(request).await;
     }
-    let push = crate::push::is_push_path(request.uri().path()).then(|| {
-        request
-            .headers()
-            .get(REQUEST_ID_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned()
-    });
+    let push =
+        crate::push::is_push_path(request.uri().path()).then(|| request_id(request.headers()));
     match tokio::time::timeout(limit, next.run(request)).await {
         Ok(response) => response,
         Err(_) => {
@@ -163,14 +166,8 @@ async fn time_limit(limit: Duration, request: Request, next: Next) -> Response {
 /// in its own error format instead.
 async fn json_refusals(request: Request, next: Next) -> Response {
     let graphql = request.uri().path() == "/graphql";
-    let push = crate::push::is_push_path(request.uri().path()).then(|| {
-        request
-            .headers()
-            .get(REQUEST_ID_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned()
-    });
+    let push =
+        crate::push::is_push_path(request.uri().path()).then(|| request_id(request.headers()));
     let graphql_media = request
         .headers()
         .get(axum::http::header::ACCEPT)

@@ -287,12 +287,7 @@ pub async fn guard(State(state): State<AppState>, mut request: Request, next: Ne
         .strip_prefix(super::INTEGRATION)
         .unwrap_or(request.uri().path())
         .to_owned();
-    let request_id = request
-        .headers()
-        .get(crate::startup::REQUEST_ID_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let request_id = crate::startup::request_id(request.headers());
     let raw_key = presented_key(request.headers()).map(|key| key.map(str::to_owned));
     let verb = request.method().clone();
     let (key, response) = match identify(&state, raw_key).await {

@@ -190,17 +190,8 @@ async fn not_found() -> PushError {
 
 /// Answers the request with its id at hand for the envelopes.
 async fn with_request_id(request: Request, next: Next) -> Response {
-    let id = request_id(&request);
+    let id = crate::startup::request_id(request.headers());
     envelope::with_request_id(id, next.run(request)).await
-}
-
-fn request_id(request: &Request) -> String {
-    request
-        .headers()
-        .get(crate::startup::REQUEST_ID_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned()
 }
 
 /// A code a request names in its path (`/items/{sku}`) or query (`?sku=`) when it could name

@@ -256,12 +256,7 @@ async fn handle(door: Door, state: AppState, request: Request, next: Next) -> Re
         .await;
     if preflight {
         if !known {
-            let request_id = request
-                .headers()
-                .get(crate::startup::REQUEST_ID_HEADER)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default()
-                .to_owned();
+            let request_id = crate::startup::request_id(request.headers());
             let refusal = AppError::OriginNotAllowed {
                 origin: origin.clone(),
             };
