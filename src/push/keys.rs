@@ -25,14 +25,12 @@ impl FromRequestParts<AppState> for Operator {
     type Rejection = PushError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, PushError> {
-        let token = parts
+        let header = parts
             .headers
             .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split_once(' '))
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .map(|(_, token)| token.trim())
-            .ok_or(PushError::Unauthorized("Operator token is required"))?;
+            .and_then(|v| v.to_str().ok());
+        let token = crate::auth::caller::bearer_token(header)
+            .map_err(|_| PushError::Unauthorized("Operator token is required"))?;
         let claims = state
             .operator
             .verify(token, state.clock.now())
