@@ -12,6 +12,7 @@ use crate::config::Config;
 use crate::db;
 use crate::domain::api_keys::{self, KeyRules, KeyScopes, NewApiKey};
 use crate::entities::api_keys as entity;
+use crate::push::keys::KeyView;
 
 #[derive(Debug, Subcommand)]
 pub enum KeysCommand {
@@ -69,26 +70,14 @@ pub enum KeysCommand {
     },
 }
 
-pub fn key_json(key: &entity::Model) -> Value {
-    json!({
-        "id": key.id,
-        "name": key.name,
-        "tenantId": key.tenant_id,
-        "keyPrefix": key.key_prefix,
-        "scopes": key.scope_set().iter().map(|s| s.as_str()).collect::<Vec<_>>(),
-        "expiresAt": key.expires_at,
-        "revokedAt": key.revoked_at,
-        "lastUsedAt": key.last_used_at,
-        "ipWhitelist": serde_json::from_str::<Value>(&key.ip_allowlist).unwrap_or(Value::Null),
-        "allowedOrigins": key.allowed_origin_list(),
-        "rateLimitPerMinute": key.rate_limit(),
-        "createdAt": key.created_at,
-    })
+/// A key as the operators' API shows it.
+pub fn key_json(key: &entity::Model) -> serde_json::Result<Value> {
+    serde_json::to_value(KeyView::new(key, None))
 }
 
 fn print_key(key: &entity::Model, json: bool, now: Timestamp) -> anyhow::Result<()> {
     if json {
-        println!("{}", serde_json::to_string_pretty(&key_json(key))?);
+        println!("{}", serde_json::to_string_pretty(&key_json(key)?)?);
     } else {
         let state = match (key.revoked_at, key.expires_at) {
             (Some(_), _) => "REVOKED",
@@ -156,9 +145,8 @@ pub async fn run_keys(
             )
             .await?;
             if json {
-                let mut value = key_json(&created.key);
-                value["rawKey"] = json!(created.raw_key);
-                println!("{}", serde_json::to_string_pretty(&value)?);
+                let view = KeyView::new(&created.key, Some(created.raw_key.clone()));
+                println!("{}", serde_json::to_string_pretty(&view)?);
             } else {
                 print_key(&created.key, false, clock.now())?;
                 println!("key: {}", created.raw_key);
@@ -168,7 +156,7 @@ pub async fn run_keys(
         KeysCommand::List { tenant, json } => {
             let keys = api_keys::list(&db, tenant).await?;
             if json {
-                let values: Vec<Value> = keys.iter().map(key_json).collect();
+                let values = keys.iter().map(key_json).collect::<Result<Vec<_>, _>>()?;
                 println!("{}", serde_json::to_string_pretty(&values)?);
             } else {
                 for key in &keys {
@@ -187,7 +175,7 @@ pub async fn run_keys(
             if json {
                 println!(
                     "{}",
-                    serde_json::to_string_pretty(&stats_json(&key, &stats))?
+                    serde_json::to_string_pretty(&stats_json(&key, &stats)?)?
                 );
             } else {
                 print_key(&key, false, clock.now())?;
@@ -214,9 +202,9 @@ pub async fn run_keys(
     Ok(())
 }
 
-fn stats_json(key: &entity::Model, stats: &api_keys::RequestStats) -> Value {
-    json!({
-        "key": key_json(key),
+fn stats_json(key: &entity::Model, stats: &api_keys::RequestStats) -> serde_json::Result<Value> {
+    Ok(json!({
+        "key": key_json(key)?,
         "requests": stats.total,
         "byStatus": {
             "2xx": stats.success,
@@ -228,7 +216,7 @@ fn stats_json(key: &entity::Model, stats: &api_keys::RequestStats) -> Value {
         "maxMs": stats.max_ms,
         "firstAt": stats.first_at,
         "lastAt": stats.last_at,
-    })
+    }))
 }
 
 /// Prints an operator token for `/api/v1/api-keys`.

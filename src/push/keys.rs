@@ -91,7 +91,7 @@ pub struct KeyView {
 }
 
 impl KeyView {
-    fn new(key: &entity::Model, raw_key: Option<String>) -> Self {
+    pub fn new(key: &entity::Model, raw_key: Option<String>) -> Self {
         Self {
             id: key.id,
             name: key.name.clone(),
