@@ -10,7 +10,7 @@ use partner_gateway::domain::applications;
 use partner_gateway::domain::secrets;
 use partner_gateway::entities::enums::AppStatus;
 use partner_gateway::startup;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::helpers::{TestDb, fixed_now};
 
@@ -739,4 +739,63 @@ async fn webhooks_create_list_and_delete_a_tenants_wms_subscriptions() {
     assert_eq!(listed, serde_json::json!([]));
     let missing = gateway(&db, &["webhooks", "delete", &id]);
     assert!(!missing.status.success());
+}
+
+#[tokio::test]
+async fn keys_create_list_stats_and_revoke_with_the_operators_view_of_a_key() {
+    let db = TestDb::new().await;
+    let tenant = stdout_json(&gateway(
+        &db,
+        &["tenants", "create", "--name", "Key Co", "--json"],
+    ));
+    let tenant_id = tenant["tenant_id"].as_str().expect("tenant id").to_owned();
+    let created = stdout_json(&gateway(
+        &db,
+        &[
+            "keys",
+            "create",
+            "--tenant",
+            &tenant_id,
+            "--name",
+            "ERP",
+            "--scopes",
+            "read",
+            "--ip",
+            "192.0.2.7",
+            "--ip",
+            "10.0.0.0/8",
+            "--rate-limit",
+            "60",
+            "--json",
+        ],
+    ));
+    let raw = created["rawKey"].as_str().expect("the raw key, once");
+    assert!(raw.starts_with("wms_"), "{created}");
+    assert!(raw.starts_with(created["keyPrefix"].as_str().expect("prefix")));
+    assert_eq!(created["tenantId"], tenant_id.as_str());
+    assert_eq!(created["scopes"], json!(["read"]));
+    // The allow-list in order, a single address without its prefix length.
+    assert_eq!(created["ipWhitelist"], json!(["10.0.0.0/8", "192.0.2.7"]));
+    assert_eq!(created["rateLimitPerMinute"], 60);
+    let id = created["id"].as_str().expect("id").to_owned();
+
+    let listed = stdout_json(&gateway(
+        &db,
+        &["keys", "list", "--tenant", &tenant_id, "--json"],
+    ));
+    assert_eq!(listed.as_array().map(Vec::len), Some(1), "{listed}");
+    assert_eq!(listed[0]["id"], id.as_str());
+    assert!(
+        listed[0].get("rawKey").is_none(),
+        "never shown again: {listed}"
+    );
+    assert_eq!(listed[0]["ipWhitelist"], created["ipWhitelist"]);
+
+    let stats = stdout_json(&gateway(&db, &["keys", "stats", &id, "--json"]));
+    assert_eq!(stats["key"]["id"], id.as_str());
+    assert_eq!(stats["requests"], 0);
+    assert!(stats["key"].get("rawKey").is_none());
+
+    let revoked = stdout_json(&gateway(&db, &["keys", "revoke", &id, "--json"]));
+    assert!(revoked["revokedAt"].is_string(), "{revoked}");
 }
