@@ -77,7 +77,8 @@ pub struct ModeArgs {
     )]
     pub jwt_secret: Option<String>,
 
-    /// Turn demo mode off even without `JWT_SECRET` (startup then fails until one is set).
+    /// Turn demo mode off even without `JWT_SECRET` (then `serve` and `admin-token` refuse to
+    /// run until one is set).
     #[arg(id = "no_demo", long = "no-demo", env = "NO_DEMO", global = true)]
     pub no_demo: bool,
 }

@@ -260,9 +260,13 @@ pub enum AppError {
     InvalidScope { message: String },
     #[error("access denied by plan")]
     AccessDenied,
-    /// A browser page of this origin may not call with the caller's tokens.
+    /// A browser page of this origin may not call with the caller's tokens. Refused after
+    /// its request was counted (`rate`: where the quota then stands), or at a preflight.
     #[error("origin not allowed")]
-    OriginNotAllowed { origin: String },
+    OriginNotAllowed {
+        origin: String,
+        rate: Option<RateStatus>,
+    },
     #[error("insufficient scope")]
     InsufficientScope { required_scopes: Vec<String> },
     #[error("not found: {0}")]
@@ -415,7 +419,7 @@ impl AppError {
             Self::AccessDenied => {
                 "API access is not available on your current subscription plan.".into()
             }
-            Self::OriginNotAllowed { origin } => format!(
+            Self::OriginNotAllowed { origin, .. } => format!(
                 "Browser pages of {origin} may not call this API with this application's tokens \
                  (the origin is not on the application's allowed origins)"
             ),
@@ -551,6 +555,9 @@ impl AppError {
             Self::Unavailable { retry_after_secs } | Self::TooFast { retry_after_secs } => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
             }
+            Self::OriginNotAllowed {
+                rate: Some(rate), ..
+            } => rate.apply(&mut headers),
             _ => {}
         }
         headers
@@ -572,6 +579,25 @@ impl AppError {
             }
             _ => {}
         }
+    }
+}
+
+/// The outcome of an allowed request, for the `X-RateLimit-*` headers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateStatus {
+    pub limit: u32,
+    pub remaining: u32,
+    /// Seconds until the oldest counted request leaves the window.
+    pub reset_secs: u64,
+}
+
+impl RateStatus {
+    /// `X-RateLimit-Limit`, `-Remaining` and `-Reset`, on every authenticated answer of
+    /// either door.
+    pub fn apply(&self, headers: &mut HeaderMap) {
+        headers.insert(RATE_LIMIT_LIMIT, HeaderValue::from(self.limit));
+        headers.insert(RATE_LIMIT_REMAINING, HeaderValue::from(self.remaining));
+        headers.insert(RATE_LIMIT_RESET, HeaderValue::from(self.reset_secs));
     }
 }
 
@@ -658,6 +684,7 @@ mod tests {
             AppError::AccessDenied,
             AppError::OriginNotAllowed {
                 origin: "https://app.example.com".into(),
+                rate: None,
             },
             AppError::InsufficientScope {
                 required_scopes: vec![],

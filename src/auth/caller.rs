@@ -98,6 +98,7 @@ pub async fn authenticate(
         if !allowed.iter().any(|o| o == origin) {
             return Err(AppError::OriginNotAllowed {
                 origin: origin.to_owned(),
+                rate: Some(rate),
             });
         }
     }

@@ -11,35 +11,16 @@ use std::hash::Hash;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use axum::http::{HeaderMap, HeaderValue};
 use uuid::Uuid;
 
 use crate::clock::Timestamp;
 use crate::config::RateLimitConfig;
 use crate::entities::enums::Plan;
-use crate::error::{AppError, RATE_LIMIT_LIMIT, RATE_LIMIT_REMAINING, RATE_LIMIT_RESET};
+use crate::error::AppError;
+pub use crate::error::RateStatus;
 
 /// The quota window of the partner API.
 pub const WINDOW: Duration = Duration::from_secs(15 * 60);
-
-/// The outcome of an allowed request, for the `X-RateLimit-*` headers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RateStatus {
-    pub limit: u32,
-    pub remaining: u32,
-    /// Seconds until the oldest counted request leaves the window.
-    pub reset_secs: u64,
-}
-
-impl RateStatus {
-    /// `X-RateLimit-Limit`, `-Remaining` and `-Reset`, on every authenticated answer of
-    /// either door.
-    pub fn apply(&self, headers: &mut HeaderMap) {
-        headers.insert(RATE_LIMIT_LIMIT, HeaderValue::from(self.limit));
-        headers.insert(RATE_LIMIT_REMAINING, HeaderValue::from(self.remaining));
-        headers.insert(RATE_LIMIT_RESET, HeaderValue::from(self.reset_secs));
-    }
-}
 
 /// Why an event was not counted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -31,6 +31,7 @@ use crate::{db, telemetry};
                   Each command takes only the options it uses, from flags (before or after its \
                   name) or the environment; `partner-gateway <command> --help` lists them."
 )]
+#[command(override_usage = "partner-gateway [COMMAND] [OPTIONS]")]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -91,8 +92,8 @@ pub enum Command {
         /// Who it is for (recorded with its uses).
         #[arg(long, default_value = "operator")]
         subject: String,
-        /// Minutes it stays valid (at most a day).
-        #[arg(long, default_value_t = 15)]
+        /// Minutes it stays valid (1 to 1440, a day).
+        #[arg(long, default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..=1440))]
         ttl_minutes: u64,
         #[command(flatten)]
         mode: ModeArgs,
@@ -245,6 +246,9 @@ pub async fn run() -> anyhow::Result<()> {
         }
         Err(err) => err.exit(),
     };
+    if !matches!(cli.command, Command::Serve(_)) {
+        quiet_on_closed_pipe();
+    }
     // The documents need neither the configuration nor a database.
     match cli.command {
         Command::ExportSchema { output } => {
@@ -295,6 +299,18 @@ pub async fn run() -> anyhow::Result<()> {
         Command::ExportSchema { .. } | Command::ExportOpenapi { .. } => {
             unreachable!("written above")
         }
+    }
+}
+
+/// A command whose output goes to a reader that stops early (`… --json | head`) ends quietly,
+/// as command-line tools do, instead of panicking in `println!` (Rust ignores SIGPIPE, so the
+/// write fails and `println!` panics). Sockets are not affected: they write with
+/// `MSG_NOSIGNAL`. The server keeps Rust's default.
+fn quiet_on_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: restores the default disposition of one signal; no handler runs our code.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 
@@ -369,6 +385,10 @@ async fn seed(config: Config, clock: Arc<dyn Clock>, args: SeedArgs) -> anyhow::
                     app.client_id, app.client_secret, app.purpose
                 );
             }
+            eprintln!(
+                "  Push Integration API key (read, write): {}",
+                demo::DEMO_API_KEY
+            );
         } else {
             eprintln!(
                 "no demo applications outside demo mode: create one with `partner-gateway apps create`"

@@ -150,7 +150,9 @@ impl Event {
             }
             Event::PurchaseOrderCreated => "not emitted: purchase orders are not created here",
             Event::PurchaseOrderReceived => "GRNs against an ASN of a purchase order",
-            Event::Ping => "`POST /webhooks/{id}/ping`, to that subscription only",
+            Event::Ping => {
+                "`POST /webhooks/{id}/ping` (a WMS subscription: `POST /api/v1/webhook-subscriptions/{id}/ping`), to that subscription only"
+            }
             Event::AsnReceived => "every GRN against an ASN",
             Event::AsnCompleted => "the GRN that completes an ASN",
             Event::OrderAllocated => "pushed orders that got stock",

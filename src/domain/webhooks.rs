@@ -407,10 +407,16 @@ pub async fn ping(
 ) -> AppResult<Delivery> {
     let found = find(ctx, owner, id).await?;
     let event_id = Uuid::new_v4();
+    // In the words of the subscriber's catalogue: seed 003's camelCase, the partner API's
+    // snake_case.
+    let data = match owner {
+        Owner::Tenant => serde_json::json!({ "subscriptionId": found.id }),
+        Owner::Application { .. } => serde_json::json!({ "subscription_id": found.id }),
+    };
     let payload = serde_json::json!({
         "event": Event::Ping.name(),
         "timestamp": ctx.now,
-        "data": { "subscriptionId": found.id },
+        "data": data,
     });
     webhook_events::Entity::insert(webhook_events::ActiveModel {
         id: Set(event_id),

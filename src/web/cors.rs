@@ -259,6 +259,7 @@ async fn handle(door: Door, state: AppState, request: Request, next: Next) -> Re
             let request_id = crate::startup::request_id(request.headers());
             let refusal = AppError::OriginNotAllowed {
                 origin: origin.clone(),
+                rate: None,
             };
             return door.refuse(request_id, refusal, &origin).await;
         }

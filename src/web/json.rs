@@ -57,8 +57,17 @@ pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
                     inner.column()
                 ),
             ),
-            _ if path == "." => ("body".to_owned(), describe(&inner)),
-            _ => (path, describe(&inner)),
+            _ => {
+                let message = describe(&inner);
+                match missing_field(&message) {
+                    // serde names a missing field in its message only: the problem is
+                    // that field's, at its own path.
+                    Some(name) if path == "." => (name.to_owned(), REQUIRED.to_owned()),
+                    Some(name) => (format!("{path}.{name}"), REQUIRED.to_owned()),
+                    None if path == "." => ("body".to_owned(), message),
+                    None => (path, message),
+                }
+            }
         };
         AppError::validation(vec![FieldError::new(field, message)])
     })?;
@@ -66,6 +75,14 @@ pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
         .end()
         .map_err(|_| AppError::invalid_field("body", "must hold one JSON document only"))?;
     Ok(value)
+}
+
+const REQUIRED: &str = "is required";
+
+/// The field serde found missing (`missing field `name``).
+fn missing_field(message: &str) -> Option<&str> {
+    let name = message.strip_prefix("missing field `")?.split_once('`')?.0;
+    (!name.is_empty()).then_some(name)
 }
 
 /// serde's description of a type or data problem, without its position suffix.
@@ -161,11 +178,12 @@ mod tests {
         );
         assert!(!message.contains("line"), "{message}");
 
+        // A missing field is named by its own path.
         let err = parse::<Order>(br#"{"items":[]}"#).expect_err("no reference");
-        assert_eq!(
-            detail(err),
-            ("body".into(), "missing field `reference`".into())
-        );
+        assert_eq!(detail(err), ("reference".into(), "is required".into()));
+        let err =
+            parse::<Order>(br#"{"reference":"A","items":[{"quantity":1}]}"#).expect_err("no sku");
+        assert_eq!(detail(err), ("items[0].sku".into(), "is required".into()));
     }
 
     #[test]

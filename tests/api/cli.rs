@@ -799,3 +799,29 @@ async fn keys_create_list_stats_and_revoke_with_the_operators_view_of_a_key() {
     let revoked = stdout_json(&gateway(&db, &["keys", "revoke", &id, "--json"]));
     assert!(revoked["revokedAt"].is_string(), "{revoked}");
 }
+
+#[test]
+fn output_to_a_reader_that_stops_early_ends_quietly() {
+    // The document is larger than a pipe holds: the writer meets the closed end.
+    assert!(
+        std::fs::metadata("openapi.json")
+            .expect("openapi.json")
+            .len()
+            > 256 * 1024
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_partner-gateway"))
+        .args(["export-openapi"])
+        .env_clear()
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut start = [0u8; 16];
+    std::io::Read::read_exact(&mut stdout, &mut start).expect("the start of the document");
+    drop(stdout);
+    let output = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!output.status.success());
+}

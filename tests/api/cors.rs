@@ -171,6 +171,8 @@ async fn another_applications_token_from_that_origin_is_refused_before_it_runs()
     // but the request was counted like any other (sending an Origin is no way around the
     // quota).
     assert_eq!(header(&response, "access-control-allow-origin"), Some(PAGE));
+    // Counted, so it says where the quota stands, like every counted answer.
+    assert_eq!(remaining(&response), before - 1);
     let body: Value = response.json().await.expect("json");
     assert_eq!(body["error"], "access_denied");
     assert!(body.get("data").is_none());
@@ -188,6 +190,7 @@ async fn another_applications_token_from_that_origin_is_refused_before_it_runs()
         .await
         .expect("request");
     assert_eq!(graphql.status(), StatusCode::FORBIDDEN);
+    assert_eq!(remaining(&graphql), after - 1);
     let body: Value = graphql.json().await.expect("json");
     assert_eq!(body["errors"][0]["extensions"]["code"], "access_denied");
     assert!(body.get("data").is_none() || body["data"].is_null());

@@ -161,7 +161,7 @@ async fn a_malformed_item_names_each_bad_field() {
             r#"{"sku": "A", "name": "x", "baseUomCode": "EA", "tracking": "batch"}"#,
             "tracking",
         ),
-        (r#"{"sku": "A", "name": "x"}"#, "body"),
+        (r#"{"sku": "A", "name": "x"}"#, "baseUomCode"),
         (r#"{"sku": "A B", "name": "x", "baseUomCode": "EA"}"#, "sku"),
         (r#"{"sku": "A", "name": "", "baseUomCode": "EA"}"#, "name"),
         (

@@ -484,7 +484,8 @@ async fn a_ping_arrives_signed_and_every_attempt_is_recorded() {
         assert!(!message.verifies_with("whsec_b3RoZXI="));
         let payload = message.json();
         assert_eq!(payload["event"], "ping");
-        assert_eq!(payload["data"]["subscriptionId"], id.to_string());
+        // snake_case, like the partner API.
+        assert_eq!(payload["data"], json!({"subscription_id": id}));
         assert!(payload["timestamp"].as_str().expect("time").ends_with('Z'));
     }
     // (Hours went by: a fresh token.)
@@ -800,6 +801,23 @@ async fn every_emitted_event_arrives_in_its_catalogue_signed_and_filtered() {
         .await
         .expect("count");
     assert_eq!(waiting, 0);
+
+    // A ping speaks its catalogue's language: camelCase to a WMS subscriber.
+    let response = app
+        .client
+        .post(app.url(&format!("/api/v1/webhook-subscriptions/{wms_sub}/ping")))
+        .bearer_auth(operator_token(app))
+        .send()
+        .await
+        .expect("ping");
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    let seen = wms.wait_for(5).await;
+    let ping = seen
+        .iter()
+        .map(|m| m.json())
+        .find(|p| p["event"] == "ping")
+        .expect("the ping");
+    assert_eq!(ping["data"], json!({"subscriptionId": wms_sub}));
 }
 
 async fn client_token(app: &TestApp, client_id: &str, secret: &str) -> String {
