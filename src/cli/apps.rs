@@ -136,6 +136,13 @@ fn print_application(app: &api_applications::Model, json: bool) -> anyhow::Resul
         if !origins.is_empty() {
             println!("  browser origins: {}", origins.join(" "));
         }
+        if let Some(branches) = app
+            .allowed_branches()
+            .context("stored branch list is corrupt")?
+        {
+            let branches: Vec<String> = branches.iter().map(Uuid::to_string).collect();
+            println!("  only branches: {}", branches.join(" "));
+        }
     }
     Ok(())
 }

@@ -446,6 +446,46 @@ async fn outside_demo_mode_seed_registers_no_public_credentials_and_revocation_i
         stderr.contains("revoked") && stderr.contains("final"),
         "{stderr}"
     );
+
+    // An application limited to a branch says so in the plain listing too.
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let branch = partner_gateway::entities::branches::Entity::find()
+        .filter(
+            partner_gateway::entities::branches::Column::TenantId.eq(summary["tenant_id"]
+                .as_str()
+                .expect("tenant")
+                .parse::<uuid::Uuid>()
+                .expect("uuid")),
+        )
+        .one(&conn)
+        .await
+        .expect("query")
+        .expect("a branch")
+        .id
+        .to_string();
+    let output = gateway(
+        &db,
+        &[
+            "apps",
+            "create",
+            "--tenant",
+            &tenant_id,
+            "--name",
+            "one branch",
+            "--scopes",
+            "read:sales",
+            "--branch",
+            &branch,
+        ],
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let listed = gateway(&db, &["apps", "list", "--tenant", &tenant_id]);
+    let text = String::from_utf8_lossy(&listed.stdout);
+    assert!(text.contains(&format!("only branches: {branch}")), "{text}");
 }
 
 #[tokio::test]
