@@ -426,8 +426,14 @@ pub struct ConfigArgs {
     pub log: LogArgs,
 
     /// Send traces (a span per request, with its request id) by OTLP over HTTP to this
-    /// collector, e.g. `http://127.0.0.1:4318` (`/v1/traces` is added); off when unset.
-    #[arg(long, env = "OTEL_EXPORTER_OTLP_ENDPOINT", help_heading = "Traces")]
+    /// collector, e.g. `http://127.0.0.1:4318` (`/v1/traces` is added); off when unset. Not
+    /// OpenTelemetry's own variable: an https endpoint set for other programs stays theirs.
+    #[arg(
+        long,
+        env = "OTLP_ENDPOINT",
+        hide_env_values = true,
+        help_heading = "Traces"
+    )]
     pub otlp_endpoint: Option<String>,
 
     /// The `service.name` the traces carry.
@@ -926,10 +932,11 @@ impl Config {
     }
 }
 
-/// The traces URL of an OTLP/HTTP collector given by its base URL (the OpenTelemetry meaning
-/// of `OTEL_EXPORTER_OTLP_ENDPOINT`: `/v1/traces` is added unless it is already there).
+/// The traces URL of an OTLP/HTTP collector given by its base URL (as OpenTelemetry reads
+/// `OTEL_EXPORTER_OTLP_ENDPOINT`: `/v1/traces` is added unless it is already there).
 fn traces_url(endpoint: &str) -> Result<String, String> {
-    let problem = |why: &str| format!("OTEL_EXPORTER_OTLP_ENDPOINT {why} (got {endpoint:?})");
+    // The value is never repeated: it may hold a credential.
+    let problem = |why: &str| format!("OTLP_ENDPOINT {why}");
     let url = url::Url::parse(endpoint)
         .map_err(|_| problem("must be a URL such as http://127.0.0.1:4318"))?;
     match url.scheme() {
@@ -943,6 +950,11 @@ fn traces_url(endpoint: &str) -> Result<String, String> {
             ));
         }
         _ => return Err(problem("must be an http:// URL")),
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(problem(
+            "must not hold credentials: give a header with OTEL_EXPORTER_OTLP_HEADERS",
+        ));
     }
     if url.host().is_none() || url.query().is_some() || url.fragment().is_some() {
         return Err(problem(

@@ -207,7 +207,8 @@ async fn request_context(mut request: Request, next: Next) -> Response {
             .headers_mut()
             .insert(REQUEST_ID_HEADER, value.clone());
     }
-    // Traced, the span also carries what a trace viewer shows (log lines stay as they were).
+    // Traced, the span also carries what a trace viewer shows (and log lines inside it show
+    // those fields too); untraced, it carries only what the logs need.
     let span = if crate::telemetry::tracing_enabled() {
         tracing::info_span!(
             "request",

@@ -102,7 +102,11 @@ fn provider(traces: &TraceConfig) -> anyhow::Result<SdkTracerProvider> {
         .build();
     Ok(SdkTracerProvider::builder()
         .with_batch_exporter(exporter)
-        .with_sampler(Sampler::TraceIdRatioBased(traces.sample_ratio))
+        // A caller's sampled flag decides for its requests (OpenTelemetry's default, so a trace
+        // stays whole); the ratio decides for the rest.
+        .with_sampler(Sampler::ParentBased(Box::new(Sampler::TraceIdRatioBased(
+            traces.sample_ratio,
+        ))))
         .with_resource(resource)
         .build())
 }

@@ -328,7 +328,10 @@ fn with_command(mut argv: Vec<OsString>) -> Vec<OsString> {
         .collect();
     let mut at = 1;
     while let Some(word) = argv.get(at).map(|word| word.to_string_lossy().into_owned()) {
-        if matches!(word.as_str(), "-h" | "--help" | "-V" | "--version") {
+        // Help or the version first is the program's; help after options is the command's.
+        if matches!(word.as_str(), "-V" | "--version")
+            || (at == 1 && matches!(word.as_str(), "-h" | "--help"))
+        {
             return argv;
         }
         if !word.starts_with('-') {

@@ -56,7 +56,7 @@ pub async fn run(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<()> {
     tracing::info!(address = %app.local_addr()?, demo = state.config.demo, "listening");
     let served = app.run_until(startup::shutdown_signal()).await;
     tracing::info!("stopped");
-    // The last spans, the stop's included, go out before the process ends.
+    // The spans still queued go out before the process ends.
     tokio::task::spawn_blocking(crate::telemetry::shutdown_traces).await?;
     Ok(served?)
 }

@@ -46,31 +46,30 @@ impl KeyCaller {
     }
 }
 
-/// More than one key in a request (a header repeated, or both forms): which is meant is
-/// anyone's guess, so none is.
+/// A key that cannot be told: more than one (a header repeated, or both forms: which is meant
+/// is anyone's guess), or an `X-API-Key` that is not text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct SeveralKeys;
+struct UnreadableKey;
 
-/// The raw key of a request: `X-API-Key`, else `Authorization: ApiKey <key>`.
-fn presented_key(headers: &HeaderMap) -> Result<Option<&str>, SeveralKeys> {
-    let mut given = headers.get_all("x-api-key").iter();
-    let header_key = given.next();
-    if given.next().is_some() {
-        return Err(SeveralKeys);
+/// The raw key of a request: `X-API-Key`, or `Authorization: ApiKey <key>` (an authorization
+/// of another scheme, such as a bearer token, is no key).
+fn presented_key(headers: &HeaderMap) -> Result<Option<&str>, UnreadableKey> {
+    let mut keys = Vec::with_capacity(1);
+    for value in headers.get_all("x-api-key") {
+        keys.push(value.to_str().map_err(|_| UnreadableKey)?.trim());
     }
-    let mut authorizations = headers.get_all(header::AUTHORIZATION).iter();
-    let authorization = authorizations.next();
-    let several_authorizations = authorizations.next().is_some();
-    let authorization_key = authorization
-        .and_then(|value| value.to_str().ok())
-        .and_then(|text| text.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("apikey"))
-        .map(|(_, key)| key);
-    match (header_key, authorization_key) {
-        (Some(_), Some(_)) => Err(SeveralKeys),
-        (None, Some(_)) if several_authorizations => Err(SeveralKeys),
-        (Some(key), None) => Ok(key.to_str().ok().map(str::trim).filter(|k| !k.is_empty())),
-        (None, key) => Ok(key.map(str::trim).filter(|k| !k.is_empty())),
+    for value in headers.get_all(header::AUTHORIZATION) {
+        let Some((scheme, key)) = value.to_str().ok().and_then(|text| text.split_once(' ')) else {
+            continue;
+        };
+        if scheme.eq_ignore_ascii_case("apikey") {
+            keys.push(key.trim());
+        }
+    }
+    match keys.as_slice() {
+        [] => Ok(None),
+        [key] => Ok(Some(*key).filter(|key| !key.is_empty())),
+        _ => Err(UnreadableKey),
     }
 }
 
@@ -145,10 +144,10 @@ struct Seen {
 
 async fn identify(
     state: &AppState,
-    raw_key: Result<Option<String>, SeveralKeys>,
+    raw_key: Result<Option<String>, UnreadableKey>,
 ) -> Result<entity::Model, PushError> {
     let raw = raw_key
-        .map_err(|SeveralKeys| PushError::Unauthorized(INVALID_KEY))?
+        .map_err(|UnreadableKey| PushError::Unauthorized(INVALID_KEY))?
         .ok_or(PushError::Unauthorized(MISSING_KEY))?;
     let now = state.clock.now();
     let hash = crate::domain::secrets::hash_secret(&raw);
@@ -395,25 +394,38 @@ mod tests {
             key(&[("x-api-key", "wms_e"), ("authorization", "Bearer x")]),
             Ok(Some("wms_e".into()))
         );
-        // Two keys, in one form or both, are none.
+        assert_eq!(
+            key(&[
+                ("authorization", "Bearer x"),
+                ("authorization", "ApiKey wms_h")
+            ]),
+            Ok(Some("wms_h".into()))
+        );
+        // Two keys, in one form or both, are none; so is a key that is not text.
+        let mut odd = HeaderMap::new();
+        odd.insert(
+            "x-api-key",
+            HeaderValue::from_bytes(b"wms_\xe0\xb8\x81").expect("bytes"),
+        );
+        assert_eq!(presented_key(&odd), Err(UnreadableKey));
         assert_eq!(
             key(&[("x-api-key", "wms_f"), ("x-api-key", "wms_g")]),
-            Err(SeveralKeys)
+            Err(UnreadableKey)
         );
         assert_eq!(
             key(&[("x-api-key", "wms_f"), ("x-api-key", "wms_f")]),
-            Err(SeveralKeys)
+            Err(UnreadableKey)
         );
         assert_eq!(
             key(&[("x-api-key", "wms_f"), ("authorization", "ApiKey wms_g")]),
-            Err(SeveralKeys)
+            Err(UnreadableKey)
         );
         assert_eq!(
             key(&[
                 ("authorization", "ApiKey wms_f"),
                 ("authorization", "ApiKey wms_g")
             ]),
-            Err(SeveralKeys)
+            Err(UnreadableKey)
         );
     }
 

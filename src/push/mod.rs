@@ -220,6 +220,11 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PathText {
         if let Ok(params) = axum::extract::RawPathParams::from_request_parts(parts, state).await
             && let Some((_, value)) = params.iter().next()
         {
+            debug_assert_eq!(
+                params.iter().count(),
+                1,
+                "PathText reads routes of one `{{…}}`"
+            );
             return Ok(Self(value.to_owned()));
         }
         // The segment where the route's template has its parameter, decoded lossily.

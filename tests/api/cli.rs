@@ -563,7 +563,13 @@ fn each_command_lists_only_the_options_it_uses() {
         "--rate-limit-pro",
         "--webhook-concurrency",
     ];
-    let cases: [(&[&str], &[&str], &[&str]); 8] = [
+    let cases: [(&[&str], &[&str], &[&str]); 9] = [
+        // Help after options is the default command's.
+        (
+            &["--bind", "127.0.0.1:0", "--help"],
+            &["--bind", "--graphql-max-depth"],
+            &["Commands:"],
+        ),
         (
             &["--help"],
             &["serve", "migrate", "admin-token", "serve --help"],

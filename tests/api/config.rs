@@ -248,6 +248,11 @@ fn traces_go_to_a_collector_named_by_its_base_url() {
         ("collector:4318", "must be an http:// URL"),
         ("nonsense", "must be a URL"),
         ("http://collector:4318/?token=x", "without a query"),
+        (
+            "http://user:s3cret@collector:4318",
+            "must not hold credentials",
+        ),
+        ("http://s3cret@collector:4318", "must not hold credentials"),
     ] {
         let mut a = args();
         a.otlp_endpoint = Some(given.into());
@@ -255,9 +260,12 @@ fn traces_go_to_a_collector_named_by_its_base_url() {
         assert!(
             err.0
                 .iter()
-                .any(|p| p.starts_with("OTEL_EXPORTER_OTLP_ENDPOINT") && p.contains(why)),
+                .any(|p| p.starts_with("OTLP_ENDPOINT") && p.contains(why)),
             "{given}: {err}"
         );
+        // A value that may hold a credential is never repeated.
+        assert!(!err.to_string().contains("s3cret"), "{err}");
+        assert!(!err.to_string().contains("token=x"), "{err}");
     }
     let mut a = args();
     a.trace_sample_ratio = 1.5;

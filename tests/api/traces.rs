@@ -56,9 +56,11 @@ async fn a_request_is_traced_with_its_request_id_and_joins_the_callers_trace() {
         .env_clear()
         .env("DATABASE_URL", &db.url)
         .env("JWT_SECRET", TEST_JWT_SECRET)
-        .env("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint)
+        .env("OTLP_ENDPOINT", &endpoint)
         .env("OTEL_SERVICE_NAME", "gateway-under-test")
         .env("OTEL_BSP_SCHEDULE_DELAY", "60000")
+        // Nothing is sampled of its own accord: what is exported, a caller asked for.
+        .env("TRACE_SAMPLE_RATIO", "0")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -93,20 +95,29 @@ async fn a_request_is_traced_with_its_request_id_and_joins_the_callers_trace() {
         .and_then(|v| v.to_str().ok())
         .expect("request id")
         .to_owned();
-    // A malformed traceparent is ignored: the request is answered, in a trace of its own.
-    let other = client
-        .get(format!("{base}/healthz"))
-        .header("traceparent", "00-not-a-trace-01")
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(other.status(), 200);
-    let other_id = other
-        .headers()
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .expect("request id")
-        .to_owned();
+    // A malformed traceparent is ignored (the request is answered, in a trace of its own,
+    // which the ratio leaves out); so is a caller's trace it did not sample.
+    let mut unsampled = Vec::new();
+    for traceparent in [
+        "00-not-a-trace-01",
+        "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00",
+    ] {
+        let other = client
+            .get(format!("{base}/healthz"))
+            .header("traceparent", traceparent)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(other.status(), 200);
+        unsampled.push(
+            other
+                .headers()
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .expect("request id")
+                .to_owned(),
+        );
+    }
     assert!(
         received.lock().expect("lock").is_empty(),
         "nothing is sent before the batch is due"
@@ -125,9 +136,14 @@ async fn a_request_is_traced_with_its_request_id_and_joins_the_callers_trace() {
     let bodies = received.lock().expect("lock").concat();
     assert!(!bodies.is_empty(), "no spans reached the collector");
     // Protobuf keeps strings and bytes as they are.
+    for id in &unsampled {
+        assert!(
+            !contains(&bodies, id.as_bytes()),
+            "{id} was not to be traced"
+        );
+    }
     for text in [
         request_id.as_str(),
-        other_id.as_str(),
         "request_id",
         "gateway-under-test",
         "GET /api/partner/v1/sales",
