@@ -48,6 +48,12 @@ impl Timestamp {
         Self::saturating_from_millis(self.0.saturating_add(millis))
     }
 
+    /// `by` earlier, clamped into the representable range.
+    pub fn minus(self, by: std::time::Duration) -> Self {
+        let millis = i64::try_from(by.as_millis()).unwrap_or(i64::MAX);
+        Self::saturating_from_millis(self.0.saturating_sub(millis))
+    }
+
     pub fn checked_add(self, duration: Duration) -> Option<Self> {
         self.0
             .checked_add(duration.num_milliseconds())

@@ -413,6 +413,16 @@ pub struct ConfigArgs {
     )]
     pub webhook_max_attempts: i32,
 
+    /// Days a finished webhook delivery is kept (with its event and attempts), then deleted;
+    /// waiting deliveries are kept however old.
+    #[arg(
+        long,
+        env = "WEBHOOK_RETENTION_DAYS",
+        default_value_t = 30,
+        help_heading = "Webhooks"
+    )]
+    pub webhook_retention_days: u32,
+
     /// Webhook attempts in flight at once in this process (at most 4 per subscription).
     #[arg(
         long,
@@ -724,6 +734,9 @@ impl Config {
                 "SIMULATE (--simulate) needs demo mode: no JWT_SECRET and no --no-demo".to_owned(),
             );
         }
+        if !(1..=3650).contains(&args.webhook_retention_days) {
+            problems.push("WEBHOOK_RETENTION_DAYS must be between 1 and 3650".to_owned());
+        }
         if !(1..=1024).contains(&args.webhook_concurrency) {
             problems.push("WEBHOOK_CONCURRENCY must be between 1 and 1024".to_owned());
         }
@@ -911,6 +924,7 @@ impl Config {
                     timeout: Duration::from_secs(args.webhook_timeout_seconds),
                     max_attempts: args.webhook_max_attempts,
                     concurrency: args.webhook_concurrency,
+                    retention: Duration::from_secs(u64::from(args.webhook_retention_days) * 86_400),
                 },
                 simulate: args.simulate,
                 metrics_bind,

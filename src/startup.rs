@@ -404,6 +404,10 @@ impl Application {
             state.background.spawn("webhook-worker", |stop| {
                 crate::webhooks::work_forever(worker, stop)
             });
+            let trimmed = state.clone();
+            state.background.spawn("webhook-retention", |stop| {
+                crate::webhooks::retention::trim_forever(trimmed, stop)
+            });
             if state.config.simulate {
                 let simulated = state.clone();
                 state.background.spawn("simulator", |stop| {

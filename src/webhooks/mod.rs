@@ -13,6 +13,7 @@
 //! subscriptions with work due, once a second, groups every due row).
 
 pub mod queue;
+pub mod retention;
 pub mod sign;
 pub mod target;
 
@@ -48,6 +49,8 @@ pub struct WebhookConfig {
     pub max_attempts: i32,
     /// Attempts in flight in this process.
     pub concurrency: usize,
+    /// How long finished deliveries (with their events and attempts) are kept.
+    pub retention: Duration,
 }
 
 impl WebhookConfig {

@@ -280,3 +280,22 @@ fn traces_go_to_a_collector_named_by_its_base_url() {
         "{err}"
     );
 }
+
+#[test]
+fn webhook_history_is_kept_a_month_by_default_and_a_day_to_ten_years_at_will() {
+    let config = Config::from_args(&args()).expect("valid");
+    assert_eq!(
+        config.webhooks.retention,
+        std::time::Duration::from_secs(30 * 86_400)
+    );
+    for days in [0, 3651] {
+        let mut a = args();
+        a.webhook_retention_days = days;
+        let err = Config::from_args(&a).expect_err("out of range");
+        assert!(
+            err.0
+                .contains(&"WEBHOOK_RETENTION_DAYS must be between 1 and 3650".to_owned()),
+            "{days}: {err}"
+        );
+    }
+}

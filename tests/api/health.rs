@@ -101,10 +101,14 @@ async fn readiness_fails_when_the_sqlite_file_disappears_or_the_schema_is_not_cu
 async fn readiness_reports_background_tasks_and_shutdown_stops_them() {
     let app = TestApp::spawn().await;
     let body: Value = app.get("/readyz").await.json().await.expect("json");
-    assert_eq!(
-        body["background"]["rate-limit-sweeper"], "running",
-        "{body}"
-    );
+    for task in [
+        "rate-limit-sweeper",
+        "idempotency-purge",
+        "webhook-worker",
+        "webhook-retention",
+    ] {
+        assert_eq!(body["background"][task], "running", "{task}: {body}");
+    }
 
     app.state.background.spawn("doomed", |_| async {
         panic!("a task made to fail by the test")

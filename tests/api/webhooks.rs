@@ -1505,3 +1505,170 @@ async fn operators_list_a_tenants_subscriptions_and_bad_queries_get_the_envelope
         assert!(body["requestId"].is_string(), "{query}: {body}");
     }
 }
+
+#[tokio::test]
+async fn finished_history_past_its_retention_is_deleted_and_waiting_work_is_kept() {
+    use partner_gateway::entities::enums::DeliveryStatus;
+    use partner_gateway::entities::webhook_subscriptions;
+    use partner_gateway::webhooks::retention;
+    use sea_orm::Set;
+
+    let app = TestApp::spawn().await;
+    let tenant = app.seed().await.tenant_id;
+    let db = &app.state.db;
+    let now = app.clock.now();
+    let day = Duration::from_secs(86_400);
+    let mut subscriptions = Vec::new();
+    for _ in 0..2 {
+        subscriptions.push(
+            webhook_subscriptions::Entity::insert(webhook_subscriptions::ActiveModel {
+                id: Set(Uuid::new_v4()),
+                tenant_id: Set(tenant),
+                api_application_id: Set(None),
+                url: Set("http://127.0.0.1:9/".into()),
+                events: Set(r#"["asn.received"]"#.into()),
+                description: Set(None),
+                secret: Set("whsec_c2VjcmV0".into()),
+                status: Set(partner_gateway::entities::enums::WebhookStatus::Active),
+                created_at: Set(now.minus(day * 60)),
+                updated_at: Set(now.minus(day * 60)),
+            })
+            .exec_with_returning(db)
+            .await
+            .expect("subscription")
+            .id,
+        );
+    }
+    let event = |dispatched: Option<Duration>| webhook_events::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        tenant_id: Set(tenant),
+        event_type: Set("asn.received".into()),
+        branch_id: Set(None),
+        payload: Set("{}".into()),
+        created_at: Set(now.minus(day * 45)),
+        dispatched_at: Set(dispatched.map(|ago| now.minus(ago))),
+    };
+    let delivery =
+        |subscription: Uuid, event: Uuid, status: DeliveryStatus| webhook_deliveries::ActiveModel {
+            id: Set(Uuid::new_v4()),
+            tenant_id: Set(tenant),
+            subscription_id: Set(subscription),
+            event_id: Set(event),
+            event_type: Set("asn.received".into()),
+            status: Set(status),
+            attempts: Set(1),
+            next_attempt_at: Set(None),
+            locked_until: Set(None),
+            last_response_status: Set(None),
+            last_error: Set(None),
+            completed_at: Set(None),
+            created_at: Set(now.minus(day * 40)),
+            updated_at: Set(now.minus(day * 40)),
+        };
+    let mut kept = Vec::new();
+    let mut gone = Vec::new();
+    // Old and finished (succeeded, failed, fanned out to no one): deleted.
+    for status in [
+        Some(DeliveryStatus::Succeeded),
+        Some(DeliveryStatus::Failed),
+        None,
+    ] {
+        let id = webhook_events::Entity::insert(event(Some(day * 40)))
+            .exec_with_returning(db)
+            .await
+            .expect("event")
+            .id;
+        if let Some(status) = status {
+            let delivered =
+                webhook_deliveries::Entity::insert(delivery(subscriptions[0], id, status))
+                    .exec_with_returning(db)
+                    .await
+                    .expect("delivery")
+                    .id;
+            webhook_delivery_attempts::Entity::insert(webhook_delivery_attempts::ActiveModel {
+                id: Set(Uuid::new_v4()),
+                tenant_id: Set(tenant),
+                delivery_id: Set(delivered),
+                attempt: Set(1),
+                started_at: Set(now.minus(day * 40)),
+                duration_ms: Set(5),
+                outcome: Set("SUCCEEDED".into()),
+                response_status: Set(Some(200)),
+                response_body: Set(None),
+                error: Set(None),
+            })
+            .exec(db)
+            .await
+            .expect("attempt");
+        }
+        gone.push(id);
+    }
+    // Old, but one of its deliveries still waits: kept whole.
+    let waiting = webhook_events::Entity::insert(event(Some(day * 40)))
+        .exec_with_returning(db)
+        .await
+        .expect("event")
+        .id;
+    for (subscription, status) in subscriptions
+        .iter()
+        .zip([DeliveryStatus::Succeeded, DeliveryStatus::Pending])
+    {
+        webhook_deliveries::Entity::insert(delivery(*subscription, waiting, status))
+            .exec(db)
+            .await
+            .expect("delivery");
+    }
+    kept.push(waiting);
+    // Recent, or never dispatched: kept.
+    for dispatched in [Some(day * 10), None] {
+        kept.push(
+            webhook_events::Entity::insert(event(dispatched))
+                .exec_with_returning(db)
+                .await
+                .expect("event")
+                .id,
+        );
+    }
+    // More than one batch of old ones.
+    let many: Vec<_> = (0..2_100).map(|_| event(Some(day * 31))).collect();
+    for chunk in many.chunks(500) {
+        webhook_events::Entity::insert_many(chunk.to_vec())
+            .exec(db)
+            .await
+            .expect("events");
+    }
+
+    let deleted = retention::trim(db, now, day * 30).await.expect("trim");
+    assert_eq!(deleted, 3 + 2_100);
+    let left: Vec<Uuid> = webhook_events::Entity::find()
+        .filter(webhook_events::Column::TenantId.eq(tenant))
+        .all(db)
+        .await
+        .expect("events")
+        .into_iter()
+        .map(|e| e.id)
+        .collect();
+    for id in &kept {
+        assert!(left.contains(id), "{id} was to be kept");
+    }
+    for id in &gone {
+        assert!(!left.contains(id), "{id} was to be deleted");
+    }
+    assert_eq!(left.len(), kept.len());
+    // Their deliveries and attempts went with them; the waiting event's stayed.
+    let deliveries = webhook_deliveries::Entity::find()
+        .filter(webhook_deliveries::Column::TenantId.eq(tenant))
+        .all(db)
+        .await
+        .expect("deliveries");
+    assert_eq!(deliveries.len(), 2);
+    assert!(deliveries.iter().all(|d| d.event_id == waiting));
+    let attempts = webhook_delivery_attempts::Entity::find()
+        .filter(webhook_delivery_attempts::Column::TenantId.eq(tenant))
+        .count(db)
+        .await
+        .expect("attempts");
+    assert_eq!(attempts, 0);
+    // Nothing more to do.
+    assert_eq!(retention::trim(db, now, day * 30).await.expect("trim"), 0);
+}
