@@ -240,3 +240,21 @@ pub fn document_json() -> String {
 pub fn router() -> axum::Router<AppState> {
     axum::Router::new().route("/openapi.json", get(|| async { Json(document()) }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_documented_subscription_quota_is_the_enforced_one() {
+        let description =
+            document()["paths"]["/api/v1/webhook-subscriptions"]["post"]["description"]
+                .as_str()
+                .unwrap_or_default();
+        let quota = crate::domain::webhooks::TENANT_QUOTA;
+        assert!(
+            description.contains(&format!("At most {quota} per tenant")),
+            "{description}"
+        );
+    }
+}
