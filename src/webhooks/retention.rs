@@ -19,9 +19,10 @@ const BATCH: u64 = 1_000;
 /// How often the history is trimmed.
 const EVERY: Duration = Duration::from_secs(3_600);
 
-/// Trims the history every hour until told to stop.
+/// Trims the history a minute after start, then every hour, until told to stop.
 pub async fn trim_forever(state: AppState, mut stop: StopSignal) {
-    let mut tick = tokio::time::interval(EVERY);
+    let first = tokio::time::Instant::now() + Duration::from_secs(60);
+    let mut tick = tokio::time::interval_at(first, EVERY);
     loop {
         tokio::select! {
             _ = tick.tick() => {}

@@ -289,12 +289,19 @@ impl Fixture {
                 .all(db)
                 .await
                 .expect("allocations"),
+            // Without the delivery worker's mark, which it sets on its own time.
             events: webhook_events::Entity::find()
                 .filter(webhook_events::Column::TenantId.eq(tenant))
                 .order_by_asc(webhook_events::Column::Id)
                 .all(db)
                 .await
-                .expect("events"),
+                .expect("events")
+                .into_iter()
+                .map(|event| webhook_events::Model {
+                    dispatched_at: None,
+                    ..event
+                })
+                .collect(),
         }
     }
 
