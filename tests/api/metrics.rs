@@ -56,17 +56,8 @@ async fn metrics_are_served_on_their_own_listener_with_bounded_labels() {
         .await;
     assert_eq!(items.status(), StatusCode::OK);
     // GraphQL: a named operation.
-    let answered: Value = app
-        .client
-        .post(app.url("/graphql"))
-        .bearer_auth(&token)
-        .json(&json!({"query": "query MetricsProbe { viewer { plan } }"}))
-        .send()
-        .await
-        .expect("graphql")
-        .json()
-        .await
-        .expect("json");
+    let answered =
+        crate::graphql::query(&app, &token, "query MetricsProbe { viewer { plan } }").await;
     assert!(answered.get("errors").is_none(), "{answered}");
     // Push: a keyed write, then its replay.
     for _ in 0..2 {

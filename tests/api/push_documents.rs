@@ -805,17 +805,12 @@ async fn orders_allocate_first_expiring_first_and_cancelling_releases_them() {
     assert_eq!(listed["status"], "ACTIVE");
     assert_eq!(listed["total_amount"], "171.2");
     assert!(!listed.to_string().contains("สมชาย"));
-    let graphql: Value = app
-        .client
-        .post(app.url("/graphql"))
-        .bearer_auth(&token)
-        .json(&json!({"query": "{ salesOrders(first: 3) { edges { node { orderNumber items { skuCode quantity } } } } }"}))
-        .send()
-        .await
-        .expect("graphql")
-        .json()
-        .await
-        .expect("json");
+    let graphql = crate::graphql::query(
+        app,
+        &token,
+        "{ salesOrders(first: 3) { edges { node { orderNumber items { skuCode quantity } } } } }",
+    )
+    .await;
     let node = graphql["data"]["salesOrders"]["edges"]
         .as_array()
         .expect("edges")
@@ -1040,20 +1035,15 @@ async fn an_asn_for_a_purchase_order_receives_into_the_order_and_partners_see_it
         .await
         .expect("json");
     assert_eq!(items["data"][0]["received_quantity"], "10", "{items}");
-    let graphql: Value = app
-        .client
-        .post(app.url("/graphql"))
-        .bearer_auth(&token)
-        .json(&json!({"query": format!(
+    let graphql = crate::graphql::query(
+        app,
+        &token,
+        &format!(
             "{{ purchaseOrder(uuid: \"{}\") {{ status receivedAt receipts {{ quantity reference }} }} }}",
             order.id
-        )}))
-        .send()
-        .await
-        .expect("graphql")
-        .json()
-        .await
-        .expect("json");
+        ),
+    )
+    .await;
     let po = &graphql["data"]["purchaseOrder"];
     assert_eq!(po["status"], "RECEIVED", "{graphql}");
     assert!(po["receivedAt"].is_string());

@@ -921,6 +921,24 @@ async fn private_addresses_are_refused_at_registration_and_at_send() {
 }
 
 /// A WMS subscription of `tenant` to `order.allocated`, straight through the domain.
+/// Queues a ping for a tenant's WMS subscription through the domain (the worker is not woken).
+async fn queue_wms_ping(app: &TestApp, tenant: Uuid, subscription: Uuid) {
+    let scope = partner_gateway::domain::scope::TenantScope::whole_tenant(tenant);
+    let ctx = partner_gateway::domain::context::Ctx::new(
+        &app.state.db,
+        &scope,
+        app.clock.now(),
+        &app.state.cursors,
+    );
+    partner_gateway::domain::webhooks::ping(
+        &ctx,
+        partner_gateway::domain::webhooks::Owner::Tenant,
+        subscription,
+    )
+    .await
+    .expect("ping");
+}
+
 async fn wms_subscription(app: &TestApp, tenant: Uuid, url: &str) -> Uuid {
     use partner_gateway::domain::context::Ctx;
     use partner_gateway::domain::scope::TenantScope;
@@ -1073,24 +1091,10 @@ async fn a_receiver_that_hangs_delays_only_its_own_deliveries() {
     let fine = Receiver::start().await;
     let stuck_sub = wms_subscription(&app, tenant, &stuck.url).await;
     let fine_sub = wms_subscription(&app, tenant, &fine.url).await;
-    let scope = partner_gateway::domain::scope::TenantScope::whole_tenant(tenant);
     let ping = |id| {
-        let scope = scope.clone();
         let app = &app;
         async move {
-            let ctx = partner_gateway::domain::context::Ctx::new(
-                &app.state.db,
-                &scope,
-                app.clock.now(),
-                &app.state.cursors,
-            );
-            partner_gateway::domain::webhooks::ping(
-                &ctx,
-                partner_gateway::domain::webhooks::Owner::Tenant,
-                id,
-            )
-            .await
-            .expect("ping");
+            queue_wms_ping(app, tenant, id).await;
             app.state.webhook_wake.ring();
         }
     };
@@ -1440,20 +1444,7 @@ async fn a_disabled_subscriptions_waiting_deliveries_block_neither_its_ping_nor_
         .expect("due again");
 
     // A ping to the disabled one goes; the other's new event goes; the waiting six do not.
-    let scope = partner_gateway::domain::scope::TenantScope::whole_tenant(tenant);
-    let ctx = partner_gateway::domain::context::Ctx::new(
-        &app.state.db,
-        &scope,
-        app.clock.now(),
-        &app.state.cursors,
-    );
-    partner_gateway::domain::webhooks::ping(
-        &ctx,
-        partner_gateway::domain::webhooks::Owner::Tenant,
-        disabled,
-    )
-    .await
-    .expect("ping");
+    queue_wms_ping(&app, tenant, disabled).await;
     app.state.webhook_wake.ring_for(disabled);
     record_events(&app, tenant, 1).await;
     fine.wait_for(7).await;
