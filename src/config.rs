@@ -890,15 +890,7 @@ impl Config {
                     pro: args.rate_limit_pro,
                     enterprise: args.rate_limit_enterprise,
                 },
-                graphql: GraphqlLimits {
-                    max_body_bytes: args.graphql_max_body_bytes,
-                    max_nesting: args.graphql_max_nesting,
-                    max_depth: args.graphql_max_depth,
-                    max_complexity: args.graphql_max_complexity,
-                    max_aliases: args.graphql_max_aliases,
-                    max_batch: args.graphql_max_batch,
-                    max_expanded_fields: args.graphql_max_expanded_fields,
-                },
+                graphql: GraphqlLimits::from_args(args),
                 graphql_timeout: Duration::from_secs(args.graphql_timeout_seconds),
                 http: HttpLimits {
                     header_timeout: Duration::from_secs(args.http_header_timeout_seconds),
@@ -1012,16 +1004,23 @@ pub struct GraphqlLimits {
     pub max_expanded_fields: usize,
 }
 
-impl Default for GraphqlLimits {
-    fn default() -> Self {
+impl GraphqlLimits {
+    fn from_args(args: &ConfigArgs) -> Self {
         Self {
-            max_body_bytes: 64 * 1024,
-            max_nesting: 48,
-            max_depth: 12,
-            max_complexity: 20_000,
-            max_aliases: 64,
-            max_batch: 10,
-            max_expanded_fields: 2_000,
+            max_body_bytes: args.graphql_max_body_bytes,
+            max_nesting: args.graphql_max_nesting,
+            max_depth: args.graphql_max_depth,
+            max_complexity: args.graphql_max_complexity,
+            max_aliases: args.graphql_max_aliases,
+            max_batch: args.graphql_max_batch,
+            max_expanded_fields: args.graphql_max_expanded_fields,
         }
+    }
+}
+
+impl Default for GraphqlLimits {
+    /// The configuration's defaults (written once, on the settings).
+    fn default() -> Self {
+        Self::from_args(&ConfigArgs::defaults())
     }
 }

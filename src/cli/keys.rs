@@ -71,7 +71,7 @@ pub enum KeysCommand {
 }
 
 /// A key as the operators' API shows it.
-pub fn key_json(key: &entity::Model) -> serde_json::Result<Value> {
+fn key_json(key: &entity::Model) -> serde_json::Result<Value> {
     serde_json::to_value(KeyView::new(key, None))
 }
 
